@@ -1,0 +1,45 @@
+/**
+ * Errors are values: a code a program can switch on, the stage it happened in, a sentence a
+ * person reads, and the next step. They cross the main↔renderer contract intact (see
+ * `errorInfoSchema` in electron/contract.ts).
+ */
+export interface ErrorInfo {
+  /** Stable machine code, e.g. 'ESP_NO_SYNC', 'PORT_EACCES', 'INVALID_PAYLOAD'. */
+  code: string;
+  /** Where it happened, e.g. 'syncing', 'writing', 'build', 'ipc'. */
+  stage: string;
+  /** What happened, for a person. */
+  message: string;
+  /** What to do next, for a person ("Hold BOOT and tap EN, then retry."). */
+  hint?: string;
+}
+
+export class FlashdeckError extends Error implements ErrorInfo {
+  readonly code: string;
+  readonly stage: string;
+  readonly hint?: string;
+
+  constructor(info: ErrorInfo, options?: { cause?: unknown }) {
+    super(info.message, options);
+    this.name = 'FlashdeckError';
+    this.code = info.code;
+    this.stage = info.stage;
+    this.hint = info.hint;
+  }
+
+  toInfo(): ErrorInfo {
+    return { code: this.code, stage: this.stage, message: this.message, ...(this.hint ? { hint: this.hint } : {}) };
+  }
+}
+
+/** Any thrown value as an ErrorInfo, so nothing unstructured crosses the contract. */
+export function toErrorInfo(error: unknown, stage = 'internal'): ErrorInfo {
+  if (error instanceof FlashdeckError) return error.toInfo();
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'INTERNAL', stage, message, hint: 'This is a Flashdeck bug; the log has details.' };
+}
+
+/** A cancelled job: thrown by drivers and builds when their AbortSignal fires. */
+export function cancelledError(stage: string): FlashdeckError {
+  return new FlashdeckError({ code: 'CANCELLED', stage, message: 'Cancelled by the user.' });
+}
