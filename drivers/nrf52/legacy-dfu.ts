@@ -1,0 +1,221 @@
+/**
+ * Adafruit nRF52 bootloader, legacy (SDK 11) serial DFU client (nrf52-flashing.md 7).
+ *
+ * Differences from adafruit-nrfutil that the device rules make safe (7.9): every ACK number is
+ * checked, a frame without ACK is re-sent with the same sequence number (the device re-ACKs
+ * duplicates), and success is never assumed: STOP_DATA's result is confirmed by the bootloader
+ * leaving (the port vanishes) and, with a PortWatch, by the application's USB identity appearing.
+ */
+import type { ByteLink } from '../common/byte-link';
+import { FlashdeckError } from '../common/errors';
+import type { FlashOutcome, ProgressListener } from '../common/flash-job';
+import type { PortWatch } from '../common/port-watch';
+import { describeAppIdentity, matchesAppIdentity, type AppIdentity } from './app-identity';
+import { realClock, type Clock } from './clock';
+import { FrameReader, LinkClosedError } from './frame-reader';
+import { flattenImage } from './firmware-image';
+import { loadNrfImage } from './inspect-image';
+import { dataPayload, encodeHciFrame, initPayload, LEGACY_DATA_CHUNK, parseHciAck, startPayload, stopDataPayload } from './legacy-hci';
+import { assertLegacyPackage, buildLegacyPackage, decodeLegacyInitPacket, type LegacyDfuPackage } from './legacy-package';
+import { ADAFRUIT_APP_END_NRF52840, APP_START_FOR_SOFTDEVICE, FLASH_PAGE_SIZE } from './nrf52-layout';
+
+export interface LegacyDfuTiming {
+  /** How long to wait for each ACK (adafruit-nrfutil uses 1 s, too short for some boards; 7.9 suggests ≥ 2 s). */
+  ackTimeoutMs: number;
+  /** Sends per frame before giving up (the first send plus retransmissions). */
+  attempts: number;
+  /** Erase time budgeted per 4 KiB page after START (adafruit-nrfutil: 89.7 ms). */
+  erasePageMs: number;
+  /** Floor for the post-START erase wait. */
+  minEraseWaitMs: number;
+  /** After STOP_DATA: how long the bootloader may take to check the image and reset. */
+  activationTimeoutMs: number;
+  /** How long the application may take to appear on USB after the bootloader left. */
+  reenumerateTimeoutMs: number;
+}
+
+export const DEFAULT_LEGACY_TIMING: LegacyDfuTiming = {
+  ackTimeoutMs: 2000,
+  attempts: 5,
+  erasePageMs: 89.7,
+  minEraseWaitMs: 0,
+  activationTimeoutMs: 3000,
+  reenumerateTimeoutMs: 15000,
+};
+
+export interface LegacyDfuOptions {
+  /** The dropped file: legacy or secure .zip, .hex, .bin, .elf or .uf2. */
+  image: Uint8Array;
+  fileName: string;
+  portWatch?: PortWatch;
+  appIdentity?: AppIdentity;
+  signal?: AbortSignal;
+  onProgress?: ProgressListener;
+  timing?: Partial<LegacyDfuTiming>;
+  clock?: Clock;
+  /** Largest application the board takes (default: 0x26000 … 0xEA000, nRF52840 with S140 v6). */
+  maxAppSize?: number;
+  /** Load address of a raw .bin (only used for size checks). */
+  binBase?: number;
+}
+
+/** The legacy package to send for a dropped file: a legacy zip as is, anything else rebuilt from its image. */
+export function legacyPackageForFile(bytes: Uint8Array, fileName: string, binBase?: number): { pkg: LegacyDfuPackage; start?: number; note?: string } {
+  const loaded = loadNrfImage(bytes, fileName, { binBase });
+  if (loaded.zip?.flavour === 'legacy') {
+    const init = decodeLegacyInitPacket(loaded.zip.dat);
+    if (!init) {
+      throw new FlashdeckError({ code: 'NRF_BAD_ZIP', stage: 'reading-image', message: 'The package\'s init packet (.dat) is too short to be a legacy init packet.', hint: 'Rebuild the package.' });
+    }
+    return { pkg: { application: loaded.zip.bin, initPacket: loaded.zip.dat, init } };
+  }
+  const flat = flattenImage(loaded.image);
+  const note = loaded.zip?.flavour === 'secure' ? 'Converted the Secure DFU package to a legacy package for the Adafruit bootloader.' : undefined;
+  return { pkg: buildLegacyPackage(flat.data), start: loaded.zip ? undefined : flat.start, note };
+}
+
+export async function flashLegacyDfu(link: ByteLink, options: LegacyDfuOptions): Promise<FlashOutcome> {
+  const timing = { ...DEFAULT_LEGACY_TIMING, ...options.timing };
+  const clock = options.clock ?? realClock;
+  const { signal } = options;
+  const emit = options.onProgress ?? (() => {});
+  const { pkg, start, note } = legacyPackageForFile(options.image, options.fileName, options.binBase);
+  const maxAppSize = options.maxAppSize ?? ADAFRUIT_APP_END_NRF52840 - (start ?? APP_START_FOR_SOFTDEVICE.s140v6);
+  assertLegacyPackage(pkg, maxAppSize);
+  const total = pkg.application.length;
+  if (note) emit({ stage: 'preparing', bytesDone: 0, bytesTotal: total, bytesPerSecond: 0, etaSeconds: null, message: note });
+
+  const reader = new FrameReader(link, { endTerminated: false });
+  let seq = 1;
+  let synced = false;
+  let packetLabel = '';
+
+  const fail = (code: string, stage: string, message: string, hint: string, cause?: unknown): never => {
+    throw new FlashdeckError({ code, stage, message, hint }, { cause });
+  };
+
+  /** Sends one reliable frame until its ACK ((seq + 1) % 8) arrives; re-sends the same frame on timeout. */
+  const sendReliable = async (payload: Uint8Array, label: string, stage: string): Promise<void> => {
+    packetLabel = label;
+    for (let attempt = 1; attempt <= timing.attempts; attempt++) {
+      const frame = encodeHciFrame(seq, payload);
+      await link.write(frame);
+      const deadline = clock.now() + timing.ackTimeoutMs;
+      for (;;) {
+        const left = deadline - clock.now();
+        if (left <= 0) break;
+        const reply = await reader.next(left, signal, stage);
+        if (!reply) break;
+        const ack = parseHciAck(reply);
+        if (ack === undefined) continue;
+        if (ack === ((seq + 1) & 7)) {
+          seq = (seq + 1) & 7;
+          synced = true;
+          return;
+        }
+        if (!synced) {
+          // The device expects another sequence number (it kept state from an earlier session): realign and resend.
+          seq = ack;
+          synced = true;
+          attempt--;
+          break;
+        }
+        // A stale ACK for an earlier retransmission: keep waiting for ours.
+      }
+      if (attempt < timing.attempts) {
+        emit({ stage, bytesDone: 0, bytesTotal: total, bytesPerSecond: 0, etaSeconds: null, message: `No acknowledgement for ${label}; re-sending (attempt ${attempt + 1} of ${timing.attempts}).` });
+      }
+    }
+    fail(
+      'NRF_DFU_NO_ACK',
+      stage,
+      `The bootloader on ${link.path} did not acknowledge ${label} after ${timing.attempts} attempts.`,
+      'Check the cable and that the board is in the bootloader (double-tap RESET: the LED pulses), then retry. The board is not bricked: it stays in the bootloader.',
+    );
+  };
+
+  try {
+    await link.flushInput().catch(() => {});
+    emit({ stage: 'erasing', bytesDone: 0, bytesTotal: total, bytesPerSecond: 0, etaSeconds: null, message: `Legacy DFU: ${total} bytes to ${link.path}` });
+    await sendReliable(startPayload(total), 'START', 'erasing');
+    // The bootloader erases the application area synchronously after ACKing START and hears nothing meanwhile.
+    const pages = Math.ceil(total / FLASH_PAGE_SIZE);
+    await clock.sleep(Math.max(timing.minEraseWaitMs, pages * timing.erasePageMs), signal, 'erasing');
+    if (reader.isClosed) throw new LinkClosedError();
+    await sendReliable(initPayload(pkg.initPacket), 'INIT', 'writing');
+
+    const startedAt = clock.now();
+    let done = 0;
+    const chunks = Math.ceil(total / LEGACY_DATA_CHUNK);
+    for (let index = 0; index < chunks; index++) {
+      const chunk = pkg.application.subarray(index * LEGACY_DATA_CHUNK, Math.min(total, (index + 1) * LEGACY_DATA_CHUNK));
+      await sendReliable(dataPayload(chunk), `DATA packet ${index + 1} of ${chunks}`, 'writing');
+      done += chunk.length;
+      const elapsed = (clock.now() - startedAt) / 1000;
+      const rate = elapsed > 0 ? done / elapsed : 0;
+      emit({ stage: 'writing', bytesDone: done, bytesTotal: total, bytesPerSecond: rate, etaSeconds: rate > 0 ? (total - done) / rate : null });
+    }
+    await sendReliable(stopDataPayload(), 'STOP_DATA', 'verifying');
+  } catch (error) {
+    reader.dispose();
+    if (error instanceof LinkClosedError) {
+      const hint = 'The board is not bricked: it stays in the bootloader. Reconnect it (double-tap RESET if it runs the old app) and retry.';
+      if (packetLabel === 'INIT') {
+        fail('NRF_DFU_REJECTED', 'writing', `The bootloader reset after the init packet: it rejected the package (device type must be 0x0052 and the SoftDevice requirement must match).`, hint, error);
+      }
+      if (packetLabel === 'START') {
+        fail('NRF_DFU_REJECTED', 'erasing', `The bootloader reset after START: it rejected the image size (${total} bytes).`, hint, error);
+      }
+      fail('NRF_DFU_DISCONNECTED', 'writing', `The board disconnected during ${packetLabel || 'the transfer'}.`, hint, error);
+    }
+    throw error;
+  }
+
+  // STOP_DATA's result is never reported: the bootloader either resets into the app or stays silent in DFU mode.
+  emit({ stage: 'verifying', bytesDone: total, bytesTotal: total, bytesPerSecond: 0, etaSeconds: null, message: 'Waiting for the bootloader to check the image and start it.' });
+  const left = await Promise.race([
+    reader.whenClosed().then(() => true),
+    clock.sleep(timing.activationTimeoutMs, signal, 'verifying').then(() => false),
+  ]);
+  let verifiedBy = 'bootloader-left';
+  if (!left) {
+    // Still open: USB boards would have vanished. Probe with a duplicate STOP_DATA (seq - 1): a bootloader
+    // still in DFU mode re-ACKs it without acting; a running application does not speak HCI.
+    const previous = (seq + 7) & 7;
+    reader.discard();
+    await link.write(encodeHciFrame(previous, stopDataPayload())).catch(() => {});
+    const reply = await reader.next(timing.ackTimeoutMs, signal, 'verifying').catch(() => undefined);
+    reader.dispose();
+    if (reply && parseHciAck(reply) !== undefined) {
+      fail(
+        'NRF_DFU_NOT_ACCEPTED',
+        'verifying',
+        'The bootloader received the whole image but did not start it: its size or CRC check failed (a transfer error), so the board is still in DFU mode.',
+        'Retry the upload; the board is not bricked. If it keeps failing, use a shorter USB cable or another port.',
+      );
+    }
+    verifiedBy = 'bootloader-silent';
+  }
+  reader.dispose();
+
+  const details: Record<string, string> = { protocol: 'legacy serial DFU (Adafruit bootloader)', imageBytes: String(total), crc16: `0x${(pkg.init.firmwareCrc16 ?? 0).toString(16).padStart(4, '0')}` };
+  if (options.portWatch && options.appIdentity) {
+    emit({ stage: 'waiting-for-board', bytesDone: total, bytesTotal: total, bytesPerSecond: 0, etaSeconds: null, message: `Waiting for ${describeAppIdentity(options.appIdentity)} to appear.` });
+    const identity = options.appIdentity;
+    try {
+      const port = await options.portWatch.waitFor((p) => matchesAppIdentity(identity, p), timing.reenumerateTimeoutMs, signal);
+      details.appPort = port.path;
+      verifiedBy = 're-enumerated';
+    } catch (error) {
+      if (error instanceof FlashdeckError && error.code === 'CANCELLED') throw error;
+      fail(
+        'BOARD_DID_NOT_RETURN',
+        'waiting-for-board',
+        `The bootloader accepted the image and left, but ${describeAppIdentity(identity)} did not appear within ${Math.round(timing.reenumerateTimeoutMs / 1000)} s.`,
+        'If the program does not use USB serial this is expected; otherwise it may crash at start-up (check that it was built for this board and SoftDevice).',
+        error,
+      );
+    }
+  }
+  return { bytesWritten: total, verifiedBy, details };
+}

@@ -1,0 +1,188 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { SerialPort } from 'serialport';
+import { SerialPortStream } from '@serialport/stream';
+import { linkFromSerialPort, type ByteLink } from '../../drivers/common/byte-link';
+import { FlashdeckError } from '../../drivers/common/errors';
+import { flashLegacyDfu, type LegacyDfuTiming } from '../../drivers/nrf52/legacy-dfu';
+import { touchSerialPortAt1200 } from '../../drivers/nrf52/touch-1200';
+import { buildLegacyPackage, encodeLegacyInitPacket, legacyManifest } from '../../drivers/nrf52/legacy-package';
+import { writeZip } from '../../drivers/nrf52/dfu-zip';
+import { LegacyDfuBootloaderSim, startLegacyDfuSim, type StartLegacyDfuSimOptions, type StartedLegacyDfuSim } from '../sim/nrf52/legacy-dfu-sim';
+import { SimPortWatch } from '../sim/nrf52/sim-port-watch';
+import { SimBinding } from '../sim/common/sim-binding';
+import { appFiles, tinygoApp } from '../sim/nrf52/fixtures';
+
+const APP_BASE = 0x26000;
+const app = tinygoApp(40 * 1024, APP_BASE, 11);
+const files = appFiles(app, APP_BASE);
+const FEATHER_APP = { vendorId: '239a', productId: '802a' };
+/** Test timing: the device runs 20× faster than hardware, the client's budgets scale with it. */
+const SIM_TIMING = { timeScale: 0.05 };
+const CLIENT_TIMING: Partial<LegacyDfuTiming> = { ackTimeoutMs: 250, erasePageMs: 85 * 0.05 + 0.5, activationTimeoutMs: 600, reenumerateTimeoutMs: 1500 };
+const BAUD = 1_000_000;
+
+let cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const step of cleanup.reverse()) await step().catch(() => {});
+  cleanup = [];
+});
+
+async function openLink(path: string): Promise<ByteLink> {
+  const port = new SerialPort({ path, baudRate: 115200, autoOpen: false });
+  await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+  cleanup.push(() => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())));
+  return linkFromSerialPort(port);
+}
+
+async function startBoard(options: StartLegacyDfuSimOptions = {}): Promise<{ board: StartedLegacyDfuSim; watch: SimPortWatch; link: ByteLink }> {
+  const watch = new SimPortWatch([{ path: '/dev/ttyACM-boot', vendorId: '239a', productId: '0029' }]);
+  const board = await startLegacyDfuSim({
+    baud: BAUD,
+    timing: SIM_TIMING,
+    activationMs: 300,
+    ...options,
+    onActivated: () => {
+      watch.remove('/dev/ttyACM-boot');
+      watch.add({ path: '/dev/ttyACM-app', ...FEATHER_APP });
+    },
+  });
+  cleanup.push(board.close);
+  const link = await openLink(board.hostPath);
+  return { board, watch, link };
+}
+
+async function expectFlashError(promise: Promise<unknown>, code: string, message: RegExp): Promise<FlashdeckError> {
+  const error = await promise.then(
+    () => {
+      throw new Error('flashing reported success');
+    },
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(FlashdeckError);
+  expect((error as FlashdeckError).code).toBe(code);
+  expect((error as FlashdeckError).message).toMatch(message);
+  expect((error as FlashdeckError).hint ?? '').not.toBe('');
+  return error as FlashdeckError;
+}
+
+describe('legacy serial DFU over a real pty', () => {
+  for (const [name, bytes] of [
+    ['firmware.hex', files.hex],
+    ['firmware.bin', files.bin],
+    ['firmware.zip', files.legacyZip],
+    ['firmware.elf', files.elf],
+  ] as const) {
+    it(`flashes a 40 KiB TinyGo ${name.split('.')[1]} and confirms by re-enumeration`, async () => {
+      const { board, watch, link } = await startBoard();
+      const stages = new Set<string>();
+      const outcome = await flashLegacyDfu(link, {
+        image: bytes,
+        fileName: name,
+        portWatch: watch,
+        appIdentity: FEATHER_APP,
+        timing: CLIENT_TIMING,
+        onProgress: (p) => stages.add(p.stage),
+      });
+      expect(outcome).toMatchObject({ bytesWritten: app.length, verifiedBy: 're-enumerated', details: { appPort: '/dev/ttyACM-app' } });
+      expect(board.sim.appBytes(app.length)).toEqual(app);
+      expect(board.sim.events).toContain('STOP_DATA: image valid');
+      expect([...stages]).toEqual(expect.arrayContaining(['erasing', 'writing', 'verifying', 'waiting-for-board']));
+    });
+  }
+
+  it('converts a Secure DFU zip and still flashes it', async () => {
+    const { board, watch, link } = await startBoard();
+    const outcome = await flashLegacyDfu(link, { image: files.secureZip, fileName: 'dongle.zip', portWatch: watch, appIdentity: FEATHER_APP, timing: CLIENT_TIMING });
+    expect(outcome.bytesWritten).toBe(app.length);
+    expect(board.sim.appBytes(app.length)).toEqual(app);
+  });
+
+  it('retransmits through line noise and lost frames, then verifies', async () => {
+    const { board, watch, link } = await startBoard({ toDeviceFaults: { noiseRate: 0.00005, seed: 3 }, faults: { dropFrames: [3, 17, 18] } });
+    const messages: string[] = [];
+    const outcome = await flashLegacyDfu(link, { image: files.hex, fileName: 'firmware.hex', portWatch: watch, appIdentity: FEATHER_APP, timing: CLIENT_TIMING, onProgress: (p) => p.message && messages.push(p.message) });
+    expect(outcome.verifiedBy).toBe('re-enumerated');
+    expect(board.sim.appBytes(app.length)).toEqual(app);
+    expect(messages.some((m) => /re-sending/.test(m))).toBe(true);
+    expect(board.sim.events.some((e) => /CRC wrong|header checksum|dropped frame/.test(e))).toBe(true);
+  });
+
+  it('tolerates corrupted and duplicated ACKs on the way back', async () => {
+    const { board, watch, link } = await startBoard({ faults: { duplicateAcks: true }, toHostFaults: { noiseRate: 0.002, seed: 5 } });
+    await flashLegacyDfu(link, { image: files.bin, fileName: 'firmware.bin', portWatch: watch, appIdentity: FEATHER_APP, timing: CLIENT_TIMING });
+    expect(board.sim.appBytes(app.length)).toEqual(app);
+  });
+
+  it('fails with NRF_DFU_NO_ACK when the bootloader never answers', async () => {
+    const { link } = await startBoard({ faults: { neverAck: true } });
+    await expectFlashError(flashLegacyDfu(link, { image: files.bin, fileName: 'firmware.bin', timing: { ...CLIENT_TIMING, attempts: 3 } }), 'NRF_DFU_NO_ACK', /did not acknowledge START after 3 attempts/);
+  });
+
+  it('fails with NRF_DFU_DISCONNECTED when the board is unplugged mid-transfer', async () => {
+    const { link } = await startBoard({ faults: { unplugAfterFrames: 25 } });
+    await expectFlashError(flashLegacyDfu(link, { image: files.bin, fileName: 'firmware.bin', timing: CLIENT_TIMING }), 'NRF_DFU_DISCONNECTED', /disconnected during DATA packet 24 of 80/);
+  });
+
+  it('reports a silent STOP_DATA CRC failure instead of success', async () => {
+    const { board, link } = await startBoard({ faults: { corruptDataPacket: 7 } });
+    await expectFlashError(flashLegacyDfu(link, { image: files.bin, fileName: 'firmware.bin', timing: CLIENT_TIMING }), 'NRF_DFU_NOT_ACCEPTED', /did not start it/);
+    expect(board.sim.events).toContain('STOP_DATA: size or CRC wrong, staying in DFU mode');
+  });
+
+  it('reports a bootloader that resets on the init packet (SoftDevice requirement)', async () => {
+    const pkg = buildLegacyPackage(app);
+    const init = { ...pkg.init, softDeviceReq: [0x0100] };
+    const zip = writeZip({ 'manifest.json': JSON.stringify(legacyManifest({ ...pkg, init })), 'application.bin': pkg.application, 'application.dat': encodeLegacyInitPacket(init) });
+    const { board, link } = await startBoard();
+    await expectFlashError(flashLegacyDfu(link, { image: zip, fileName: 'wrong-sd.zip', timing: CLIENT_TIMING }), 'NRF_DFU_REJECTED', /rejected the package/);
+    expect(board.sim.events.some((e) => /SoftDevice requirement/.test(e))).toBe(true);
+  });
+
+  it('refuses bad packages before touching the board', async () => {
+    const pkg = buildLegacyPackage(app);
+    const init = { ...pkg.init, deviceType: 0xffff };
+    const genpkgDefault = writeZip({ 'manifest.json': JSON.stringify(legacyManifest({ ...pkg, init })), 'application.bin': pkg.application, 'application.dat': encodeLegacyInitPacket(init) });
+    const { board, link } = await startBoard();
+    await expectFlashError(flashLegacyDfu(link, { image: genpkgDefault, fileName: 'genpkg.zip' }), 'NRF_DFU_BAD_PACKAGE', /0x0052/);
+    await expectFlashError(flashLegacyDfu(link, { image: files.legacyZip.subarray(0, 300), fileName: 'cut.zip' }), 'NRF_BAD_ZIP', /truncated/);
+    const huge = tinygoApp(0xea000 - 0x26000 + 4096, APP_BASE);
+    await expectFlashError(flashLegacyDfu(link, { image: huge, fileName: 'huge.bin' }), 'NRF_DFU_BAD_PACKAGE', /at most 802816 bytes/);
+    expect(board.sim.events).toEqual([]);
+  });
+
+  it('verifies a UART board (Feather nRF52832) whose port stays after activation', async () => {
+    const { board, link } = await startBoard({ link: 'uart', appEnd: 0x6d000 });
+    const outcome = await flashLegacyDfu(link, { image: files.bin, fileName: 'firmware.bin', timing: CLIENT_TIMING, maxAppSize: 0x6d000 - APP_BASE });
+    expect(outcome.verifiedBy).toBe('bootloader-silent');
+    expect(board.sim.appBytes(app.length)).toEqual(app);
+  });
+});
+
+describe('1200-baud touch through the in-process binding', () => {
+  it('reboots the TinyGo app into the bootloader, then flashes it', async () => {
+    const binding = new SimBinding();
+    const watch = new SimPortWatch();
+    const sim = new LegacyDfuBootloaderSim({ startInApp: true, timing: SIM_TIMING, onActivated: () => watch.add({ path: '/dev/ttySIM-app', ...FEATHER_APP }) });
+    binding.register('/dev/ttySIM0', sim, { baud: BAUD });
+    await touchSerialPortAt1200({ path: '/dev/ttySIM0', binding });
+    expect(sim.mode).toBe('bootloader');
+    expect(sim.events).toContain('1200-baud touch: entering the bootloader');
+
+    const port = new SerialPortStream({ binding, path: '/dev/ttySIM0', baudRate: BAUD, autoOpen: false });
+    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+    const outcome = await flashLegacyDfu(linkFromSerialPort(port), { image: files.uf2, fileName: 'firmware.uf2', portWatch: watch, appIdentity: FEATHER_APP, timing: CLIENT_TIMING });
+    expect(outcome.verifiedBy).toBe('re-enumerated');
+    expect(sim.appBytes(app.length)).toEqual(app);
+    expect(port.isOpen).toBe(false);
+  });
+
+  it('a plain open at 115200 does not reset the app', async () => {
+    const binding = new SimBinding();
+    const sim = new LegacyDfuBootloaderSim({ startInApp: true });
+    binding.register('/dev/ttySIM1', sim);
+    const port = new SerialPortStream({ binding, path: '/dev/ttySIM1', baudRate: 115200 });
+    await new Promise((resolve) => port.on('open', resolve));
+    await new Promise<void>((resolve) => port.close(() => resolve()));
+    expect(sim.mode).toBe('app');
+  });
+});
