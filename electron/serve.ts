@@ -1,0 +1,198 @@
+/**
+ * Browser mode: the same main-process services as the Electron app, without Electron. Serves the
+ * built renderer and the contract over a WebSocket on 127.0.0.1, guarded by a random token and a
+ * loopback Origin check. `npm run serve -- --port 7878 --data-dir DIR`.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { createDispatcher } from './dispatcher';
+import { createAppServices, type AppServicesOptions } from './services/app-services';
+import { CONTENT_SECURITY_POLICY, defaultDataDir } from './app-paths';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const projectRoot = resolve(here, '..');
+
+export interface ServeOptions {
+  port: number;
+  host?: string;
+  dataDir: string;
+  rendererDir?: string;
+  token?: string;
+  lister?: AppServicesOptions['lister'];
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+};
+
+/** Only pages served by us may open the socket: loopback origins on our port. */
+export function isAllowedOrigin(origin: string | undefined, port: number): boolean {
+  if (!origin) return false;
+  return origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}` || origin === `http://[::1]:${port}`;
+}
+
+function tokensEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1';
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  const rendererDir = options.rendererDir ?? join(projectRoot, 'dist', 'renderer');
+  const log = options.log ?? ((line: string) => console.error(line));
+  const version = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')).version as string;
+  const services = await createAppServices({ dataDir: options.dataDir, mode: 'serve', version, lister: options.lister, log });
+  const dispatch = createDispatcher(services.handlers);
+
+  let port = options.port;
+  const server: Server = createServer((req, res) => void serveStatic(req, res, rendererDir, () => port));
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: 96 * 1024 * 1024 });
+
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const refuse = (status: number, reason: string) => {
+      log(`Refused a WebSocket connection: ${reason}`);
+      socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (url.pathname !== '/api') return refuse(404, 'Not Found');
+    if (!isAllowedOrigin(req.headers.origin, port)) return refuse(403, 'Forbidden origin');
+    if (!tokensEqual(url.searchParams.get('token') ?? '', token)) return refuse(401, 'Unauthorized');
+    sockets.handleUpgrade(req, socket, head, (ws) => sockets.emit('connection', ws, req));
+  });
+
+  sockets.on('connection', (ws: WebSocket) => {
+    const unsubscribe = services.hub.subscribe((name, payload) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'event', name, payload }));
+    });
+    ws.on('message', async (data) => {
+      let message: { type?: unknown; id?: unknown; name?: unknown; args?: unknown };
+      try {
+        message = JSON.parse(data.toString());
+      } catch {
+        ws.send(JSON.stringify({ type: 'reply', id: null, reply: { ok: false, error: { code: 'INVALID_PAYLOAD', stage: 'ipc', message: 'The message was not valid JSON.' } } }));
+        return;
+      }
+      if (typeof message !== 'object' || message === null || message.type !== 'request' || typeof message.id !== 'number') {
+        ws.send(JSON.stringify({ type: 'reply', id: null, reply: { ok: false, error: { code: 'INVALID_PAYLOAD', stage: 'ipc', message: 'Expected {type: "request", id: number, name, args}.' } } }));
+        return;
+      }
+      const reply = await dispatch(message.name, message.args);
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'reply', id: message.id, reply }));
+    });
+    ws.on('close', unsubscribe);
+  });
+
+  await new Promise<void>((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => resolvePromise());
+  });
+  const address = server.address();
+  port = typeof address === 'object' && address ? address.port : options.port;
+  const url = `http://${host}:${port}/?token=${token}`;
+
+  return {
+    url,
+    port,
+    token,
+    async close() {
+      for (const client of sockets.clients) client.terminate();
+      sockets.close();
+      await new Promise<void>((done) => server.close(() => done()));
+      await services.close();
+    },
+  };
+}
+
+async function serveStatic(req: IncomingMessage, res: ServerResponse, rendererDir: string, port: () => number): Promise<void> {
+  const host = req.headers.host ?? '';
+  // DNS-rebinding guard: only answer requests addressed to loopback.
+  if (!/^(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(host) || !host.endsWith(`:${port()}`)) {
+    res.writeHead(403).end('Forbidden host');
+    return;
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+    return;
+  }
+  const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+  const relative = normalize(pathname === '/' ? '/index.html' : pathname).replace(/^([/\\])+/, '');
+  const file = resolve(rendererDir, relative);
+  if (!file.startsWith(resolve(rendererDir) + sep)) {
+    res.writeHead(403).end();
+    return;
+  }
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw new Error('not a file');
+    const body = await readFile(file);
+    res.writeHead(200, {
+      'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'Cache-Control': 'no-store',
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  } catch {
+    if (relative === 'index.html') {
+      res.writeHead(503, { 'Content-Type': 'text/plain' }).end('The renderer is not built. Run: npm run build:renderer');
+      return;
+    }
+    res.writeHead(404).end('Not found');
+  }
+}
+
+function parseArgs(argv: string[]): { port: number; host: string; dataDir: string } {
+  const value = (flag: string) => {
+    const index = argv.indexOf(flag);
+    return index >= 0 ? argv[index + 1] : undefined;
+  };
+  const port = Number(value('--port') ?? process.env.FLASHDECK_PORT ?? 7878);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0-65535, got ${value('--port')}`);
+  const host = value('--host') ?? '127.0.0.1';
+  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) {
+    throw new Error('Flashdeck serves on loopback only. To reach a bench machine, forward the port: ssh -L 7878:127.0.0.1:7878 bench-pc');
+  }
+  return { port, host, dataDir: value('--data-dir') ?? defaultDataDir() };
+}
+
+const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) {
+  try {
+    const args = parseArgs(process.argv.slice(2));
+    const running = await startServer(args);
+    console.log(`Flashdeck is serving on ${running.url}`);
+    console.log('Open that address in a browser on this machine. Stop with Ctrl+C.');
+    const stop = async () => {
+      await running.close();
+      process.exit(0);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  } catch (error) {
+    console.error(`Flashdeck could not start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+}

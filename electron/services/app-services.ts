@@ -1,0 +1,82 @@
+/**
+ * All main-process services, wired once and handed to an adapter (Electron main or serve.ts).
+ * Nothing here knows about Electron or WebSockets.
+ */
+import { join } from 'node:path';
+import { EventHub, type Handlers } from '../dispatcher';
+import { BOARD_CATALOGUE } from '../../drivers/common/board-catalogue';
+import { openDatabase, type Db } from './store/database';
+import { SettingsStore } from './store/settings-store';
+import { BoardStore } from './store/board-store';
+import { BoardRegistry } from './ports/board-registry';
+import { createSystemPortLister, type PortLister } from './ports/port-lister';
+import { checkSerialAccess } from './ports/serial-access';
+
+export interface AppServicesOptions {
+  dataDir: string;
+  mode: 'electron' | 'serve';
+  version: string;
+  lister?: PortLister;
+  pollMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface AppServices {
+  hub: EventHub;
+  handlers: Handlers;
+  registry: BoardRegistry;
+  db: Db;
+  close(): Promise<void>;
+}
+
+export async function createAppServices(options: AppServicesOptions): Promise<AppServices> {
+  const log = options.log ?? ((line: string) => console.error(line));
+  const hub = new EventHub();
+  const db = openDatabase(join(options.dataDir, 'flashdeck.sqlite'));
+  const settings = new SettingsStore(db);
+  const boardStore = new BoardStore(db);
+  const registry = new BoardRegistry({
+    lister: options.lister ?? createSystemPortLister(),
+    store: boardStore,
+    pollMs: options.pollMs,
+    onChange: (boards) => hub.emit('boards.changed', { boards }),
+    onListError: (error) => log(`Listing serial ports failed: ${error instanceof Error ? error.message : String(error)}`),
+  });
+  await registry.start();
+
+  const handlers: Handlers = {
+    'app.info': () => ({
+      version: options.version,
+      mode: options.mode,
+      platform: process.platform,
+      dataDir: options.dataDir,
+      serialAccess: checkSerialAccess(),
+    }),
+    'boards.list': () => registry.refresh(),
+    'boards.addByPath': ({ path, name }) => registry.addByPath(path, name),
+    'boards.update': ({ boardId, name, target }) => registry.update(boardId, { name, target }),
+    'boards.forget': async ({ boardId }) => {
+      await registry.forget(boardId);
+      return { ok: true as const };
+    },
+    'catalogue.list': () =>
+      BOARD_CATALOGUE.map(({ target, name, family, chip, flashMethod, outputFormat, led }) => ({ target, name, family, chip, flashMethod, outputFormat, led })),
+    'settings.get': () => settings.get(),
+    'settings.update': (changes) => {
+      const next = settings.update(changes);
+      hub.emit('settings.changed', { settings: next });
+      return next;
+    },
+  };
+
+  return {
+    hub,
+    handlers,
+    registry,
+    db,
+    async close() {
+      registry.stop();
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * The embedded store: one SQLite file in the app's data directory. WAL journal with
+ * synchronous=FULL, and every write in a transaction, so a crash or power cut never leaves a
+ * half-written row or a corrupt history. Schema changes are numbered migrations.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export type Db = Database.Database;
+
+const MIGRATIONS: string[] = [
+  // 1: settings, boards the user named or added, build size history, flash log.
+  `
+  CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE boards (
+    id TEXT PRIMARY KEY,
+    name TEXT,
+    target TEXT,
+    manual_path TEXT,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE builds (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    board_id TEXT NOT NULL,
+    target TEXT NOT NULL,
+    program TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    ok INTEGER NOT NULL,
+    tinygo_version TEXT,
+    flags TEXT NOT NULL,
+    code INTEGER, rodata INTEGER, data INTEGER, bss INTEGER, flash INTEGER, ram INTEGER,
+    overflow_region TEXT, overflow_bytes INTEGER,
+    packages TEXT,
+    error TEXT
+  );
+  CREATE INDEX builds_by_board ON builds (board_id, started_at);
+  CREATE TABLE flashes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    board_id TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    ok INTEGER NOT NULL,
+    method TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    verified_by TEXT,
+    error_code TEXT,
+    error_message TEXT
+  );
+  CREATE INDEX flashes_by_board ON flashes (board_id, started_at);
+  `,
+];
+
+export function openDatabase(file: string): Db {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 2000');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+}

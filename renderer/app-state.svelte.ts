@@ -1,0 +1,74 @@
+/**
+ * What the window knows: boards, settings, app facts. Filled from requests, kept fresh by events.
+ * Components read it; only the functions here change it.
+ */
+import type { AppInfo, Board, BoardModelDto, Settings } from '../electron/contract';
+import { on, onConnectionState, request, type ConnectionState } from './api';
+
+export const app = $state({
+  boards: [] as Board[],
+  selectedId: null as string | null,
+  settings: null as Settings | null,
+  info: null as AppInfo | null,
+  catalogue: [] as BoardModelDto[],
+  connection: 'connecting' as ConnectionState,
+  showSettings: false,
+});
+
+const SELECTED_KEY = 'flashdeck.selectedBoard';
+
+export function selectedBoard(): Board | undefined {
+  return app.boards.find((board) => board.id === app.selectedId);
+}
+
+export function selectBoard(id: string | null): void {
+  app.selectedId = id;
+  app.showSettings = false;
+  if (id) localStorage.setItem(SELECTED_KEY, id);
+}
+
+function setBoards(boards: Board[]): void {
+  app.boards = boards;
+  if (!app.selectedId || !boards.some((board) => board.id === app.selectedId)) {
+    const remembered = localStorage.getItem(SELECTED_KEY);
+    app.selectedId = boards.find((board) => board.id === remembered)?.id ?? boards[0]?.id ?? null;
+  }
+}
+
+export function applyTheme(settings: Settings | null): void {
+  const theme = settings?.theme ?? 'system';
+  if (theme === 'system') document.documentElement.removeAttribute('data-theme');
+  else document.documentElement.setAttribute('data-theme', theme);
+}
+
+async function loadAll(): Promise<void> {
+  const [info, boards, settings, catalogue] = await Promise.all([
+    request('app.info', {}),
+    request('boards.list', {}),
+    request('settings.get', {}),
+    request('catalogue.list', {}),
+  ]);
+  app.info = info;
+  app.settings = settings;
+  app.catalogue = catalogue;
+  setBoards(boards);
+  applyTheme(settings);
+}
+
+export function startAppState(): void {
+  on('boards.changed', ({ boards }) => setBoards(boards));
+  on('settings.changed', ({ settings }) => {
+    app.settings = settings;
+    applyTheme(settings);
+  });
+  onConnectionState((state) => {
+    const reconnected = state === 'open' && app.connection !== 'open' && app.info !== null;
+    app.connection = state;
+    if (reconnected) void loadAll();
+  });
+  void loadAll().then(() => (app.connection = 'open'));
+}
+
+export function boardTitle(board: Board): string {
+  return board.name ?? board.guess.label ?? board.path;
+}

@@ -1,0 +1,7 @@
+#!/bin/sh
+# Installs Flashdeck's udev rules with the .deb package.
+set -e
+if [ -d /etc/udev/rules.d ] && [ -f /opt/Flashdeck/resources/linux/60-flashdeck.rules ]; then
+  cp /opt/Flashdeck/resources/linux/60-flashdeck.rules /etc/udev/rules.d/60-flashdeck.rules
+  udevadm control --reload-rules >/dev/null 2>&1 || true
+fi
