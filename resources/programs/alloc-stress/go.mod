@@ -1,0 +1,3 @@
+module flashdeck.dev/programs/alloc-stress
+
+go 1.22

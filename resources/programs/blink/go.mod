@@ -1,0 +1,3 @@
+module flashdeck.dev/programs/blink
+
+go 1.22

@@ -1,0 +1,3 @@
+module flashdeck.dev/programs/heap-telemetry
+
+go 1.22

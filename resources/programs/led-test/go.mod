@@ -1,0 +1,3 @@
+module flashdeck.dev/programs/led-test
+
+go 1.22
