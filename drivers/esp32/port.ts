@@ -1,0 +1,73 @@
+/**
+ * Opening a serial port for the ESP32 driver, with the OS errors people actually hit turned into
+ * FlashdeckErrors (busy port, missing permission, vanished device).
+ */
+import type { BindingInterface } from '@serialport/bindings-interface';
+import { SerialPortStream } from '@serialport/stream';
+import { type ByteLink, linkFromSerialPort } from '../common/byte-link';
+import { FlashdeckError } from '../common/errors';
+
+export function mapPortOpenError(error: unknown, path: string): FlashdeckError {
+  const err = error as { code?: string; message?: string };
+  const text = `${err?.code ?? ''} ${err?.message ?? String(error)}`;
+  const stage = 'connecting';
+  if (/EBUSY|Resource busy|Cannot lock port|temporarily unavailable|Access is denied/i.test(text)) {
+    return new FlashdeckError(
+      {
+        code: 'PORT_BUSY',
+        stage,
+        message: `${path} is in use by another program.`,
+        hint: 'Close other serial monitors (Arduino IDE, screen, minicom, another Flashdeck window) and retry. On Ubuntu, brltty can grab CH340/CH341 adapters: remove it (sudo apt remove brltty).',
+      },
+      { cause: error },
+    );
+  }
+  if (/EACCES|Permission denied/i.test(text)) {
+    return new FlashdeckError(
+      {
+        code: 'PORT_EACCES',
+        stage,
+        message: `Permission denied opening ${path}.`,
+        hint: 'On Linux, add yourself to the dialout group (sudo usermod -aG dialout $USER; on Arch: uucp), then log out and back in.',
+      },
+      { cause: error },
+    );
+  }
+  if (/ENOENT|No such file|cannot find|not found/i.test(text)) {
+    return new FlashdeckError(
+      {
+        code: 'PORT_NOT_FOUND',
+        stage,
+        message: `${path} does not exist (any more).`,
+        hint: 'The board was unplugged or got a new port name. Plug it in and pick the port again.',
+      },
+      { cause: error },
+    );
+  }
+  return new FlashdeckError(
+    {
+      code: 'PORT_OPEN_FAILED',
+      stage,
+      message: `Could not open ${path}: ${err?.message ?? String(error)}`,
+      hint: 'Check the cable and that no other program holds the port, then retry.',
+    },
+    { cause: error },
+  );
+}
+
+export interface OpenLinkOptions {
+  baudRate?: number;
+  /** node-serialport binding; defaults to the native one (@serialport/bindings-cpp). */
+  binding?: BindingInterface;
+}
+
+/** Opens `path` and returns a ByteLink plus a close function. */
+export async function openSerialLink(path: string, options: OpenLinkOptions = {}): Promise<{ link: ByteLink; close: () => Promise<void> }> {
+  const binding = options.binding ?? (await import('@serialport/bindings-cpp')).autoDetect();
+  const port = new SerialPortStream({ binding, path, baudRate: options.baudRate ?? 115200, autoOpen: false });
+  await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(mapPortOpenError(err, path)) : resolve())));
+  return {
+    link: linkFromSerialPort(port),
+    close: () => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())),
+  };
+}
