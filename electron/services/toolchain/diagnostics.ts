@@ -192,7 +192,7 @@ function classifyLine(line: string, pkg: string | undefined, inHeaderBlock: bool
   }
   if (TARGET_PROBLEM.test(text)) return { severity, kind: 'target', message: text };
   m = FLASH_FAILED.exec(text);
-  if (m) return { severity, kind: 'flash-tool', message: text, file: undefined, detail: undefined };
+  if (m) return { severity, kind: 'flash-tool', message: text, hint: 'The flashing tool failed; check the cable, the port and that no other program holds it, then retry.' };
   m = LINK_FAILED.exec(text);
   if (m) return { severity, kind: 'link', message: text };
   m = TOOL_FAILED.exec(text);
