@@ -84,6 +84,11 @@ export interface Esp32SimOptions {
   bootMode?: 'download' | 'spi';
   /** USB-Serial-JTAG reset decoding instead of the two-transistor circuit. */
   usbJtag?: boolean;
+  /**
+   * Board wiring for the UART bridge: 'full' (RTS→EN, DTR→GPIO0; default), 'en-only' (no GPIO0
+   * transistor: resets always boot the app, "wrong boot mode"), 'none' (no auto-reset at all).
+   */
+  autoReset?: 'full' | 'en-only' | 'none';
   flashSize?: number;
   mac?: Uint8Array;
   revision?: { major: number; minor: number };
@@ -151,6 +156,7 @@ export class Esp32SimDevice implements SimDevice {
   private attached = false;
   private signals: SimSignals = { dtr: false, rts: false };
   private jtagDownloadLatch = false;
+  private jtagInReset = false;
   private bootTimer: unknown = null;
   private appTimer: unknown = null;
   private seqErrors = new Map<number, number>();
@@ -191,25 +197,36 @@ export class Esp32SimDevice implements SimDevice {
   }
 
   setSignals(signals: SimSignals): void {
-    this.signals = { ...signals };
-    const { dtr, rts } = signals;
-    let inReset: boolean;
+    const wiring = this.options.autoReset ?? 'full';
+    if (wiring === 'none' && !this.options.usbJtag) return;
+    this.signals = wiring === 'en-only' && !this.options.usbJtag ? { dtr: false, rts: signals.rts } : { ...signals };
+    const { dtr, rts } = this.signals;
     if (this.options.usbJtag) {
-      // USB-Serial-JTAG (model): DTR=1,RTS=0 arms download mode; RTS=1,DTR=0 holds the chip in reset.
-      if (dtr && !rts) this.jtagDownloadLatch = true;
-      inReset = rts && !dtr;
-    } else {
-      // Two-transistor circuit: EN low only for RTS=1,DTR=0; GPIO0 low only for DTR=1,RTS=0.
-      inReset = rts && !dtr;
+      // USB-Serial-JTAG (ESP32-C3 TRM table): RTS=0,DTR=1 sets the download flag; RTS=0,DTR=0
+      // clears it; entering RTS=1,DTR=0 resets the chip, which boots per the flag. (model)
+      if (!rts && dtr) this.jtagDownloadLatch = true;
+      if (!rts && !dtr) this.jtagDownloadLatch = false;
+      const resetNow = rts && !dtr;
+      if (resetNow && !this.jtagInReset) {
+        const download = this.jtagDownloadLatch;
+        this.holdInReset();
+        this.bootTimer = this.later(() => {
+          this.bootTimer = null;
+          if (this.state === 'reset') this.boot(download ? 'download' : 'spi');
+        }, this.options.enRiseDelayMs ?? 5);
+      }
+      this.jtagInReset = resetNow;
+      return;
     }
+    // Two-transistor circuit: EN low only for RTS=1,DTR=0; GPIO0 low only for DTR=1,RTS=0.
+    const inReset = rts && !dtr;
     if (inReset && this.state !== 'reset') this.holdInReset();
     else if (!inReset && this.state === 'reset' && this.bootTimer === null) {
+      // GPIO0 is sampled once EN has risen through its RC delay.
       this.bootTimer = this.later(() => {
         this.bootTimer = null;
-        if (this.state !== 'reset') return;
-        const download = this.options.usbJtag ? this.jtagDownloadLatch : this.signals.dtr && !this.signals.rts;
-        this.jtagDownloadLatch = false;
-        this.boot(download ? 'download' : 'spi');
+        if (this.state !== 'reset' || (this.signals.rts && !this.signals.dtr)) return;
+        this.boot(this.signals.dtr && !this.signals.rts ? 'download' : 'spi');
       }, this.options.enRiseDelayMs ?? 5);
     }
   }
