@@ -283,7 +283,7 @@ export class TargetService {
 
   private failure(what: string, output: string): FlashdeckError {
     const said = output.trim().split(/\r?\n/).filter(Boolean).slice(-3).join(' ');
-    const unknownTarget = /could not find|no such file|not found/i.test(said);
+    const unknownTarget = /could not find|no such file|not found|expected a full LLVM target/i.test(said);
     return new FlashdeckError({
       code: unknownTarget ? 'UNKNOWN_TARGET' : 'TINYGO_QUERY_FAILED',
       stage: 'targets',
