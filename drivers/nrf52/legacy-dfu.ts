@@ -7,7 +7,7 @@
  * leaving (the port vanishes) and, with a PortWatch, by the application's USB identity appearing.
  */
 import type { ByteLink } from '../common/byte-link';
-import { FlashdeckError } from '../common/errors';
+import { FlashdeckError, cancelledError } from '../common/errors';
 import type { FlashOutcome, ProgressListener } from '../common/flash-job';
 import type { PortWatch } from '../common/port-watch';
 import { describeAppIdentity, matchesAppIdentity, type AppIdentity } from './app-identity';
@@ -173,10 +173,16 @@ export async function flashLegacyDfu(link: ByteLink, options: LegacyDfuOptions):
 
   // STOP_DATA's result is never reported: the bootloader either resets into the app or stays silent in DFU mode.
   emit({ stage: 'verifying', bytesDone: total, bytesTotal: total, bytesPerSecond: 0, etaSeconds: null, message: 'Waiting for the bootloader to check the image and start it.' });
+  const stopWaiting = new AbortController();
   const left = await Promise.race([
     reader.whenClosed().then(() => true),
-    clock.sleep(timing.activationTimeoutMs, signal, 'verifying').then(() => false),
+    clock.sleep(timing.activationTimeoutMs, stopWaiting.signal, 'verifying').then(() => false, () => false),
   ]);
+  stopWaiting.abort();
+  if (signal?.aborted) {
+    reader.dispose();
+    throw cancelledError('verifying');
+  }
   let verifiedBy = 'bootloader-left';
   if (!left) {
     // Still open: USB boards would have vanished. Probe with a duplicate STOP_DATA (seq - 1): a bootloader

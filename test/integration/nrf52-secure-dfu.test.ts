@@ -1,0 +1,162 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { SerialPort } from 'serialport';
+import { linkFromSerialPort, type ByteLink } from '../../drivers/common/byte-link';
+import { FlashdeckError } from '../../drivers/common/errors';
+import { flashSecureDfu, type SecureDfuTiming } from '../../drivers/nrf52/secure-dfu';
+import { startSecureDfuSim, type StartSecureDfuSimOptions, type StartedSecureDfuSim, type SecureDfuBootloaderSim } from '../sim/nrf52/secure-dfu-sim';
+import { SimPortWatch } from '../sim/nrf52/sim-port-watch';
+import { appFiles, tinygoApp } from '../sim/nrf52/fixtures';
+
+const DONGLE_BASE = 0x1000;
+const app = tinygoApp(40 * 1024 + 12, DONGLE_BASE, 21);
+const files = appFiles(app, DONGLE_BASE);
+const DONGLE_APP = { vendorId: '1915', productId: 'cafe' };
+const SIM_TIMING = { timeScale: 0.05 };
+const CLIENT_TIMING: Partial<SecureDfuTiming> = { responseTimeoutMs: 300, pingTimeoutMs: 150, pingAttempts: 3, finalExecuteTimeoutMs: 800, disconnectTimeoutMs: 800, reenumerateTimeoutMs: 1500 };
+const BAUD = 1_000_000;
+
+let cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const step of cleanup.reverse()) await step().catch(() => {});
+  cleanup = [];
+});
+
+async function openLink(path: string): Promise<ByteLink> {
+  const port = new SerialPort({ path, baudRate: 115200, autoOpen: false });
+  await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+  cleanup.push(() => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())));
+  return linkFromSerialPort(port);
+}
+
+async function startDongle(options: StartSecureDfuSimOptions = {}, existing?: SecureDfuBootloaderSim): Promise<{ dongle: StartedSecureDfuSim; watch: SimPortWatch; link: ByteLink }> {
+  const watch = new SimPortWatch([{ path: '/dev/ttyACM-dfu', vendorId: '1915', productId: '521f' }]);
+  const dongle = await startSecureDfuSim(
+    {
+      baud: BAUD,
+      timing: SIM_TIMING,
+      activationMs: 500,
+      ...options,
+      onActivated: () => {
+        watch.remove('/dev/ttyACM-dfu');
+        setTimeout(() => watch.add({ path: '/dev/ttyACM-app', ...DONGLE_APP }), 50);
+      },
+    },
+    existing,
+  );
+  cleanup.push(dongle.close);
+  return { dongle, watch, link: await openLink(dongle.hostPath) };
+}
+
+async function expectFlashError(promise: Promise<unknown>, code: string, message: RegExp): Promise<FlashdeckError> {
+  const error = await promise.then(
+    () => {
+      throw new Error('flashing reported success');
+    },
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(FlashdeckError);
+  expect((error as FlashdeckError).code).toBe(code);
+  expect((error as FlashdeckError).message).toMatch(message);
+  expect((error as FlashdeckError).hint ?? '').not.toBe('');
+  return error as FlashdeckError;
+}
+
+describe('Secure DFU over a real pty (PCA10059 open bootloader)', () => {
+  for (const [name, bytes] of [
+    ['firmware.hex', files.hex],
+    ['firmware.bin', files.bin],
+    ['secure.zip', files.secureZip],
+    ['firmware.elf', files.elf],
+  ] as const) {
+    it(`flashes a 40 KiB TinyGo ${name} with CRC-32 checked objects`, async () => {
+      const { dongle, watch, link } = await startDongle();
+      const outcome = await flashSecureDfu(link, { image: bytes, fileName: name, portWatch: watch, appIdentity: DONGLE_APP, timing: CLIENT_TIMING });
+      const padded = app.length % 4 ? new Uint8Array([...app, ...new Array(4 - (app.length % 4)).fill(0xff)]) : app;
+      expect(outcome).toMatchObject({ bytesWritten: padded.length, verifiedBy: 'crc32', details: { appPort: '/dev/ttyACM-app' } });
+      expect(dongle.sim.appBytes(padded.length)).toEqual(padded);
+      expect(dongle.sim.events).toContain('image verified: activating');
+      expect(dongle.sim.events.some((e) => /empty packet/.test(e))).toBe(false);
+    });
+  }
+
+  it("converts TinyGo's legacy-flavour pca10059 zip (tinygo #4089) and flashes it", async () => {
+    const { dongle, watch, link } = await startDongle();
+    const notes: string[] = [];
+    const outcome = await flashSecureDfu(link, { image: files.legacyZip, fileName: 'pca10059.zip', portWatch: watch, appIdentity: DONGLE_APP, timing: CLIENT_TIMING, onProgress: (p) => p.message && notes.push(p.message) });
+    expect(outcome.details.note).toMatch(/legacy .*converted/);
+    expect(notes.some((n) => /#4089/.test(n))).toBe(true);
+    expect(dongle.sim.appBytes(app.length)).toEqual(app);
+  });
+
+  it('re-sends objects whose CRC-32 does not match', async () => {
+    const { dongle, watch, link } = await startDongle({ faults: { corruptObjects: [1, 6] } });
+    const notes: string[] = [];
+    await flashSecureDfu(link, { image: files.bin, fileName: 'firmware.bin', portWatch: watch, appIdentity: DONGLE_APP, timing: CLIENT_TIMING, onProgress: (p) => p.message && notes.push(p.message) });
+    expect(notes.filter((n) => /CRC mismatch/.test(n))).toHaveLength(2);
+    expect(dongle.sim.events.filter((e) => /fault: corrupted/.test(e))).toHaveLength(2);
+    expect(dongle.sim.appBytes(app.length)).toEqual(app);
+  });
+
+  it('survives line noise in both directions, or fails clearly — never a false success', async () => {
+    const { dongle, watch, link } = await startDongle({ toDeviceFaults: { noiseRate: 0.00003, seed: 9 }, toHostFaults: { noiseRate: 0.002, seed: 4 } });
+    const outcome = await flashSecureDfu(link, { image: files.bin, fileName: 'firmware.bin', portWatch: watch, appIdentity: DONGLE_APP, timing: CLIENT_TIMING });
+    expect(outcome.verifiedBy).toBe('crc32');
+    expect(dongle.sim.appBytes(app.length)).toEqual(app);
+  });
+
+  it('works with the UART MTU (131 bytes)', async () => {
+    const { dongle, watch, link } = await startDongle({ mtu: 131 });
+    await flashSecureDfu(link, { image: files.bin, fileName: 'firmware.bin', portWatch: watch, appIdentity: DONGLE_APP, timing: CLIENT_TIMING });
+    expect(dongle.sim.appBytes(app.length)).toEqual(app);
+  });
+
+  it('accepts a bootloader that drops the port without answering the final EXECUTE', async () => {
+    const { dongle, watch, link } = await startDongle({ faults: { dropWithoutResponse: true } });
+    const outcome = await flashSecureDfu(link, { image: files.bin, fileName: 'firmware.bin', portWatch: watch, appIdentity: DONGLE_APP, timing: CLIENT_TIMING });
+    expect(outcome.details.appPort).toBe('/dev/ttyACM-app');
+    expect(dongle.sim.appBytes(app.length)).toEqual(app);
+  });
+
+  it('says when no Secure DFU bootloader answers', async () => {
+    const { link } = await startDongle({ faults: { silent: true } });
+    await expectFlashError(flashSecureDfu(link, { image: files.bin, fileName: 'firmware.bin', timing: CLIENT_TIMING }), 'NRF_SDFU_NO_BOOTLOADER', /No Secure DFU bootloader answered/);
+  });
+
+  it('reports an unplug, then resumes on the re-plugged dongle', async () => {
+    const first = await startDongle({ faults: { unplugAtObject: 4 } });
+    await expectFlashError(flashSecureDfu(first.link, { image: files.bin, fileName: 'firmware.bin', timing: CLIENT_TIMING }), 'NRF_SDFU_DISCONNECTED', /disconnected during writing/);
+    first.dongle.sim.replug();
+    const second = await startDongle({}, first.dongle.sim);
+    const notes: string[] = [];
+    await flashSecureDfu(second.link, { image: files.bin, fileName: 'firmware.bin', timing: CLIENT_TIMING, onProgress: (p) => p.message && notes.push(p.message) });
+    expect(notes).toContain(`Resuming at byte ${4 * 4096} of ${app.length}.`);
+    expect(first.dongle.sim.appBytes(app.length)).toEqual(app);
+  });
+
+  for (const [label, options, code, message] of [
+    ['hardware version', { hwVersion: 53 }, 'NRF_SDFU_EXT_0x06', /different hardware/],
+    ['SoftDevice requirement', { softDeviceFwid: 0xb6 }, 'NRF_SDFU_EXT_0x07', /different SoftDevice/],
+    ['downgrade prevention', { appVersion: 5 }, 'NRF_SDFU_EXT_0x05', /lower than the installed/],
+    ['signature requirement', { requireSignature: true }, 'NRF_SDFU_EXT_0x08', /only accepts signed packages/],
+  ] as const) {
+    it(`maps the ${label} rejection to a plain message`, async () => {
+      const { dongle, link } = await startDongle(options);
+      await expectFlashError(flashSecureDfu(link, { image: files.bin, fileName: 'firmware.bin', timing: CLIENT_TIMING }), code, message);
+      expect(dongle.sim.activated).toBe(false);
+    });
+  }
+
+  it('reports a bootloader that verifies but never restarts', async () => {
+    const { link } = await startDongle({ faults: { noActivation: true } });
+    await expectFlashError(flashSecureDfu(link, { image: files.bin, fileName: 'firmware.bin', timing: CLIENT_TIMING }), 'NRF_SDFU_NOT_ACTIVATED', /did not restart/);
+  });
+
+  it('refuses images linked for a SoftDevice, oversized images and truncated zips before talking to the dongle', async () => {
+    const { dongle, link } = await startDongle();
+    const s140 = appFiles(tinygoApp(8192, 0x26000), 0x26000);
+    await expectFlashError(flashSecureDfu(link, { image: s140.hex, fileName: 'feather.hex' }), 'NRF_SOFTDEVICE_MISMATCH', /S140 v6 \(0x26000\).*0x01000/);
+    await expectFlashError(flashSecureDfu(link, { image: tinygoApp(0xe0000, DONGLE_BASE), fileName: 'huge.bin' }), 'NRF_IMAGE_TOO_LARGE', /holds 913408 bytes/);
+    await expectFlashError(flashSecureDfu(link, { image: files.secureZip.subarray(0, files.secureZip.length - 100), fileName: 'cut.zip' }), 'NRF_BAD_ZIP', /truncated/);
+    expect(dongle.sim.events).toEqual([]);
+  });
+});
