@@ -11,6 +11,9 @@ import { BoardStore } from './store/board-store';
 import { BoardRegistry } from './ports/board-registry';
 import { createSystemPortLister, type PortLister } from './ports/port-lister';
 import { checkSerialAccess } from './ports/serial-access';
+import { FlashLog } from './store/flash-log';
+import { FlashService } from './flash/flash-service';
+import { espFlasher } from './flash/esp-flasher';
 
 export interface AppServicesOptions {
   dataDir: string;
@@ -25,6 +28,7 @@ export interface AppServices {
   hub: EventHub;
   handlers: Handlers;
   registry: BoardRegistry;
+  flash: FlashService;
   db: Db;
   close(): Promise<void>;
 }
@@ -43,6 +47,8 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     onListError: (error) => log(`Listing serial ports failed: ${error instanceof Error ? error.message : String(error)}`),
   });
   await registry.start();
+  const flashLog = new FlashLog(db);
+  const flash = new FlashService({ registry, hub, settings, flashLog, flashers: { esp32: espFlasher } });
 
   const handlers: Handlers = {
     'app.info': () => ({
@@ -61,6 +67,13 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     },
     'catalogue.list': () =>
       BOARD_CATALOGUE.map(({ target, name, family, chip, flashMethod, outputFormat, led }) => ({ target, name, family, chip, flashMethod, outputFormat, led })),
+    'flash.inspect': ({ boardId, file }) => flash.inspect(boardId, file),
+    'flash.start': ({ boardId, file, offset, force, eraseAll }) => flash.start(boardId, file, { offset, force, eraseAll }),
+    'flash.cancel': ({ jobId }) => {
+      flash.cancel(jobId);
+      return { ok: true as const };
+    },
+    'flash.history': ({ boardId, limit }) => flashLog.recent(boardId, limit),
     'settings.get': () => settings.get(),
     'settings.update': (changes) => {
       const next = settings.update(changes);
@@ -73,6 +86,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     hub,
     handlers,
     registry,
+    flash,
     db,
     async close() {
       registry.stop();

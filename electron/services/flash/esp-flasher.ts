@@ -1,0 +1,74 @@
+/** ESP32-family boards: our ROM-protocol driver (drivers/esp32) over the board's serial port. */
+import type { ImageSummary } from '../../contract';
+import { CHIPS, flashEsp32, inspectEspImage, isUsbJtag, openSerialLink } from '../../../drivers/esp32';
+import type { FamilyFlasher, FlashInput, FlashRun } from './family-flasher';
+
+const hex = (value: number) => `0x${value.toString(16)}`;
+
+export const espFlasher: FamilyFlasher = {
+  recognises(bytes) {
+    return bytes[0] === 0xe9 || (bytes.length > 0x1000 && bytes[0x1000] === 0xe9);
+  },
+
+  inspect({ board, model, fileName, bytes, offset }: FlashInput): ImageSummary {
+    const summary = inspectEspImage(bytes, fileName);
+    const problems = summary.problems.map(({ code, severity, message }) => ({ code, severity, message }));
+    const boardChip = model?.chip ?? board.guess.chip ?? null;
+    let overridable = problems.every((p) => p.severity !== 'error' || /CHIP/.test(p.code));
+    if (boardChip && summary.chipDisplayName && boardChip !== summary.chipDisplayName) {
+      problems.push({
+        code: 'CHIP_MISMATCH',
+        severity: 'error',
+        message: `This image is for ${summary.chipDisplayName}, the board is an ${boardChip}${model ? ` (${model.target})` : ''}.`,
+      });
+    }
+    const bootOffset = model?.flashOffset ?? (summary.chip ? CHIPS[summary.chip].bootloaderOffset : null);
+    const chosenOffset = offset ?? (summary.kind === 'merged' ? 0 : summary.kind === 'tinygo-app' ? bootOffset : summary.suggestedOffset);
+    if (chosenOffset === null) {
+      problems.push({ code: 'OFFSET_REQUIRED', severity: 'error', message: 'This is not an ESP app image: enter the flash address to write it to (for example 0x10000).' });
+      overridable = false;
+    }
+    const details: Record<string, string> = { kind: summary.kind };
+    if (summary.image) {
+      details.entry = hex(summary.image.entry);
+      details.segments = String(summary.image.segments.length);
+      details.checksum = summary.image.checksumOk ? 'ok' : 'bad';
+      if (summary.image.sha256Ok !== null) details.sha256 = summary.image.sha256Ok ? 'ok' : 'bad';
+    }
+    return {
+      fileName,
+      size: bytes.length,
+      family: 'esp32',
+      kind: summary.kind,
+      chip: summary.chipDisplayName,
+      method: 'esp-serial',
+      offset: chosenOffset,
+      problems,
+      overridable,
+      details,
+    };
+  },
+
+  async flash(run: FlashRun) {
+    const summary = this.inspect(run);
+    const { link, close } = await openSerialLink(run.path, { baudRate: 115200 });
+    try {
+      return await flashEsp32(link, run.bytes, {
+        offset: summary.offset ?? undefined,
+        baud: run.espFlashBaud,
+        usbJtag: isUsbJtag(run.board.vendorId, run.board.productId),
+        allowChipMismatch: run.force,
+        eraseAll: run.eraseAll,
+        fileName: run.fileName,
+        signal: run.signal,
+        onProgress: run.onProgress,
+      });
+    } finally {
+      await close();
+    }
+  },
+
+  returnIdentities({ board }) {
+    return board.vendorId && board.productId ? [`${board.vendorId}:${board.productId}`] : [];
+  },
+};

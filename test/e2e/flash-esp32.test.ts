@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, removeDir, screenshot, startServe, watchPageErrors, type ServeProcess } from './harness';
+import { startEsp32Sim, type Esp32Sim } from '../sim/esp32/start-sim';
+import { tinygoStyleImage } from '../sim/esp32/esp-image-builder';
+
+const ESP32_CHIP_ID = 0x0000;
+const ESP32C3_CHIP_ID = 0x0005;
+
+describe('flashing an ESP32 from the Flash tab (serve mode, simulated board on a pty)', () => {
+  let serve: ServeProcess;
+  let browser: Browser;
+  let sim: Esp32Sim;
+  let page: Page;
+  let errors: string[];
+  const files = mkdtempSync(join(tmpdir(), 'flashdeck-images-'));
+
+  beforeAll(async () => {
+    // A pty has no DTR/RTS: the simulated board waits in download mode, as after "hold BOOT, tap EN".
+    [serve, browser, sim] = await Promise.all([startServe(), launchBrowser(), startEsp32Sim({ chip: 'esp32', transport: 'pty', baud: 115200 })]);
+    page = await browser.newPage();
+    errors = watchPageErrors(page);
+    await page.goto(serve.url);
+    await page.getByLabel('Add a port by path').locator('input').fill(sim.hostPath);
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByLabel('TinyGo target').selectOption('esp32-coreboard-v2');
+    await page.getByTestId('board-guess').filter({ hasText: 'ESP32 DevKitC' }).waitFor();
+    await page.getByRole('tab', { name: 'Flash' }).click();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await serve?.stop();
+    await sim?.close();
+    if (serve) removeDir(serve.dataDir);
+    removeDir(files);
+  });
+
+  it('refuses an image built for another chip, naming both', async () => {
+    const wrong = join(files, 'blink-c3.bin');
+    writeFileSync(wrong, tinygoStyleImage(ESP32C3_CHIP_ID, 20 * 1024, 3));
+    await page.getByTestId('flash-file-input').setInputFiles(wrong);
+    await page.getByTestId('image-problem').filter({ hasText: 'This image is for ESP32-C3, the board is an ESP32' }).waitFor();
+    await expect(page.getByRole('button', { name: /^Flash / }).isDisabled()).resolves.toBe(true);
+  });
+
+  it('flashes a TinyGo image at 0x1000, verifies it, and the simulated flash holds the same bytes', async () => {
+    const image = tinygoStyleImage(ESP32_CHIP_ID, 40 * 1024, 7);
+    const file = join(files, 'heap-telemetry.bin');
+    writeFileSync(file, image);
+    await page.getByTestId('flash-file-input').setInputFiles(file);
+    await page.getByTestId('image-kind').filter({ hasText: 'tinygo-app for ESP32' }).waitFor();
+    await expect(page.getByLabel('Flash address').getAttribute('placeholder')).resolves.toBe('0x1000');
+    await page.getByRole('button', { name: /^Flash / }).click();
+    const result = page.getByTestId('flash-result');
+    await result.waitFor({ timeout: 60_000 });
+    await expect(result.textContent()).resolves.toContain('verified (md5)');
+    expect(Buffer.from(sim.flash.read(0x1000, image.length)).equals(Buffer.from(image))).toBe(true);
+    // Nothing before the image was touched: erase only what is written.
+    expect(sim.flash.read(0, 0x1000).every((byte) => byte === 0xff)).toBe(true);
+    await page.getByRole('region', { name: 'Recent flashes' }).getByText('heap-telemetry.bin').waitFor();
+    await screenshot(page, 'flash-esp32');
+    expect(errors).toEqual([]);
+  });
+});
