@@ -515,7 +515,9 @@ function printable(text: string): string {
   return clean.length > 80 ? '…' + clean.slice(-80) : clean;
 }
 
+/** The line that matches `pattern`, from the match on (e.g. "Guru Meditation Error: …"). */
 function lastLine(text: string, pattern: RegExp): string {
   const line = text.split(/\r?\n/).find((l) => pattern.test(l)) ?? text;
-  return printable(line);
+  const from = line.search(pattern);
+  return line.slice(Math.max(0, from)).replace(/[^\x20-\x7e]/g, '').slice(0, 120);
 }

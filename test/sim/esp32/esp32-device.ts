@@ -102,6 +102,8 @@ export interface Esp32SimOptions {
   /** App output period in SPI-boot mode; 0 = silent app. */
   appOutputIntervalMs?: number;
   faults?: Esp32SimFaults;
+  /** Flash contents at power-on (e.g. a previously flashed app). */
+  preload?: { address: number; bytes: Uint8Array }[];
   /** Timers (injectable). */
   setTimeout?: (run: () => void, ms: number) => unknown;
   clearTimeout?: (handle: unknown) => void;
@@ -175,6 +177,7 @@ export class Esp32SimDevice implements SimDevice {
     this.mac = options.mac ?? Uint8Array.from([0x24, 0x6f, 0x28, 0x12, 0x34, 0x56]);
     this.revision = options.revision ?? { major: 3, minor: 1 };
     for (const a of this.faults.weakFlashBits ?? []) this.flash.weakBits.add(a);
+    for (const p of options.preload ?? []) this.flash.bytes.set(p.bytes, p.address);
     this.decoder = new SlipDecoder({ onFrame: (frame) => this.enqueue(frame) }, { maxFrameLength: 0x8000 });
   }
 
