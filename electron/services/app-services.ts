@@ -14,6 +14,8 @@ import { checkSerialAccess } from './ports/serial-access';
 import { FlashLog } from './store/flash-log';
 import { FlashService } from './flash/flash-service';
 import { espFlasher } from './flash/esp-flasher';
+import { PortSessions } from './ports/port-sessions';
+import { ConsoleSettingsStore } from './store/console-settings-store';
 
 export interface AppServicesOptions {
   dataDir: string;
@@ -22,13 +24,19 @@ export interface AppServicesOptions {
   lister?: PortLister;
   pollMs?: number;
   log?: (line: string) => void;
+  /** node-serialport binding for consoles (tests: the simulator's); the OS binding by default. */
+  serialBinding?: PortSessionsBinding;
 }
+
+type PortSessionsBinding = ConstructorParameters<typeof PortSessions>[0]['binding'];
 
 export interface AppServices {
   hub: EventHub;
   handlers: Handlers;
   registry: BoardRegistry;
   flash: FlashService;
+  /** One port session per open console; flash jobs lease ports from it. */
+  portSessions: PortSessions;
   db: Db;
   close(): Promise<void>;
 }
@@ -47,8 +55,9 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     onListError: (error) => log(`Listing serial ports failed: ${error instanceof Error ? error.message : String(error)}`),
   });
   await registry.start();
+  const portSessions = new PortSessions({ hub, boards: registry, store: new ConsoleSettingsStore(db), binding: options.serialBinding, defaultBaud: () => settings.get().defaultBaud });
   const flashLog = new FlashLog(db);
-  const flash = new FlashService({ registry, hub, settings, flashLog, flashers: { esp32: espFlasher } });
+  const flash = new FlashService({ registry, hub, settings, flashLog, flashers: { esp32: espFlasher }, leasePort: (boardId, reason) => portSessions.lease(boardId, reason) });
 
   const handlers: Handlers = {
     'app.info': () => ({
@@ -74,6 +83,17 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       return { ok: true as const };
     },
     'flash.history': ({ boardId, limit }) => flashLog.recent(boardId, limit),
+    'console.open': ({ boardId, settings: consoleSettings }) => portSessions.open(boardId, consoleSettings),
+    'console.close': async ({ boardId }) => {
+      await portSessions.close(boardId);
+      return { ok: true as const };
+    },
+    'console.send': async ({ boardId, dataBase64, historyEntry }) => ({ ok: true as const, bytes: await portSessions.send(boardId, Buffer.from(dataBase64, 'base64'), historyEntry) }),
+    'console.setSignals': ({ boardId, dtr, rts }) => portSessions.setSignals(boardId, { dtr, rts }),
+    'console.reset': async ({ boardId }) => ({ ok: true as const, description: await portSessions.reset(boardId) }),
+    'console.configure': ({ boardId, settings: consoleSettings }) => portSessions.configure(boardId, consoleSettings),
+    'console.setLogging': ({ boardId, directory }) => portSessions.setLogging(boardId, directory),
+    'console.status': ({ boardId }) => portSessions.status(boardId),
     'settings.get': () => settings.get(),
     'settings.update': (changes) => {
       const next = settings.update(changes);
@@ -87,8 +107,10 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     handlers,
     registry,
     flash,
+    portSessions,
     db,
     async close() {
+      await portSessions.closeAll();
       registry.stop();
       db.close();
     },

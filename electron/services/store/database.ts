@@ -51,6 +51,15 @@ const MIGRATIONS: string[] = [
   );
   CREATE INDEX flashes_by_board ON flashes (board_id, started_at);
   `,
+  // 2: console settings per board (baud, framing, line ending, timestamps), send history, log folder.
+  `
+  CREATE TABLE console_boards (
+    board_id TEXT PRIMARY KEY,
+    settings TEXT NOT NULL DEFAULT '{}',
+    history TEXT NOT NULL DEFAULT '[]',
+    log_directory TEXT
+  );
+  `,
 ];
 
 export function openDatabase(file: string): Db {
