@@ -1,0 +1,83 @@
+/**
+ * TinyGo panics (`panic: runtime error at 0x000012f4: index out of range`): find them in console
+ * lines and resolve the address to function and file:line against the board's last ELF, with
+ * llvm-symbolizer (LLVM, which TinyGo users often have) or addr2line (binutils).
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { findOnPath } from '../ports/port-lister';
+
+export interface PanicLine {
+  address: string;
+  message: string;
+}
+
+export interface ResolvedAddress {
+  function: string;
+  file: string;
+  line: number;
+}
+
+export interface SymbolizeResult {
+  resolved: ResolvedAddress | null;
+  note: string;
+}
+
+/** At the start of a line (after ANSI colour codes or spaces), as TinyGo's runtime prints it. */
+const PANIC_AT = /^(?:\x1b\[[0-9;]*m|\s)*panic: runtime error at (0x[0-9a-fA-F]+): ?(.*)$/;
+
+/** The address and message of a TinyGo runtime panic line, or null. */
+export function parsePanicLine(line: string): PanicLine | null {
+  if (line.indexOf('panic: ') < 0) return null;
+  const match = PANIC_AT.exec(line);
+  return match ? { address: match[1], message: match[2].trim() } : null;
+}
+
+export type SymbolizerTool = { kind: 'llvm-symbolizer' | 'addr2line'; path: string };
+
+export function findSymbolizer(pathEnv = process.env.PATH ?? ''): SymbolizerTool | null {
+  for (const name of ['llvm-symbolizer', 'addr2line'] as const) {
+    const path = findOnPath(name, pathEnv);
+    if (path) return { kind: name, path };
+  }
+  // Versioned LLVM installs (Debian: llvm-symbolizer-19).
+  for (const version of [20, 19, 18, 17, 16, 15]) {
+    const path = findOnPath(`llvm-symbolizer-${version}`, pathEnv);
+    if (path) return { kind: 'llvm-symbolizer', path };
+  }
+  return null;
+}
+
+function run(command: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(command, args, { timeout: 10_000, maxBuffer: 1024 * 1024 }, (error, stdout) => (error ? reject(error) : resolve(stdout))),
+  );
+}
+
+/** "func\nfile:line[:col]\n" (both tools print function then position) → ResolvedAddress or null. */
+export function parseSymbolizerOutput(output: string): ResolvedAddress | null {
+  const lines = output.split('\n').map((line) => line.trim()).filter(Boolean);
+  if (lines.length < 2) return null;
+  const fn = lines[0];
+  const position = /^(.*?):(\d+)(?::\d+)?(?:\s.*)?$/.exec(lines[1]);
+  if (fn === '??' || !position || position[1] === '??') return null;
+  return { function: fn, file: position[1], line: Number(position[2]) };
+}
+
+export async function symbolizeAddress(elfPath: string | null, address: string, tool: SymbolizerTool | null = findSymbolizer()): Promise<SymbolizeResult> {
+  if (!elfPath) return { resolved: null, note: 'No ELF is known for this board yet: build its program in Flashdeck to see function and file:line here.' };
+  if (!existsSync(elfPath)) return { resolved: null, note: `The last build's ELF (${elfPath}) is gone; rebuild to resolve addresses.` };
+  if (!tool) return { resolved: null, note: 'Install llvm-symbolizer (LLVM) or addr2line (binutils) to resolve panic addresses to file:line.' };
+  try {
+    const output =
+      tool.kind === 'llvm-symbolizer'
+        ? await run(tool.path, [`--obj=${elfPath}`, '--functions=linkage', '--inlining=false', address])
+        : await run(tool.path, ['-f', '-C', '-e', elfPath, address]);
+    const resolved = parseSymbolizerOutput(output);
+    return resolved
+      ? { resolved, note: `Resolved with ${tool.kind}.` }
+      : { resolved: null, note: `${tool.kind} found no source line for ${address} in ${elfPath} (built without debug info, or a different build).` };
+  } catch (error) {
+    return { resolved: null, note: `${tool.kind} failed: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * The port sessions service: at most one PortSession per board (several boards can be open at
+ * once), the console.* request handlers' behaviour, per-board console settings, and the lease
+ * API flash jobs use:
+ *
+ *   const lease = await portSessions.lease(boardId, 'Flashing blink.uf2');
+ *   // … the driver opens lease.path …
+ *   await lease.release({ expectReturn: { usbIds: ['239a:8029'], timeoutMs: 15000 } });
+ */
+import type { BindingInterface } from '@serialport/bindings-interface';
+import type { ConsoleSettings, ConsoleStatus } from '../../contract';
+import type { EventHub } from '../../dispatcher';
+import { FlashdeckError } from '../../../drivers/common/errors';
+import type { ConsoleSettingsStore } from '../store/console-settings-store';
+import { PortSession, type BoardLookup, type PortLease } from './port-session';
+
+export type { PortLease } from './port-session';
+
+export interface PortSessionsOptions {
+  hub: EventHub;
+  boards: BoardLookup;
+  store: ConsoleSettingsStore;
+  /** node-serialport binding; the OS one unless a test passes the simulator's. */
+  binding?: BindingInterface;
+  /** The app-wide default baud (Settings). */
+  defaultBaud: () => number;
+  busyGraceMs?: number;
+  releaseTimeoutMs?: number;
+}
+
+export const DEFAULT_CONSOLE_SETTINGS: Omit<ConsoleSettings, 'baudRate'> = {
+  dataBits: 8,
+  parity: 'none',
+  stopBits: 1,
+  flowControl: 'none',
+  lineEnding: 'lf',
+  timestamps: 'relative',
+  hexView: false,
+};
+
+export class PortSessions {
+  private readonly sessions = new Map<string, PortSession>();
+  private readonly elfByBoard = new Map<string, string>();
+  private bindingPromise: Promise<BindingInterface> | null = null;
+
+  constructor(private readonly options: PortSessionsOptions) {}
+
+  /** Stored settings for a board, filled with defaults. */
+  settingsFor(boardId: string): ConsoleSettings {
+    const stored = this.options.store.get(boardId).settings;
+    return { baudRate: this.options.defaultBaud(), ...DEFAULT_CONSOLE_SETTINGS, ...stored };
+  }
+
+  async open(boardId: string, settings?: Partial<ConsoleSettings>): Promise<ConsoleStatus> {
+    if (settings && Object.keys(settings).length) this.options.store.save(boardId, { settings });
+    let session = this.sessions.get(boardId);
+    if (!session) {
+      const record = this.options.store.get(boardId);
+      session = new PortSession({
+        boardId,
+        boards: this.options.boards,
+        binding: await this.binding(),
+        settings: this.settingsFor(boardId),
+        logDirectory: record.logDirectory,
+        elfPath: this.elfByBoard.get(boardId) ?? null,
+        busyGraceMs: this.options.busyGraceMs,
+        releaseTimeoutMs: this.options.releaseTimeoutMs,
+        events: {
+          state: (state, info) => this.options.hub.emit('console.state', { boardId, state, ...info }),
+          data: (chunks, droppedBytes) =>
+            this.options.hub.emit('console.data', {
+              boardId,
+              chunks: chunks.map((chunk) => ({ t: chunk.t, dataBase64: Buffer.from(chunk.bytes.buffer, chunk.bytes.byteOffset, chunk.bytes.byteLength).toString('base64') })),
+              droppedBytes,
+            }),
+          telemetry: (batch) => this.options.hub.emit('telemetry.batch', { boardId, ...batch }),
+          panic: (report) => this.options.hub.emit('console.panic', { boardId, ...report }),
+        },
+      });
+      this.sessions.set(boardId, session);
+    } else if (settings) {
+      await session.configure(settings);
+    }
+    await session.open();
+    return this.status(boardId);
+  }
+
+  async close(boardId: string): Promise<void> {
+    const session = this.sessions.get(boardId);
+    this.sessions.delete(boardId);
+    await session?.close();
+  }
+
+  async send(boardId: string, bytes: Uint8Array, historyEntry?: string): Promise<number> {
+    await this.require(boardId).write(bytes);
+    if (historyEntry !== undefined && historyEntry.trim() !== '') this.options.store.addHistory(boardId, historyEntry);
+    return bytes.length;
+  }
+
+  async setSignals(boardId: string, signals: { dtr?: boolean; rts?: boolean }): Promise<ConsoleStatus> {
+    await this.require(boardId).setSignals(signals);
+    return this.status(boardId);
+  }
+
+  reset(boardId: string): Promise<string> {
+    return this.require(boardId).reset();
+  }
+
+  async configure(boardId: string, settings: Partial<ConsoleSettings>): Promise<ConsoleStatus> {
+    this.options.store.save(boardId, { settings });
+    await this.sessions.get(boardId)?.configure(settings);
+    return this.status(boardId);
+  }
+
+  setLogging(boardId: string, directory: string | null): ConsoleStatus {
+    this.sessions.get(boardId)?.setLogging(directory);
+    this.options.store.save(boardId, { logDirectory: directory });
+    return this.status(boardId);
+  }
+
+  status(boardId: string): ConsoleStatus {
+    const session = this.sessions.get(boardId);
+    const record = this.options.store.get(boardId);
+    const board = this.options.boards.get(boardId);
+    if (!session) {
+      return {
+        boardId,
+        state: 'closed',
+        path: board?.path ?? '',
+        settings: this.settingsFor(boardId),
+        signals: { dtr: true, rts: true },
+        logging: { directory: record.logDirectory, file: null },
+        history: record.history,
+        resetDescription: '',
+        elfPath: this.elfByBoard.get(boardId) ?? null,
+      };
+    }
+    return {
+      boardId,
+      state: session.state,
+      path: session.path,
+      settings: session.settings,
+      signals: session.signals,
+      logging: session.logging,
+      history: record.history,
+      resetDescription: session.resetDescription,
+      elfPath: session.elfPath,
+      ...(session.error ? { error: session.error } : {}),
+      ...(session.detail ? { detail: session.detail } : {}),
+    };
+  }
+
+  /**
+   * A flash job's lease on the board's port. With a console open, the session closes the OS port
+   * (state 'paused-for-flash') and reopens it after release, once the board is back. Without one,
+   * the lease is just the board's path and release does nothing.
+   */
+  async lease(boardId: string, reason: string): Promise<PortLease> {
+    const session = this.sessions.get(boardId);
+    if (session) return session.lease(reason);
+    const board = this.options.boards.get(boardId);
+    if (!board) throw new FlashdeckError({ code: 'BOARD_UNKNOWN', stage: 'lease', message: 'That board is no longer known to Flashdeck.', hint: 'Plug it in again or add its port by path.' });
+    return { path: board.path, release: async () => {} };
+  }
+
+  /** The build service calls this after a successful build, so panics resolve against the right ELF. */
+  setElfForBoard(boardId: string, path: string | null): void {
+    if (path) this.elfByBoard.set(boardId, path);
+    else this.elfByBoard.delete(boardId);
+    this.sessions.get(boardId)?.setElf(path);
+  }
+
+  isOpen(boardId: string): boolean {
+    return this.sessions.has(boardId);
+  }
+
+  async closeAll(): Promise<void> {
+    const sessions = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(sessions.map((session) => session.close()));
+  }
+
+  private require(boardId: string): PortSession {
+    const session = this.sessions.get(boardId);
+    if (!session) throw new FlashdeckError({ code: 'CONSOLE_NOT_OPEN', stage: 'console', message: 'The console for this board is not open.', hint: 'Open the Console tab first.' });
+    return session;
+  }
+
+  private binding(): Promise<BindingInterface> {
+    if (this.options.binding) return Promise.resolve(this.options.binding);
+    this.bindingPromise ??= import('@serialport/bindings-cpp').then(({ autoDetect }) => autoDetect() as unknown as BindingInterface);
+    return this.bindingPromise;
+  }
+}
