@@ -291,6 +291,8 @@ export interface ToolchainHealth {
   tinygoRoot: string | null;
   goRoot: string | null;
   features: TinygoFeatures | null;
+  /** The parsed version line, ready for runBuild's `tinygoVersion` (no second `tinygo version`). */
+  versionInfo: TinygoVersion | null;
   /** Every problem found, each with what to do; empty when ok. */
   problems: ErrorInfo[];
 }
@@ -303,7 +305,7 @@ export async function toolchainHealth(
   const run = options.run ?? runTool;
   const health: ToolchainHealth = {
     ok: false, tinygoPath: null, source: null, version: null, goVersion: null, llvmVersion: null,
-    host: null, tinygoRoot: null, goRoot: null, features: null, problems: [],
+    host: null, tinygoRoot: null, goRoot: null, features: null, versionInfo: null, problems: [],
   };
   const problem = (error: unknown) =>
     health.problems.push(
@@ -331,6 +333,7 @@ export async function toolchainHealth(
       health.llvmVersion = version.llvmVersion;
       health.host = `${version.os}/${version.arch}`;
       health.features = tinygoFeatures(version);
+      health.versionInfo = version;
     }
   } catch {
     /* reported by probeTinygo below */

@@ -351,7 +351,7 @@ describe('build flags', () => {
 describe('buildAllocReport', () => {
   it('lists heap allocations of alloc-stress (reason format) and leaves no files behind', async () => {
     const source = await resolveProgramSource(path.join(PROGRAMS, 'alloc-stress'));
-    const report = await buildAllocReport(request({ program: source, target: 'pca10056', format: 'elf' }) as never);
+    const report = await buildAllocReport(request({ program: source, target: 'pca10056', format: 'elf' }));
     expect(report.ok).toBe(true);
     expect(report.args).toContain('-print-allocs=main.');
     expect(report.args.at(-2)).toBe('-print-allocs=main.');
@@ -364,16 +364,16 @@ describe('buildAllocReport', () => {
 
   it('parses the 0.41 cover format, and notes that -opt=0 reports nothing', async () => {
     const source = await resolveProgramSource(path.join(PROGRAMS, 'alloc-stress'));
-    const cover = await buildAllocReport(request({ program: source, target: 'pca10056', format: 'elf' }, { FAKE_TINYGO_VERSION: '0.41.0' }) as never);
+    const cover = await buildAllocReport(request({ program: source, target: 'pca10056', format: 'elf' }, { FAKE_TINYGO_VERSION: '0.41.0' }));
     expect(cover.allocations[0]).toMatchObject({ format: 'cover', reason: 'unspecified' });
-    const opt0 = await buildAllocReport({ ...(request({ program: source, target: 'pca10056', format: 'elf' }) as never), flags: { opt: '0' } });
+    const opt0 = await buildAllocReport({ ...request({ program: source, target: 'pca10056', format: 'elf' }), flags: { opt: '0' } });
     expect(opt0.allocations).toEqual([]);
     expect(opt0.note).toMatch(/-opt=0/);
   });
 
   it('rejects a pattern that could be read as a flag', async () => {
     const source = await resolveProgramSource(path.join(PROGRAMS, 'alloc-stress'));
-    await expect(buildAllocReport({ ...(request({ program: source, target: 'pca10056', format: 'elf' }) as never), pattern: '-o x' })).rejects.toMatchObject({ code: 'INVALID_BUILD_FLAG' });
+    await expect(buildAllocReport({ ...request({ program: source, target: 'pca10056', format: 'elf' }), pattern: '-o x' })).rejects.toMatchObject({ code: 'INVALID_BUILD_FLAG' });
   });
 });
 

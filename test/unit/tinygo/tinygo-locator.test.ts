@@ -127,6 +127,7 @@ describe('probeTinygo and toolchainHealth', () => {
       host: 'linux/amd64', tinygoRoot: '/usr/local/lib/tinygo', goRoot: '/usr/local/go', problems: [],
     });
     expect(health.features?.jsonBuildEvents).toBe(false);
+    expect(health.versionInfo).toMatchObject({ major: 0, minor: 33, patch: 0, raw: '0.33.0' });
     // tinygo runs with the augmented PATH so that `go` is found.
     expect(seen[0].env?.PATH).toContain('/usr/local/go/bin');
   });
