@@ -4,8 +4,8 @@
  *                           unlabeled values `1 2 3` → series "value 1", "value 2", …
  *   Teleplot                `>name:value`, `>name:timestamp_ms:value`, `>name,widget:…`,
  *                           `…§unit`, `…|flags`; several `;`-separated points keep the last.
- * Anything else (boot ROM chatter, panics, log text) → null. Accepts exactly what the reference's
- * regexes accept:
+ * Anything else (boot ROM chatter, panics, log text) → null. Accepts what the reference's regexes
+ * accept, except values that are not whole numbers (`1.2.3`, `1e`, `--`):
  *   Arduino:  ^(?:[^\s,:]+:-?[\d.eE+-]+[ ,\t]*)+\r?$
  *   Teleplot: ^>([^:|,]+)(?:,[^:]*)?:(?:(\d+):)?(-?[\d.eE+-]+)(?:§[^|]*)?(?:\|.*)?\r?$
  * It runs on every console line (up to 2 Mbaud), so it is a single char-code scan: no regex, no
@@ -44,13 +44,13 @@ function isNumberChar(c: number): boolean {
   return (c >= 48 && c <= 57) || c === 46 || c === 101 || c === 69 || c === 43 || c === 45;
 }
 
-/** Parses text already checked to be [\d.eE+-]+ (with optional leading "-"). NaN if unusable. */
+/**
+ * Parses text already checked to be [\d.eE+-]+. Stricter than Arduino's parseFloat on purpose:
+ * the whole field must be a number, so `ip:192.168.1.10` or `v:1.2.3` is not plotted as 192.168.
+ */
 function toNumber(text: string): number {
   const n = Number(text);
-  if (Number.isFinite(n)) return n;
-  // Arduino reads values with parseFloat, which takes the longest valid prefix ("1e" → 1).
-  const p = parseFloat(text);
-  return Number.isFinite(p) ? p : NaN;
+  return Number.isFinite(n) ? n : NaN;
 }
 
 /** Line end without a trailing CR/LF. */
