@@ -279,6 +279,10 @@ export async function flashSecureDfu(link: ByteLink, options: SecureDfuOptions):
     const objectSize = data.maxSize || 4096;
     const startedAt = clock.now();
     const startPosition = position;
+    if (position >= total) {
+      // Everything arrived before but the final EXECUTE may not have: re-send the last object.
+      position = total - (total % objectSize || objectSize);
+    }
     let objectStart = position - (position % objectSize);
     if (resumed && position % objectSize === 0 && position > 0) {
       // Fully written object at the resume point: make sure it is executed (harmless if it already is).

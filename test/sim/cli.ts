@@ -3,12 +3,15 @@
  * against a board that is not there:
  *
  *   npm run sim -- esp32 [--chip esp32|esp32c3|esp32s3|esp32s2|esp32c6] [--baud 115200] [--no-throttle]
+ *   npm run sim -- nrf52-legacy-dfu | nrf52-secure-dfu [--baud 115200] [--time-scale 1]
+ *   npm run sim -- nrf52-uf2 --drive DIR   (first line: "<pty> <drive folder>")
  *
  * The FIRST line of stdout is the pty path to open; the simulator serves until killed.
  * To add a simulator: write a `start(args)` that resolves with `{ hostPath, describe, close }`
  * and add one line to SIMULATORS.
  */
 import { startEsp32Cli } from './esp32/cli-entry';
+import { startNrf52LegacyCli, startNrf52SecureCli, startNrf52Uf2Cli } from './nrf52/cli-entry';
 
 export interface RunningSim {
   hostPath: string;
@@ -24,9 +27,9 @@ export interface SimEntry {
 
 export const SIMULATORS: Record<string, SimEntry> = {
   esp32: { summary: 'ESP32-family ROM/stub serial loader (--chip, --baud, --flash-mb, --no-throttle)', start: startEsp32Cli },
-  // 'nrf52-legacy-dfu': { summary: '…', start: startNrf52LegacyCli },
-  // 'nrf52-secure-dfu': { summary: '…', start: startNrf52SecureCli },
-  // 'nrf52-uf2': { summary: '…', start: startNrf52Uf2Cli },
+  'nrf52-legacy-dfu': { summary: 'Adafruit nRF52 bootloader, legacy serial DFU (--baud, --time-scale, --app-start, --no-throttle)', start: startNrf52LegacyCli },
+  'nrf52-secure-dfu': { summary: 'nRF52840 Dongle open bootloader, Secure DFU (--baud, --mtu, --time-scale, --no-throttle)', start: startNrf52SecureCli },
+  'nrf52-uf2': { summary: 'Adafruit UF2 drive in a folder; first line "<pty> <drive dir>" (--drive DIR, --softdevice, --label)', start: startNrf52Uf2Cli },
 };
 
 function usage(): string {
