@@ -41,6 +41,8 @@ export class BuildQueue {
   private readonly lanes = new Map<string, Entry[]>();
   private readonly listeners = new Set<(snapshot: QueueSnapshotEntry[]) => void>();
   private nextId = 1;
+  /** Ids stay unique across app runs (build dirs and history may outlive the process). */
+  private readonly idPrefix = `build-${Date.now().toString(36)}`;
 
   /**
    * Adds a job for `boardId`. `job` receives a signal that fires on cancel (or when the optional
@@ -52,7 +54,7 @@ export class BuildQueue {
     options: { label?: string; signal?: AbortSignal } = {},
   ): QueuedJob<T> {
     const controller = new AbortController();
-    const id = `build-${this.nextId++}`;
+    const id = `${this.idPrefix}-${this.nextId++}`;
     let resolveOuter!: (value: T) => void;
     let rejectOuter!: (error: unknown) => void;
     const promise = new Promise<T>((resolve, reject) => {

@@ -396,7 +396,9 @@ async function runBuildWith(request: BuildRequest, extraArgs: string[]): Promise
     };
   }
 
-  const diagnostics = [...(json?.diagnostics ?? []), ...parseDiagnostics(outcome.stderr)];
+  const diagnostics = [...(json?.diagnostics ?? []), ...parseDiagnostics(outcome.stderr)].map((d) =>
+    d.file ? { ...d, absoluteFile: path.resolve(request.program.buildDir, d.file) } : d,
+  );
   const sizeText = json ? json.plainText : outcome.stdout;
   const sizes = parseSizeReport(sizeText) ?? undefined;
   const failed = outcome.exitCode !== 0 || json?.failed === true;

@@ -24,6 +24,8 @@ export interface Diagnostic {
   message: string;
   /** As printed: relative to the program directory, or absolute for GOROOT/TINYGOROOT files. */
   file?: string;
+  /** `file` resolved against the directory tinygo ran in (set by the build runner), for editors. */
+  absoluteFile?: string;
   line?: number;
   column?: number;
   /** Import path from the `# pkg` header (or the JSON event), e.g. "command-line-arguments". */

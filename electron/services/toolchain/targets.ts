@@ -56,6 +56,30 @@ export function parseTargetsList(output: string): string[] {
     .filter((l) => /^[A-Za-z0-9][A-Za-z0-9_.+-]*$/.test(l));
 }
 
+export interface TinygoPort {
+  port: string;
+  /** Lower-case hex, as printed (may be empty for non-USB ports). */
+  vid: string;
+  pid: string;
+  /** Target whose `serial-port` matched, or "" — random among targets sharing a VID:PID. */
+  target: string;
+}
+
+/**
+ * `tinygo ports` (reference 5.4): header `Port                 ID        Boards`, rows
+ * `%-20s %4s:%4s %s`, or `No serial ports found.` → [].
+ */
+export function parseTinygoPorts(output: string): TinygoPort[] {
+  const ports: TinygoPort[] = [];
+  for (const line of output.split(/\r?\n/)) {
+    if (/^Port\s+ID\s+Boards\s*$/.test(line) || /^No serial ports found\.?\s*$/.test(line) || !line.trim()) continue;
+    const m = /^(\S(?:.*?\S)?)\s+([0-9A-Fa-f ]{0,4}):([0-9A-Fa-f ]{0,4})(?:\s+(\S.*?))?\s*$/.exec(line);
+    if (!m) continue;
+    ports.push({ port: m[1], vid: m[2].trim().toLowerCase(), pid: m[3].trim().toLowerCase(), target: m[4] ?? '' });
+  }
+  return ports;
+}
+
 /** "239a:8029" → {vid, pid}; anything else → null. */
 export function parseUsbId(text: string): UsbId | null {
   const m = /^([0-9a-fA-F]{4}):([0-9a-fA-F]{4})$/.exec(text.trim());

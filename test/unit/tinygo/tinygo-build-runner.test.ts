@@ -173,7 +173,9 @@ describe('runBuild: failures return a failed BuildResult', () => {
     expect(result.artifactPath).toBeUndefined();
     expect(result.sizes).toBeUndefined();
     expect(result.diagnostics).toHaveLength(3);
-    expect(result.diagnostics[0]).toEqual({ severity: 'error', kind: 'compile', package: 'example.com/broken', file: 'main.go', line: 4, column: 6, message: 'declared and not used: a' });
+    expect(result.diagnostics[0]).toEqual({
+      severity: 'error', kind: 'compile', package: 'example.com/broken', file: 'main.go', absoluteFile: path.join(source.buildDir, 'main.go'), line: 4, column: 6, message: 'declared and not used: a',
+    });
     expect(result.error).toMatchObject({ code: 'BUILD_COMPILE_ERROR', stage: 'build', message: 'main.go:4:6: declared and not used: a (and 2 more errors)' });
     expect(result.exitCode).toBe(1);
     expect(existsSync(path.join(cacheDir, 'builds', result.buildId))).toBe(false);
@@ -184,7 +186,9 @@ describe('runBuild: failures return a failed BuildResult', () => {
     const result = await runBuild(request({ program: source, target: 'xiao-esp32c3', format: 'bin' }, { FAKE_TINYGO_VERSION: '0.42.0' }));
     expect(result.args).toContain('-json');
     expect(result.ok).toBe(false);
-    expect(result.diagnostics).toEqual([{ severity: 'error', kind: 'compile', package: 'example.com/broken-json', file: 'main.go', line: 3, column: 11, message: "expected ')', found 'var'" }]);
+    expect(result.diagnostics).toEqual([{
+      severity: 'error', kind: 'compile', package: 'example.com/broken-json', file: 'main.go', absoluteFile: path.join(source.buildDir, 'main.go'), line: 3, column: 11, message: "expected ')', found 'var'",
+    }]);
   });
 
   it('nRF flash overflow → BUILD_OVERFLOW with the overflow bytes and region', async () => {

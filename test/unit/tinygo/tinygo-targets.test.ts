@@ -8,6 +8,7 @@ import {
   parseTargetInfoJson,
   parseTargetInfoText,
   parseTargetsList,
+  parseTinygoPorts,
   parseUsbId,
   TargetService,
 } from '../../../electron/services/toolchain/targets';
@@ -20,6 +21,31 @@ describe('parseTargetsList (reference 5.2)', () => {
     expect(parseTargetsList('adafruit-esp32-feather-v2\nbluemicro840\r\nesp32-c3-devkit-rust-1\n\nxiao-esp32c3\n')).toEqual([
       'adafruit-esp32-feather-v2', 'bluemicro840', 'esp32-c3-devkit-rust-1', 'xiao-esp32c3',
     ]);
+  });
+});
+
+describe('parseTargetsList: the v0.33 ESP/nRF list of reference 5.2', () => {
+  it('keeps all 58 names in order', () => {
+    const list = `adafruit-esp32-feather-v2 bluemicro840 circuitplay-bluefruit clue clue-alpha d1mini esp32 esp32-c3-devkit-rust-1 esp32-coreboard-v2
+esp32-mini32 esp32c3 esp32c3-12f esp8266 feather-nrf52840 feather-nrf52840-sense itsybitsy-nrf52840 m5paper m5stack m5stack-core2 m5stamp-c3
+m5stick-c makerfabs-esp32c3spi35 mch2022 mdbt50qrx-uf2 microbit microbit-s110v8 microbit-v2 microbit-v2-s113v7 nano-33-ble nano-33-ble-s140v6-uf2
+nano-33-ble-s140v7 nano-33-ble-s140v7-uf2 nicenano nodemcu nrf52840-mdk nrf52840-mdk-usb-dongle nrf52840-s140v6-uf2 nrf52840-s140v6-uf2-generic
+nrf52840-s140v7-uf2 particle-3rd-gen particle-argon particle-boron particle-xenon pca10031 pca10040 pca10040-s132v6 pca10056 pca10056-s140v6-uf2
+pca10056-s140v7 pca10059 pca10059-s140v7 pinetime qtpy-esp32c3 reelboard reelboard-s140v7 x9pro xiao-ble xiao-esp32c3`.split(/\s+/);
+    expect(parseTargetsList(list.join('\n') + '\n')).toEqual(list);
+    expect(list).toHaveLength(58);
+  });
+});
+
+describe('parseTinygoPorts (reference 5.4)', () => {
+  it('reads the %-20s %4s:%4s %s rows', () => {
+    const text = ['Port                 ID        Boards', '/dev/ttyACM0         239a:8029 feather-nrf52840', 'COM6                 303a:1001 xiao-esp32c3', '/dev/ttyS0               :     '].join('\n');
+    expect(parseTinygoPorts(text)).toEqual([
+      { port: '/dev/ttyACM0', vid: '239a', pid: '8029', target: 'feather-nrf52840' },
+      { port: 'COM6', vid: '303a', pid: '1001', target: 'xiao-esp32c3' },
+      { port: '/dev/ttyS0', vid: '', pid: '', target: '' },
+    ]);
+    expect(parseTinygoPorts('No serial ports found.\n')).toEqual([]);
   });
 });
 
