@@ -396,11 +396,20 @@ async function runBuildWith(request: BuildRequest, extraArgs: string[]): Promise
     };
   }
 
-  const diagnostics = [...(json?.diagnostics ?? []), ...parseDiagnostics(outcome.stderr)].map((d) =>
-    d.file ? { ...d, absoluteFile: path.resolve(request.program.buildDir, d.file) } : d,
-  );
-  const sizeText = json ? json.plainText : outcome.stdout;
-  const sizes = parseSizeReport(sizeText) ?? undefined;
+  // With -json a message may come both as an event and on stderr: keep one of each.
+  const seen = new Set<string>();
+  const diagnostics = [...(json?.diagnostics ?? []), ...parseDiagnostics(outcome.stderr)]
+    .filter((d) => {
+      const key = `${d.kind}|${d.file ?? ''}|${d.line ?? ''}|${d.column ?? ''}|${d.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .map((d) => (d.file ? { ...d, absoluteFile: path.resolve(request.program.buildDir, d.file) } : d));
+  // The size table is plain stdout; should a version wrap it in build-output events, look there too.
+  const sizes = (json
+    ? parseSizeReport(json.plainText) ?? parseSizeReport(json.events.filter((e) => e.Action === 'build-output').map((e) => e.Output ?? '').join(''))
+    : parseSizeReport(outcome.stdout)) ?? undefined;
   const failed = outcome.exitCode !== 0 || json?.failed === true;
   const artifactBytes = failed ? 0 : await stat(artifactPath).then((s) => (s.isFile() ? s.size : 0), () => 0);
 

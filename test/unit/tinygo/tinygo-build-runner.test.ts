@@ -402,3 +402,14 @@ describe('BuildQueue with real builds', () => {
     expect(spans.b1[0]).toBeLessThan(spans.a1[1]);
   });
 });
+
+describe('runBuild: -json edge cases', () => {
+  it('a diagnostic printed both as an event and on stderr is reported once', async () => {
+    const source = await program('dup', `// fake-tinygo: compile-error\n${MAIN}`);
+    // FAKE_TINYGO_ECHO_STDERR makes the stand-in also write event text to stderr.
+    const result = await runBuild(request({ program: source, target: 'pca10056', format: 'hex' }, { FAKE_TINYGO_VERSION: '0.42.0', FAKE_TINYGO_ECHO_STDERR: '1' }));
+    expect(result.log.some((l) => l.stream === 'stderr' && l.text.includes('declared and not used'))).toBe(true);
+    expect(result.diagnostics.filter((d) => d.message === 'declared and not used: a')).toHaveLength(1);
+    expect(result.diagnostics).toHaveLength(3);
+  });
+});
