@@ -203,6 +203,130 @@ export const panicReportSchema = z.object({
 });
 export type PanicReport = z.infer<typeof panicReportSchema>;
 
+// ── TinyGo builds, programs and size history ─────────────────────────────────────────────────
+
+export const toolchainHealthSchema = z.object({
+  ok: z.boolean(),
+  tinygoPath: z.string().nullable(),
+  source: z.string().nullable(),
+  version: z.string().nullable(),
+  goVersion: z.string().nullable(),
+  llvmVersion: z.string().nullable(),
+  host: z.string().nullable(),
+  tinygoRoot: z.string().nullable(),
+  goRoot: z.string().nullable(),
+  problems: z.array(errorInfoSchema),
+});
+export type ToolchainHealthDto = z.infer<typeof toolchainHealthSchema>;
+
+const goIdentifierPath = z.string().regex(/^[A-Za-z0-9_./-]*[A-Za-z0-9_]\.[A-Za-z_][A-Za-z0-9_]*$/, 'Use a package-qualified variable such as main.periodMs.');
+export const buildFlagsSchema = z
+  .object({
+    opt: z.enum(['z', 's', '2', '1', '0']).optional(),
+    gc: z.enum(['conservative', 'leaking', 'precise', 'none']).optional(),
+    scheduler: z.enum(['none', 'tasks', 'cores', 'threads', 'asyncify']).optional(),
+    panic: z.enum(['print', 'trap']).optional(),
+    noDebug: z.boolean().optional(),
+    stackSize: z.string().regex(/^\d{1,9}(?:[kKmM]?[bB]?|[kKmM]i[bB])?$/, 'A size such as 4096, 8kb or 16KB.').optional(),
+    tags: z.array(z.string().regex(/^[A-Za-z0-9_.]+$/)).max(20).optional(),
+    ldflags: z.array(z.object({ name: goIdentifierPath, value: z.string().regex(/^[A-Za-z0-9_.:,+@%=\/-]*$/, 'No spaces or quotes in -X values.').max(200) })).max(20).optional(),
+  })
+  .strict();
+export type BuildFlagsDto = z.infer<typeof buildFlagsSchema>;
+
+/** What to build: a bundled program, a folder or .go file on this machine, or an uploaded .go file. */
+export const buildSourceSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('program'), program: z.string().regex(/^[a-z0-9-]+$/).max(60) }).strict(),
+  z.object({ kind: z.literal('path'), path: z.string().min(1).max(4096) }).strict(),
+  z.object({ kind: z.literal('upload'), name: z.string().regex(/^[A-Za-z0-9_.-]+\.go$/, 'Upload a single .go file.'), dataBase64: base64 }).strict(),
+]);
+export type BuildSource = z.infer<typeof buildSourceSchema>;
+
+export const sizeTableSchema = z.object({
+  format: z.enum(['short', 'full']),
+  code: z.number(),
+  rodata: z.number().nullable(),
+  data: z.number(),
+  bss: z.number(),
+  flash: z.number(),
+  ram: z.number(),
+  packages: z.array(z.object({ name: z.string(), kind: z.string(), code: z.number(), rodata: z.number(), data: z.number(), bss: z.number(), flash: z.number(), ram: z.number() })),
+});
+
+export const diagnosticSchema = z.object({
+  severity: z.string(),
+  kind: z.string(),
+  message: z.string(),
+  file: z.string().optional(),
+  line: z.number().optional(),
+  column: z.number().optional(),
+  package: z.string().optional(),
+  region: z.string().optional(),
+  overflowBytes: z.number().optional(),
+});
+
+export const buildSummarySchema = z.object({
+  buildId: z.string(),
+  boardId,
+  program: z.string(),
+  target: z.string(),
+  ok: z.boolean(),
+  cancelled: z.boolean(),
+  artifactPath: z.string().nullable(),
+  artifactBytes: z.number().nullable(),
+  sizes: sizeTableSchema.nullable(),
+  diagnostics: z.array(diagnosticSchema),
+  error: errorInfoSchema.nullable(),
+  durationMs: z.number(),
+  tinygoVersion: z.string().nullable(),
+  args: z.array(z.string()),
+  /** Set when a flash job was started with the artifact. */
+  flashJobId: z.string().nullable(),
+});
+export type BuildSummary = z.infer<typeof buildSummarySchema>;
+
+export const sizeHistoryRowSchema = z.object({
+  id: z.number().int(),
+  startedAt: z.number(),
+  program: z.string(),
+  target: z.string(),
+  ok: z.boolean(),
+  tinygoVersion: z.string().nullable(),
+  flags: z.string(),
+  code: z.number().nullable(),
+  rodata: z.number().nullable(),
+  data: z.number().nullable(),
+  bss: z.number().nullable(),
+  flash: z.number().nullable(),
+  ram: z.number().nullable(),
+  overflowRegion: z.string().nullable(),
+  overflowBytes: z.number().nullable(),
+  error: z.string().nullable(),
+});
+export type SizeHistoryRow = z.infer<typeof sizeHistoryRowSchema>;
+
+export const programInfoSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  variables: z.array(z.object({ name: z.string(), label: z.string(), description: z.string(), defaultValue: z.string(), pattern: z.string().optional(), choices: z.array(z.string()).optional() })),
+  requiresLed: z.boolean(),
+  console: z.string(),
+  notes: z.array(z.string()),
+});
+export type ProgramInfo = z.infer<typeof programInfoSchema>;
+
+export const allocationSchema = z.object({
+  /** Null where TinyGo printed no position. */
+  file: z.string().nullable(),
+  line: z.number().optional(),
+  column: z.number().optional(),
+  endLine: z.number().optional(),
+  reason: z.string(),
+  detail: z.string(),
+  escapesAtLine: z.number().optional(),
+});
+
 // ── Requests ─────────────────────────────────────────────────────────────────────────────────
 
 const empty = z.object({}).strict();
@@ -260,6 +384,20 @@ export const requests = {
   'console.setLogging': { args: z.object({ boardId, directory: z.string().min(1).max(4096).nullable() }).strict(), result: consoleStatusSchema },
   'console.status': { args: z.object({ boardId }).strict(), result: consoleStatusSchema },
 
+  'toolchain.health': { args: z.object({ refresh: z.boolean().optional() }).strict(), result: toolchainHealthSchema },
+  'toolchain.targets': { args: empty, result: z.array(z.string()) },
+  'programs.list': { args: empty, result: z.array(programInfoSchema) },
+  'build.start': {
+    args: z.object({ boardId, source: buildSourceSchema, flags: buildFlagsSchema.optional(), flash: z.boolean().optional() }).strict(),
+    result: z.object({ buildId: z.string() }),
+  },
+  'build.cancel': { args: z.object({ buildId: z.string().max(100) }).strict(), result: ok },
+  'build.allocReport': {
+    args: z.object({ boardId, source: buildSourceSchema, flags: buildFlagsSchema.optional(), pattern: z.string().regex(/^[^\s-][^\s]{0,199}$/).optional() }).strict(),
+    result: z.object({ ok: z.boolean(), allocations: z.array(allocationSchema), diagnostics: z.array(diagnosticSchema), error: errorInfoSchema.nullable(), note: z.string().nullable(), durationMs: z.number() }),
+  },
+  'history.sizes': { args: z.object({ boardId, limit: z.number().int().min(1).max(5000).optional() }).strict(), result: z.array(sizeHistoryRowSchema) },
+  'editor.open': { args: z.object({ file: z.string().min(1).max(4096), line: z.number().int().min(1).optional(), column: z.number().int().min(1).optional() }).strict(), result: z.object({ opened: z.boolean(), how: z.string() }) },
   'settings.get': { args: empty, result: settingsSchema },
   'settings.update': { args: settingsSchema.partial().strict(), result: settingsSchema },
 } as const;
@@ -270,6 +408,10 @@ export const events = {
   /** The whole board list, whenever anything in it changes (hot-plug, rename, pin). */
   'boards.changed': z.object({ boards: z.array(boardSchema) }),
   'settings.changed': z.object({ settings: settingsSchema }),
+  'build.state': z.object({ buildId: z.string(), boardId, program: z.string(), state: z.enum(['queued', 'running', 'done', 'failed', 'cancelled']), position: z.number().int() }),
+  'build.log': z.object({ buildId: z.string(), boardId, lines: z.array(z.object({ stream: z.enum(['stdout', 'stderr', 'info']), text: z.string(), atMs: z.number() })) }),
+  'build.finished': buildSummarySchema,
+  'history.changed': z.object({ boardId }),
   /** Console bytes, batched in main (≈16–32 ms). droppedBytes counts bytes main had to discard (must stay 0). */
   'console.data': z.object({ boardId, chunks: z.array(z.object({ t: z.number(), dataBase64: base64Trusted })), droppedBytes: z.number().int().min(0) }),
   'console.state': z.object({ boardId, state: consoleStateSchema, error: errorInfoSchema.optional(), detail: z.string().optional(), path: z.string().optional() }),

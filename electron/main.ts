@@ -70,7 +70,8 @@ app.whenReady().then(async () => {
   session.defaultSession.setPermissionCheckHandler(() => false);
   serveRenderer();
 
-  services = await createAppServices({ dataDir: app.getPath('userData'), mode: 'electron', version: app.getVersion() });
+  const programsDir = app.isPackaged ? join(process.resourcesPath, 'programs') : join(app.getAppPath(), 'resources', 'programs');
+  services = await createAppServices({ dataDir: app.getPath('userData'), mode: 'electron', version: app.getVersion(), programsDir });
   const dispatch = createDispatcher(services.handlers);
   ipcMain.handle(IPC_REQUEST_CHANNEL, (event, name: unknown, args: unknown) => {
     const senderUrl = event.senderFrame?.url ?? '';

@@ -13,7 +13,13 @@ export const app = $state({
   catalogue: [] as BoardModelDto[],
   connection: 'connecting' as ConnectionState,
   showSettings: false,
+  /** A tab another view wants shown (e.g. Telemetry after "build, flash and plot"). */
+  requestedTab: null as string | null,
 });
+
+export function showTab(tab: string): void {
+  app.requestedTab = tab;
+}
 
 const SELECTED_KEY = 'flashdeck.selectedBoard';
 

@@ -14,6 +14,9 @@ import { checkSerialAccess } from './ports/serial-access';
 import { FlashLog } from './store/flash-log';
 import { FlashService } from './flash/flash-service';
 import { espFlasher } from './flash/esp-flasher';
+import { SizeHistory } from './store/size-history';
+import { BuildService } from './builds/build-service';
+import { openInEditor } from './editor-launcher';
 import { PortSessions } from './ports/port-sessions';
 import { ConsoleSettingsStore } from './store/console-settings-store';
 
@@ -24,6 +27,8 @@ export interface AppServicesOptions {
   lister?: PortLister;
   pollMs?: number;
   log?: (line: string) => void;
+  /** Bundled TinyGo programs (resources/programs). */
+  programsDir: string;
   /** node-serialport binding for consoles (tests: the simulator's); the OS binding by default. */
   serialBinding?: PortSessionsBinding;
 }
@@ -35,6 +40,7 @@ export interface AppServices {
   handlers: Handlers;
   registry: BoardRegistry;
   flash: FlashService;
+  builds: BuildService;
   /** One port session per open console; flash jobs lease ports from it. */
   portSessions: PortSessions;
   db: Db;
@@ -58,6 +64,9 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   const portSessions = new PortSessions({ hub, boards: registry, store: new ConsoleSettingsStore(db), binding: options.serialBinding, defaultBaud: () => settings.get().defaultBaud });
   const flashLog = new FlashLog(db);
   const flash = new FlashService({ registry, hub, settings, flashLog, flashers: { esp32: espFlasher }, leasePort: (boardId, reason) => portSessions.lease(boardId, reason) });
+
+  const sizeHistory = new SizeHistory(db);
+  const builds = new BuildService({ hub, registry, settings, history: sizeHistory, flash, programsDir: options.programsDir, cacheDir: join(options.dataDir, 'cache') });
 
   const handlers: Handlers = {
     'app.info': () => ({
@@ -83,6 +92,17 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       return { ok: true as const };
     },
     'flash.history': ({ boardId, limit }) => flashLog.recent(boardId, limit),
+    'toolchain.health': ({ refresh }) => builds.health(refresh),
+    'toolchain.targets': () => builds.targets(),
+    'programs.list': () => builds.programs(),
+    'build.start': ({ boardId, source, flags, flash: thenFlash }) => builds.start(boardId, source, flags, thenFlash),
+    'build.cancel': ({ buildId }) => {
+      builds.cancel(buildId);
+      return { ok: true as const };
+    },
+    'build.allocReport': ({ boardId, source, flags, pattern }) => builds.allocReport(boardId, source, flags, pattern),
+    'history.sizes': ({ boardId, limit }) => sizeHistory.list(boardId, limit),
+    'editor.open': ({ file, line, column }) => openInEditor(file, line, column),
     'console.open': ({ boardId, settings: consoleSettings }) => portSessions.open(boardId, consoleSettings),
     'console.close': async ({ boardId }) => {
       await portSessions.close(boardId);
@@ -107,6 +127,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     handlers,
     registry,
     flash,
+    builds,
     portSessions,
     db,
     async close() {

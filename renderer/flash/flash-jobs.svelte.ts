@@ -1,6 +1,7 @@
 /**
  * Flash jobs as the window sees them, per board, kept across tab and board switches: the running
- * job's progress, then its verified outcome or its error.
+ * job's progress, then its verified outcome or its error. Jobs started elsewhere (a build that
+ * flashes its artifact) are picked up from their first event.
  */
 import type { EventPayload } from '../../electron/contract';
 import { on } from '../api';
@@ -12,25 +13,26 @@ export interface BoardFlashState {
   progress: EventPayload<'flash.progress'>['progress'] | null;
   log: string[];
   finished: EventPayload<'flash.finished'> | null;
-  startedAt: number;
 }
 
 export const flashJobs = $state<Record<string, BoardFlashState>>({});
 
 export function beginJob(boardId: string, jobId: string, fileName: string): void {
-  flashJobs[boardId] = { jobId, fileName, running: true, progress: null, log: [], finished: null, startedAt: performance.now() };
+  const current = flashJobs[boardId];
+  if (current?.jobId === jobId) return; // its events arrived before the request's reply
+  flashJobs[boardId] = { jobId, fileName, running: true, progress: null, log: [], finished: null };
 }
 
 on('flash.progress', ({ boardId, jobId, fileName, progress }) => {
-  const state = (flashJobs[boardId] ??= { jobId, fileName, running: true, progress: null, log: [], finished: null, startedAt: performance.now() });
-  if (state.jobId !== jobId) return;
+  if (flashJobs[boardId]?.jobId !== jobId) beginJob(boardId, jobId, fileName);
+  const state = flashJobs[boardId];
   state.progress = progress;
   if (progress.message) state.log.push(progress.message);
 });
 
 on('flash.finished', (payload) => {
+  if (flashJobs[payload.boardId]?.jobId !== payload.jobId) beginJob(payload.boardId, payload.jobId, payload.fileName);
   const state = flashJobs[payload.boardId];
-  if (!state || state.jobId !== payload.jobId) return;
   state.running = false;
   state.finished = payload;
 });

@@ -1,0 +1,296 @@
+/**
+ * Builds from the app: checks the toolchain, resolves what to build (a bundled program, a dropped
+ * folder or .go file, an uploaded .go file), runs `tinygo build` for the board's target in the
+ * format its flasher wants, one build at a time per board, streams the log, records every build
+ * (failures too) in the size history, and optionally hands the artifact to the flash service.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { BuildFlagsDto, BuildSource, BuildSummary, ToolchainHealthDto } from '../../contract';
+import type { EventHub } from '../../dispatcher';
+import { FlashdeckError, toErrorInfo } from '../../../drivers/common/errors';
+import type { BoardRegistry } from '../ports/board-registry';
+import type { SettingsStore } from '../store/settings-store';
+import type { SizeHistory } from '../store/size-history';
+import type { FlashService } from '../flash/flash-service';
+import { modelOf } from '../flash/flash-service';
+import { BuildQueue } from '../toolchain/build-queue';
+import { buildAllocReport, runBuild, type ArtifactFormat, type BuildLogLine, type BuildResult } from '../toolchain/build-runner';
+import { nodeLocatorContext, probeTinygo, toolchainEnv, toolchainHealth, type LocatorContext, type ToolchainHealth } from '../toolchain/tinygo-locator';
+import { resolveProgramSource } from '../toolchain/program-source';
+import { JsonFileTargetCache, TargetService } from '../toolchain/targets';
+import { PROGRAMS, findProgram, programBuildTags, programSupportsTarget } from '../../../resources/programs/catalogue';
+
+export interface BuildServiceOptions {
+  hub: EventHub;
+  registry: BoardRegistry;
+  settings: SettingsStore;
+  history: SizeHistory;
+  flash: FlashService;
+  /** resources/programs (bundled TinyGo programs). */
+  programsDir: string;
+  /** Per-build output directories and uploads go below it. */
+  cacheDir: string;
+  locator?: LocatorContext;
+  /** Called with the artifact of every successful build (the console resolves panic addresses with it). */
+  onArtifact?: (boardId: string, artifactPath: string) => void;
+}
+
+interface ResolvedProgram {
+  name: string;
+  buildDir: string;
+  packageArg: string;
+  tags: string[];
+}
+
+const LOG_BATCH_MS = 50;
+
+export class BuildService {
+  private readonly queue = new BuildQueue();
+  private healthCache: { key: string; at: number; value: ToolchainHealth } | null = null;
+  private targetCache: Promise<JsonFileTargetCache> | null = null;
+  private readonly locator: LocatorContext;
+
+  constructor(private readonly options: BuildServiceOptions) {
+    this.locator = options.locator ?? nodeLocatorContext();
+    // Builds waiting behind another build for the same board show their place in line.
+    this.queue.onChange((snapshot) => {
+      for (const entry of snapshot) {
+        if (entry.state === 'queued') options.hub.emit('build.state', { buildId: entry.id, boardId: entry.boardId, program: entry.label, state: 'queued', position: entry.position });
+      }
+    });
+  }
+
+  async health(refresh = false): Promise<ToolchainHealthDto> {
+    const value = await this.toolchain(refresh);
+    const { ok, tinygoPath, source, version, goVersion, llvmVersion, host, tinygoRoot, goRoot, problems } = value;
+    return { ok, tinygoPath, source, version, goVersion, llvmVersion, host, tinygoRoot, goRoot, problems };
+  }
+
+  async targets(): Promise<string[]> {
+    const health = await this.requireToolchain();
+    return (await this.targetService(health)).listTargets();
+  }
+
+  programs() {
+    return PROGRAMS.map(({ id, name, description, variables, requiresLed, console, notes }) => ({ id, name, description, variables, requiresLed, console, notes }));
+  }
+
+  /** Queues a build for the board; returns at once. Events: build.state, build.log, build.finished. */
+  start(boardId: string, source: BuildSource, flags: BuildFlagsDto = {}, thenFlash = false): { buildId: string } {
+    const target = this.targetOf(boardId);
+    const label = source.kind === 'program' ? source.program : source.kind === 'path' ? source.path.split(/[\\/]/).pop()! : source.name;
+    let jobId = '';
+    const job = this.queue.enqueue(boardId, (signal) => this.build(jobId, boardId, target, label, source, flags, thenFlash, signal), { label });
+    jobId = job.id;
+    void job.promise.catch(() => undefined);
+    return { buildId: job.id };
+  }
+
+  cancel(buildId: string): void {
+    this.queue.cancel(buildId);
+  }
+
+  async allocReport(boardId: string, source: BuildSource, flags: BuildFlagsDto = {}, pattern?: string) {
+    const target = this.targetOf(boardId);
+    const health = await this.requireToolchain();
+    const probe = await probeTinygo(health.tinygoPath!, { ctx: this.locator });
+    const program = await this.resolve(source, target, probe.features.memStatsHeapAlloc);
+    const result = await buildAllocReport({
+      tinygoPath: health.tinygoPath!,
+      tinygoVersion: probe.version,
+      program: { buildDir: program.buildDir, packageArg: program.packageArg, name: program.name },
+      target,
+      flags: { ...flags, tags: [...(flags.tags ?? []), ...program.tags] },
+      cacheDir: this.options.cacheDir,
+      env: toolchainEnv(this.locator, health.tinygoPath!),
+      pattern,
+    });
+    return {
+      ok: result.ok,
+      allocations: result.allocations.map(({ file, line, column, endLine, reason, detail, escapesAtLine }) => ({ file, line, column, endLine, reason, detail, escapesAtLine })),
+      diagnostics: result.diagnostics.map(diagnosticDto),
+      error: result.error ?? null,
+      note: result.note ?? null,
+      durationMs: result.durationMs,
+    };
+  }
+
+  private targetOf(boardId: string): string {
+    const board = this.options.registry.require(boardId);
+    const target = board.target ?? (board.guess.confidence === 'exact' ? board.guess.targets[0] : undefined);
+    if (!target) {
+      throw new FlashdeckError({
+        code: 'TARGET_REQUIRED',
+        stage: 'build',
+        message: `Flashdeck does not know which TinyGo target ${board.name ?? board.path} is.`,
+        hint: 'Pick the board\'s TinyGo target at the top of the window, then build again.',
+      });
+    }
+    return target;
+  }
+
+  private async toolchain(refresh: boolean): Promise<ToolchainHealth> {
+    const key = this.options.settings.get().tinygoPath ?? '';
+    const fresh = this.healthCache && this.healthCache.key === key && Date.now() - this.healthCache.at < 60_000;
+    if (!refresh && fresh) return this.healthCache!.value;
+    const value = await toolchainHealth({ settingsPath: key || null, ctx: this.locator });
+    this.healthCache = { key, at: Date.now(), value };
+    return value;
+  }
+
+  private async requireToolchain(): Promise<ToolchainHealth> {
+    const health = await this.toolchain(false);
+    if (!health.ok || !health.tinygoPath) {
+      const first = health.problems[0];
+      throw new FlashdeckError(first ?? { code: 'TINYGO_NOT_FOUND', stage: 'toolchain', message: 'TinyGo was not found.', hint: 'Install TinyGo or set its path in Settings.' });
+    }
+    return health;
+  }
+
+  private async targetService(health: ToolchainHealth): Promise<TargetService> {
+    this.targetCache ??= JsonFileTargetCache.open(join(this.options.cacheDir, 'tinygo-targets.json'));
+    return new TargetService({
+      tinygoPath: health.tinygoPath!,
+      tinygoVersion: health.version ?? 'unknown',
+      env: toolchainEnv(this.locator, health.tinygoPath!),
+      cache: await this.targetCache,
+    });
+  }
+
+  private async resolve(source: BuildSource, target: string, memStatsHeapAlloc: boolean): Promise<ResolvedProgram> {
+    if (source.kind === 'program') {
+      const program = findProgram(source.program);
+      if (!program) throw new FlashdeckError({ code: 'PROGRAM_UNKNOWN', stage: 'program', message: `There is no bundled program "${source.program}".`, hint: 'Pick one from the Programs tab.' });
+      const support = programSupportsTarget(program, target);
+      if (!support.ok) throw new FlashdeckError({ code: 'PROGRAM_UNSUPPORTED', stage: 'program', message: support.reason, hint: 'Pick another program, or LED test with an LED pin.' });
+      return { name: program.id, buildDir: join(this.options.programsDir, program.id), packageArg: '.', tags: programBuildTags(program, { memStatsHeapAlloc, target }) };
+    }
+    let path: string;
+    if (source.kind === 'upload') {
+      const dir = join(this.options.cacheDir, 'uploads', randomBytes(6).toString('hex'));
+      await mkdir(dir, { recursive: true });
+      path = join(dir, source.name);
+      await writeFile(path, Buffer.from(source.dataBase64, 'base64'));
+    } else {
+      path = source.path;
+    }
+    const resolved = await resolveProgramSource(path);
+    return { name: resolved.name, buildDir: resolved.buildDir, packageArg: resolved.packageArg, tags: [] };
+  }
+
+  private async build(
+    buildId: string,
+    boardId: string,
+    target: string,
+    label: string,
+    source: BuildSource,
+    flags: BuildFlagsDto,
+    thenFlash: boolean,
+    signal: AbortSignal,
+  ): Promise<BuildSummary> {
+    const { hub, history } = this.options;
+    const startedAt = Date.now();
+    let pending: BuildLogLine[] = [];
+    let flushTimer: NodeJS.Timeout | null = null;
+    const flushLog = () => {
+      if (flushTimer) clearTimeout(flushTimer);
+      flushTimer = null;
+      if (pending.length) hub.emit('build.log', { buildId, boardId, lines: pending });
+      pending = [];
+    };
+    const onLine = (line: BuildLogLine) => {
+      pending.push(line);
+      flushTimer ??= setTimeout(flushLog, LOG_BATCH_MS);
+    };
+    hub.emit('build.state', { buildId, boardId, program: label, state: 'running', position: 0 });
+
+    let result: BuildResult | null = null;
+    let failure: unknown = null;
+    let program = label;
+    try {
+      const health = await this.requireToolchain();
+      const probe = await probeTinygo(health.tinygoPath!, { ctx: this.locator });
+      const resolved = await this.resolve(source, target, probe.features.memStatsHeapAlloc);
+      program = resolved.name;
+      const board = this.options.registry.require(boardId);
+      const format: ArtifactFormat = modelOf(board)?.outputFormat ?? 'bin';
+      result = await runBuild({
+        tinygoPath: health.tinygoPath!,
+        tinygoVersion: probe.version,
+        program: { buildDir: resolved.buildDir, packageArg: resolved.packageArg, name: resolved.name },
+        target,
+        format,
+        flags: { ...flags, tags: [...(flags.tags ?? []), ...resolved.tags] },
+        cacheDir: this.options.cacheDir,
+        env: toolchainEnv(this.locator, health.tinygoPath!),
+        signal,
+        onLine,
+      });
+    } catch (error) {
+      failure = error;
+    }
+    flushLog();
+
+    const error = result?.error ?? (failure ? toErrorInfo(failure, 'build') : null);
+    const cancelled = signal.aborted || error?.code === 'CANCELLED';
+    const overflow = result?.diagnostics.find((d) => d.overflowBytes !== undefined);
+    if (result || !cancelled) {
+      history.record({
+        boardId,
+        target,
+        program,
+        startedAt,
+        durationMs: result?.durationMs ?? Date.now() - startedAt,
+        ok: Boolean(result?.ok),
+        tinygoVersion: result?.tinygoVersion ?? null,
+        flags: JSON.stringify(flags),
+        sizes: result?.sizes ?? null,
+        overflowRegion: overflow?.region ?? null,
+        overflowBytes: overflow?.overflowBytes ?? null,
+        error: error ? `${error.code}: ${error.message}` : null,
+      });
+      hub.emit('history.changed', { boardId });
+    }
+
+    let flashJobId: string | null = null;
+    let flashError = null;
+    if (result?.ok && result.artifactPath) {
+      this.options.onArtifact?.(boardId, result.artifactPath);
+      if (thenFlash) {
+        try {
+          flashJobId = (await this.options.flash.start(boardId, { path: result.artifactPath })).jobId;
+        } catch (e) {
+          flashError = toErrorInfo(e, 'flashing');
+        }
+      }
+    }
+
+    const summary: BuildSummary = {
+      buildId,
+      boardId,
+      program,
+      target,
+      ok: Boolean(result?.ok),
+      cancelled,
+      artifactPath: result?.artifactPath ?? null,
+      artifactBytes: result?.artifactBytes ?? null,
+      sizes: result?.sizes ?? null,
+      diagnostics: (result?.diagnostics ?? []).map(diagnosticDto),
+      error: error ?? flashError,
+      durationMs: result?.durationMs ?? Date.now() - startedAt,
+      tinygoVersion: result?.tinygoVersion ?? null,
+      args: result?.args ?? [],
+      flashJobId,
+    };
+    hub.emit('build.state', { buildId, boardId, program, state: cancelled ? 'cancelled' : summary.ok ? 'done' : 'failed', position: 0 });
+    hub.emit('build.finished', summary);
+    return summary;
+  }
+}
+
+function diagnosticDto(d: { severity: string; kind: string; message: string; file?: string; line?: number; column?: number; package?: string; region?: string; overflowBytes?: number }) {
+  const { severity, kind, message, file, line, column, package: pkg, region, overflowBytes } = d;
+  return { severity, kind, message, file, line, column, package: pkg, region, overflowBytes };
+}

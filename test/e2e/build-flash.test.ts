@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, projectRoot, removeDir, screenshot, startServe, watchPageErrors, type ServeProcess } from './harness';
+import { startEsp32Sim, type Esp32Sim } from '../sim/esp32/start-sim';
+
+const STAND_IN_TINYGO = join(projectRoot, 'test', 'fixtures', 'tinygo', 'tinygo');
+
+describe('TinyGo builds from the app (stand-in tinygo, simulated ESP32 on a pty)', () => {
+  let serve: ServeProcess;
+  let browser: Browser;
+  let sim: Esp32Sim;
+  let page: Page;
+  let errors: string[];
+  const work = mkdtempSync(join(tmpdir(), 'flashdeck-programs-'));
+
+  beforeAll(async () => {
+    [serve, browser, sim] = await Promise.all([startServe(), launchBrowser(), startEsp32Sim({ chip: 'esp32', transport: 'pty', baud: 115200 })]);
+    page = await browser.newPage();
+    errors = watchPageErrors(page);
+    await page.goto(serve.url);
+    await page.getByLabel('Add a port by path').locator('input').fill(sim.hostPath);
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByLabel('TinyGo target').selectOption('esp32-coreboard-v2');
+    await page.getByTestId('board-guess').filter({ hasText: 'ESP32 DevKitC' }).waitFor();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await serve?.stop();
+    await sim?.close();
+    if (serve) removeDir(serve.dataDir);
+    removeDir(work);
+  });
+
+  it('finds TinyGo through the Settings path and shows its versions', async () => {
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const path = page.getByPlaceholder('Search PATH and the usual install places');
+    await path.fill(STAND_IN_TINYGO);
+    await path.press('Enter');
+    await page.getByTestId('tinygo-version').filter({ hasText: '0.33.0' }).waitFor();
+    await expect(page.getByTestId('toolchain').textContent()).resolves.toContain('go1.23.1');
+    await page.getByRole('button', { name: 'Settings' }).click();
+  });
+
+  it('builds heap-telemetry for the board, flashes it verified, and records its size', async () => {
+    await page.getByRole('tab', { name: 'Programs' }).click();
+    await page.getByRole('button', { name: /Heap telemetry/ }).click();
+    await page.getByRole('button', { name: 'Build, flash and plot' }).click();
+    await page.getByTestId('build-sizes').waitFor({ timeout: 30_000 });
+    await expect(page.getByTestId('build-sizes').textContent()).resolves.toMatch(/flash \d/);
+    // After a verified flash the app opens the console and shows the chart.
+    await page.locator('[role="tab"][aria-selected="true"]', { hasText: 'Telemetry' }).waitFor({ timeout: 60_000 });
+    await page.getByRole('tab', { name: 'Flash' }).click();
+    const result = page.getByTestId('flash-result');
+    await result.waitFor();
+    await expect(result.textContent()).resolves.toContain('verified (md5)');
+    // What the board holds is the image tinygo wrote for the esp32-coreboard-v2 target.
+    const header = sim.flash.read(0x1000, 16);
+    expect(header[0]).toBe(0xe9);
+
+    await page.getByRole('tab', { name: 'Size history' }).click();
+    await page.getByTestId('size-row').first().waitFor();
+    await expect(page.getByTestId('size-latest').textContent()).resolves.toContain('heap-telemetry');
+    await expect(page.getByTestId('size-chart').getAttribute('data-points')).resolves.toBe('1');
+  });
+
+  it('records a link overflow as a failed build with the bytes, and lists compile errors with their lines', async () => {
+    const overflow = join(work, 'too-big');
+    mkdirSync(overflow);
+    writeFileSync(join(overflow, 'go.mod'), 'module example.com/toobig\n\ngo 1.22\n');
+    writeFileSync(join(overflow, 'main.go'), '// fake-tinygo: overflow\npackage main\n\nfunc main() {}\n');
+    await page.getByRole('tab', { name: 'Programs' }).click();
+    await page.getByLabel('Program path').fill(overflow);
+    await page.getByRole('button', { name: 'Build and flash' }).click();
+    await page.getByTestId('build-state').filter({ hasText: 'failed' }).waitFor({ timeout: 30_000 });
+    await expect(page.getByLabel('Diagnostics').textContent()).resolves.toMatch(/overflowed by \d+ bytes/);
+
+    const broken = join(work, 'broken');
+    mkdirSync(broken);
+    writeFileSync(join(broken, 'go.mod'), 'module example.com/broken\n\ngo 1.22\n');
+    writeFileSync(join(broken, 'main.go'), '// fake-tinygo: compile-error\npackage main\n\nfunc main() {}\n');
+    await page.getByLabel('Program path').fill(broken);
+    await page.getByRole('button', { name: 'Build and flash' }).click();
+    await page.getByTestId('build-state').filter({ hasText: 'failed' }).waitFor({ timeout: 30_000 });
+    await expect(page.getByLabel('Diagnostics').getByRole('button').first().textContent()).resolves.toMatch(/main\.go:\d+/);
+    await screenshot(page, 'build-diagnostics');
+
+    await page.getByRole('tab', { name: 'Size history' }).click();
+    await expect.poll(() => page.getByTestId('size-row').count()).toBe(3);
+    await expect(page.getByTestId('size-row').filter({ hasText: 'overflowed by' }).count()).resolves.toBe(1);
+    expect(errors).toEqual([]);
+  });
+});
