@@ -1,5 +1,8 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseDiagnostics } from '../../../electron/services/toolchain/diagnostics';
 import { parseTinygoFlashLine, parseTinygoFlashOutput } from '../../../electron/services/toolchain/flash-output';
+import { runTool } from '../../../electron/services/toolchain/tool-runner';
 
 describe('tinygo flash output (reference 7.4)', () => {
   it('the native espflasher run of espflasher issue #60, with \\r-redrawn progress bars', () => {
@@ -61,5 +64,35 @@ Connected to /dev/ttyACM0. Press Ctrl-C to exit.
     expect(parseTinygoFlashLine('failed to flash /tmp/tinygo1/main.bin: exit status 2')).toMatchObject({ kind: 'error', message: 'failed to flash /tmp/tinygo1/main.bin: exit status 2' });
     expect(parseTinygoFlashLine('error: failed to flash /var/folders/.../T/tinygo4172958918/main.bin: exit status 2')).toMatchObject({ kind: 'error' });
     expect(parseTinygoFlashLine('something else')).toBeNull();
+  });
+});
+
+describe('tinygo flash through the stand-in', () => {
+  const FAKE_TINYGO = path.resolve(__dirname, '../../fixtures/tinygo/tinygo');
+  const BLINK = path.resolve(__dirname, '../../../resources/programs/blink');
+
+  it('0.41 ESP32-C3 flash output parses into stages, progress and the MD5', async () => {
+    const result = await runTool(FAKE_TINYGO, ['flash', '-target=xiao-esp32c3', '-port=/dev/ttyACM1', '-monitor', '.'], {
+      cwd: BLINK, env: { ...process.env, FAKE_TINYGO_VERSION: '0.41.1', FAKE_TINYGO_DELAY_MS: '1' },
+    });
+    expect(result.exitCode).toBe(0);
+    const events = parseTinygoFlashOutput(result.stdout);
+    expect(events.filter((e) => e.kind === 'progress').map((e) => (e as { stage: string; percent: number }).stage + ':' + (e as { percent: number }).percent))
+      .toEqual(['erasing:50', 'erasing:100', 'writing:50', 'writing:100']);
+    expect(events.find((e) => e.kind === 'fact' && e.key === 'md5')).toMatchObject({ value: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(events.find((e) => e.kind === 'fact' && e.key === 'chip')).toMatchObject({ value: 'ESP32-C3' });
+    expect(events.at(-1)).toEqual({ kind: 'monitor', port: '/dev/ttyACM1' });
+  });
+
+  it('a failing flash tool gives the 4.4 line, with error: before 0.33', async () => {
+    for (const [version, prefix] of [['0.33.0', ''], ['0.32.0', 'error: ']]) {
+      const result = await runTool(FAKE_TINYGO, ['flash', '-target=esp32-coreboard-v2', '.'], {
+        cwd: BLINK, env: { ...process.env, FAKE_TINYGO_VERSION: version, FAKE_TINYGO_SCENARIO: 'flash-fail', FAKE_TINYGO_DELAY_MS: '1' },
+      });
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr.startsWith(`${prefix}failed to flash `)).toBe(true);
+      expect(parseTinygoFlashOutput(result.stderr)[0]).toMatchObject({ kind: 'error', message: expect.stringMatching(/main\.bin: exit status 2$/) });
+      expect(parseDiagnostics(result.stderr)[0].kind).toBe('flash-tool');
+    }
   });
 });
