@@ -171,7 +171,15 @@ export function tinygoCandidates(ctx: LocatorContext, settingsPath?: string | nu
     seen.add(key);
     out.push({ path: file, source });
   };
-  if (settingsPath && settingsPath.trim()) add(settingsPath.trim(), 'settings');
+  if (settingsPath && settingsPath.trim()) {
+    // The executable itself, or the installation folder the user picked (<root>/bin/tinygo).
+    const chosen = settingsPath.trim();
+    add(chosen, 'settings');
+    for (const name of executableNames(ctx)) {
+      add(p.join(chosen, 'bin', name), 'settings');
+      add(p.join(chosen, name), 'settings');
+    }
+  }
   const delimiter = ctx.platform === 'win32' ? ';' : ':';
   for (const dir of (envValue(ctx, 'PATH') ?? '').split(delimiter).filter(Boolean)) {
     for (const name of executableNames(ctx)) add(p.join(dir, name), 'path');
@@ -189,14 +197,15 @@ export function tinygoCandidates(ctx: LocatorContext, settingsPath?: string | nu
  */
 export async function locateTinygo(ctx: LocatorContext, settingsPath?: string | null): Promise<TinygoLocation> {
   const candidates = tinygoCandidates(ctx, settingsPath);
-  for (const candidate of candidates) {
+  for (const [index, candidate] of candidates.entries()) {
     if (await ctx.fs.isExecutableFile(candidate.path)) return candidate;
-    if (candidate.source === 'settings') {
+    const lastSettingsCandidate = candidate.source === 'settings' && candidates[index + 1]?.source !== 'settings';
+    if (lastSettingsCandidate) {
       throw new FlashdeckError({
         code: 'TINYGO_SETTING_INVALID',
         stage: 'toolchain',
-        message: `The TinyGo path set in Settings is not an executable file: ${candidate.path}`,
-        hint: 'Choose the tinygo executable (…/tinygo/bin/tinygo) in Settings, or clear the field to detect it automatically.',
+        message: `The TinyGo path set in Settings is not an executable file: ${settingsPath!.trim()}`,
+        hint: 'Choose the tinygo executable (…/tinygo/bin/tinygo) or the TinyGo installation folder in Settings, or clear the field to detect it automatically.',
       });
     }
   }
@@ -245,19 +254,32 @@ export async function probeTinygo(
   const run = options.run ?? runTool;
   let output: string;
   try {
-    const result = await run(tinygoPath, ['version'], { env: toolchainEnv(ctx, tinygoPath), timeoutMs: 15_000 });
-    output = result.stdout + '\n' + result.stderr;
+    output = await runVersion(tinygoPath, ctx, run);
   } catch (error) {
-    throw new FlashdeckError(
-      {
-        code: 'TINYGO_NOT_RUNNABLE',
-        stage: 'toolchain',
-        message: `Could not run ${tinygoPath}: ${(error as Error).message}`,
-        hint: 'Check that the file is the tinygo executable and that you may run it (chmod +x), or pick another in Settings.',
-      },
-      { cause: error },
-    );
+    throw cannotRun(tinygoPath, error);
   }
+  return interpretVersionOutput(tinygoPath, output, ctx);
+}
+
+function cannotRun(tinygoPath: string, error: unknown): FlashdeckError {
+  return new FlashdeckError(
+    {
+      code: 'TINYGO_NOT_RUNNABLE',
+      stage: 'toolchain',
+      message: `Could not run ${tinygoPath}: ${(error as Error)?.message ?? String(error)}`,
+      hint: 'Check that the file is the tinygo executable and that you may run it (chmod +x), or pick another in Settings.',
+    },
+    { cause: error },
+  );
+}
+
+async function runVersion(tinygoPath: string, ctx: LocatorContext, run: ToolRunner): Promise<string> {
+  const result = await run(tinygoPath, ['version'], { env: toolchainEnv(ctx, tinygoPath), timeoutMs: 15_000 });
+  return result.stdout + '\n' + result.stderr;
+}
+
+/** Judges `tinygo version` output: not TinyGo → TINYGO_NOT_RUNNABLE; Go unknown → GO_NOT_FOUND. */
+function interpretVersionOutput(tinygoPath: string, output: string, ctx: LocatorContext): ToolchainProbe {
   const version = parseTinygoVersion(output);
   if (!version) {
     throw new FlashdeckError({
@@ -323,26 +345,28 @@ export async function toolchainHealth(
   health.tinygoPath = location.path;
   health.source = location.source;
 
-  // `tinygo version` also prints when Go is missing, so parse it before judging.
+  // One `tinygo version` run: it prints even when Go is missing, so record it, then judge it.
+  let output: string | null = null;
   try {
-    const result = await run(location.path, ['version'], { env: toolchainEnv(ctx, location.path), timeoutMs: 15_000 });
-    const version = parseTinygoVersion(result.stdout + '\n' + result.stderr);
-    if (version) {
-      health.version = version.raw;
-      health.goVersion = version.goVersion;
-      health.llvmVersion = version.llvmVersion;
-      health.host = `${version.os}/${version.arch}`;
-      health.features = tinygoFeatures(version);
-      health.versionInfo = version;
-    }
-  } catch {
-    /* reported by probeTinygo below */
+    output = await runVersion(location.path, ctx, run);
+  } catch (error) {
+    problem(cannotRun(location.path, error));
+    return health;
+  }
+  const version = parseTinygoVersion(output);
+  if (version) {
+    health.version = version.raw;
+    health.goVersion = version.goVersion;
+    health.llvmVersion = version.llvmVersion;
+    health.host = `${version.os}/${version.arch}`;
+    health.features = tinygoFeatures(version);
+    health.versionInfo = version;
   }
   try {
-    await probeTinygo(location.path, { ctx, run });
+    interpretVersionOutput(location.path, output, ctx);
   } catch (error) {
     problem(error);
-    if (!health.version) return health;
+    if (!version) return health;
   }
 
   try {

@@ -182,3 +182,24 @@ describe('probeTinygo and toolchainHealth', () => {
     expect(missingGo.problems[0].code).toBe('GO_NOT_FOUND');
   });
 });
+
+describe('Settings path variants', () => {
+  it('accepts the TinyGo installation folder and finds bin/tinygo inside it', async () => {
+    const ctx = context('linux', { PATH: '' }, ['/opt/tinygo/bin/tinygo']);
+    expect(await locateTinygo(ctx, '/opt/tinygo')).toEqual({ path: '/opt/tinygo/bin/tinygo', source: 'settings' });
+    const win = context('win32', { Path: '' }, ['D:\\tools\\tinygo\\bin\\tinygo.exe'], 'C:\\Users\\me');
+    expect((await locateTinygo(win, 'D:\\tools\\tinygo')).path).toBe('D:\\tools\\tinygo\\bin\\tinygo.exe');
+  });
+
+  it('runs tinygo version only once for a health check', async () => {
+    const calls: string[] = [];
+    const run: ToolRunner = async (_file, args) => {
+      calls.push(args[0]);
+      return args[0] === 'version'
+        ? { exitCode: 0, stdout: versionLine(), stderr: '', timedOut: false }
+        : { exitCode: 0, stdout: 'TINYGOROOT="/r"\n', stderr: '', timedOut: false };
+    };
+    await toolchainHealth({ ctx: context('linux', { PATH: '/usr/bin' }, ['/usr/bin/tinygo']), run });
+    expect(calls).toEqual(['version', 'env']);
+  });
+});
