@@ -1,0 +1,132 @@
+/**
+ * Every board's console in this window: its model (kept while you switch boards or tabs), its
+ * status from main, and the one animation-frame loop that parses queued batches and tells the
+ * mounted views to redraw. Exposes `window.__flashdeckConsole` so tests and the benchmark can
+ * read the data model (never the DOM).
+ */
+import type { ConsoleSettings, ConsoleStatus } from '../../electron/contract';
+import { on, request } from '../api';
+import { app } from '../app-state.svelte';
+import { ConsoleModel } from './console-model';
+
+export const consoleStatus: Record<string, ConsoleStatus> = $state({});
+
+const models = new Map<string, ConsoleModel>();
+const redrawListeners = new Set<(boardId: string) => void>();
+let frameScheduled = false;
+
+export function consoleModel(boardId: string): ConsoleModel {
+  let model = models.get(boardId);
+  if (!model) {
+    model = new ConsoleModel(app.settings?.scrollbackLines ?? 100_000);
+    models.set(boardId, model);
+  }
+  return model;
+}
+
+/** A view asks to hear when a board's console content changed (after parsing, on a frame). */
+export function onConsoleRedraw(listener: (boardId: string) => void): () => void {
+  redrawListeners.add(listener);
+  return () => redrawListeners.delete(listener);
+}
+
+function frame(): void {
+  frameScheduled = false;
+  for (const [boardId, model] of models) {
+    if (model.process()) for (const listener of redrawListeners) listener(boardId);
+  }
+}
+
+function scheduleFrame(): void {
+  if (frameScheduled) return;
+  frameScheduled = true;
+  // Hidden windows get no animation frames; keep parsing (slowly) so queues stay bounded.
+  if (document.hidden) setTimeout(frame, 200);
+  else requestAnimationFrame(frame);
+}
+
+export function notifyRedraw(boardId: string): void {
+  for (const listener of redrawListeners) listener(boardId);
+}
+
+on('console.data', ({ boardId, chunks, droppedBytes }) => {
+  consoleModel(boardId).enqueue(chunks, droppedBytes);
+  scheduleFrame();
+});
+
+on('console.state', ({ boardId, state, error, detail, path }) => {
+  const current = consoleStatus[boardId];
+  if (!current) return;
+  current.state = state;
+  current.error = error;
+  current.detail = detail;
+  if (path) current.path = path;
+});
+
+on('console.panic', (report) => {
+  consoleModel(report.boardId).addPanic(report);
+  notifyRedraw(report.boardId);
+});
+
+$effect.root(() => {
+  $effect(() => {
+    const lines = app.settings?.scrollbackLines;
+    if (!lines) return;
+    for (const [boardId, model] of models) {
+      if (model.lines.capacity !== lines) {
+        model.setScrollback(lines);
+        notifyRedraw(boardId);
+      }
+    }
+  });
+});
+
+export async function openConsole(boardId: string, settings?: Partial<ConsoleSettings>): Promise<ConsoleStatus> {
+  consoleModel(boardId);
+  const status = await request('console.open', { boardId, ...(settings ? { settings } : {}) });
+  consoleStatus[boardId] = status;
+  return status;
+}
+
+export async function closeConsole(boardId: string): Promise<void> {
+  await request('console.close', { boardId });
+  const status = await request('console.status', { boardId });
+  consoleStatus[boardId] = status;
+}
+
+export async function refreshConsoleStatus(boardId: string): Promise<ConsoleStatus> {
+  const status = await request('console.status', { boardId });
+  consoleStatus[boardId] = status;
+  return status;
+}
+
+export function setConsoleStatus(status: ConsoleStatus): void {
+  consoleStatus[status.boardId] = status;
+}
+
+declare global {
+  interface Window {
+    __flashdeckConsole?: {
+      stats(boardId: string): { linesReceived: number; linesHeld: number; bytesReceived: number; droppedBytes: number; batches: number; pending: boolean } | null;
+      lines(boardId: string, from?: number, count?: number): string[];
+      boards(): string[];
+    };
+  }
+}
+
+window.__flashdeckConsole = {
+  stats(boardId) {
+    const model = models.get(boardId);
+    if (!model) return null;
+    return { linesReceived: model.linesReceived, linesHeld: model.lines.count, bytesReceived: model.bytesReceived, droppedBytes: model.droppedBytes, batches: model.batches, pending: model.pending };
+  },
+  lines(boardId, from = 0, count = Infinity) {
+    const model = models.get(boardId);
+    if (!model) return [];
+    const out: string[] = [];
+    const end = Math.min(model.lines.count, from + count);
+    for (let i = Math.max(0, from); i < end; i++) out.push(model.lines.text(i));
+    return out;
+  },
+  boards: () => [...models.keys()],
+};

@@ -1,0 +1,39 @@
+/**
+ * Every board's telemetry in this window, kept while you switch boards or tabs, fed by
+ * 'telemetry.batch' events. Views redraw on animation frames, never per sample.
+ */
+import { on } from '../api';
+import { TelemetryModel } from './telemetry-model';
+
+const models = new Map<string, TelemetryModel>();
+const listeners = new Set<(boardId: string) => void>();
+
+export function telemetryModel(boardId: string): TelemetryModel {
+  let model = models.get(boardId);
+  if (!model) {
+    model = new TelemetryModel();
+    models.set(boardId, model);
+  }
+  return model;
+}
+
+export function onTelemetry(listener: (boardId: string) => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+on('telemetry.batch', ({ boardId, t, series }) => {
+  telemetryModel(boardId).append(t, series);
+  for (const listener of listeners) listener(boardId);
+});
+
+declare global {
+  interface Window {
+    __flashdeckTelemetry?: { points(boardId: string): number; last(boardId: string, name: string): number | null };
+  }
+}
+
+window.__flashdeckTelemetry = {
+  points: (boardId) => models.get(boardId)?.total ?? 0,
+  last: (boardId, name) => models.get(boardId)?.stats(name)?.last ?? null,
+};

@@ -1,0 +1,121 @@
+/**
+ * The Console and Telemetry tabs in Chromium against `npm run serve`, with the TinyGo app
+ * simulator on a real pseudo-terminal: type a command, see the echo with a timestamp, the hex
+ * view of its bytes, the log file on disk, a highlighted panic, and heap telemetry on the chart.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, removeDir, screenshot, startServe, watchPageErrors, type ServeProcess } from './harness';
+import { attachToPty, type PtyAttachment } from '../sim/common/pty-transport';
+import { TinyGoAppSim } from '../sim/app/tinygo-app-sim';
+
+describe('Console and Telemetry tabs (npm run serve, Chromium)', () => {
+  let serve: ServeProcess;
+  let browser: Browser;
+  let board: PtyAttachment;
+  let page: Page;
+  let errors: string[];
+  const sim = new TinyGoAppSim({ telemetryPeriodMs: 100 });
+  const logDir = mkdtempSync(join(tmpdir(), 'flashdeck-console-log-'));
+
+  beforeAll(async () => {
+    [serve, browser, board] = await Promise.all([startServe(), launchBrowser(), attachToPty(sim, { baud: 115200 })]);
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    errors = watchPageErrors(page);
+    await page.goto(serve.url);
+    await page.getByLabel('Add a port by path').locator('input').fill(board.hostPath);
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.locator(`nav [data-board-id="port:${board.hostPath}"]`).waitFor();
+  });
+
+  afterAll(async () => {
+    sim.stop();
+    await browser?.close();
+    await serve?.stop();
+    await board?.close();
+    if (serve) removeDir(serve.dataDir);
+    removeDir(logDir);
+  });
+
+  const boardId = () => `port:${board.hostPath}`;
+  const modelLines = () => page.evaluate((id) => window.__flashdeckConsole!.lines(id), boardId());
+
+  it('sends a typed command, shows the echo with a timestamp, its bytes in hex, and logs it to a file', async () => {
+    await page.getByRole('tab', { name: 'Console' }).click();
+    await page.getByTestId('console').getByRole('button', { name: 'Connect', exact: true }).click();
+    await page.getByTestId('console-state').filter({ hasText: 'Connected' }).waitFor();
+
+    await page.getByLabel('Log folder').fill(logDir);
+    await page.getByRole('button', { name: 'Log to file' }).click();
+    await page.getByTestId('log-file').waitFor();
+
+    const input = page.getByLabel('Send to board');
+    await input.fill('hello flashdeck');
+    await input.press('Enter');
+
+    // The renderer's data model has the line...
+    await expect.poll(modelLines, { timeout: 5000 }).toContain('echo: hello flashdeck');
+    // ...and the view shows it with a relative host timestamp.
+    const row = page.getByTestId('console-output').locator('.vr-row', { hasText: 'echo: hello flashdeck' });
+    await row.waitFor();
+    await expect(row.locator('.ts').textContent()).resolves.toMatch(/^\+\s*\d+\.\d{3}$/);
+    await expect(row.locator('.tx').textContent()).resolves.toBe('echo: hello flashdeck');
+
+    // Absolute timestamps: a wall-clock time.
+    await page.getByLabel('Timestamps').selectOption('absolute');
+    await expect.poll(() => row.locator('.ts').textContent()).toMatch(/^\d\d:\d\d:\d\d\.\d{3}$/);
+
+    // Send history: ↑ brings the last line back.
+    await input.press('ArrowUp');
+    await expect(input.inputValue()).resolves.toBe('hello flashdeck');
+    await input.fill('');
+
+    // Hex view: the bytes with offsets ("echo: he" = 65 63 68 6f 3a 20 68 65).
+    await page.getByLabel('Hex view').check();
+    const hexRow = page.getByTestId('console-output').locator('.vr-row.hex').first();
+    await hexRow.waitFor();
+    const hexText = (await page.getByTestId('console-output').locator('.vr-row.hex').allTextContents()).join('\n');
+    expect(hexText).toMatch(/^00000000 {2}65 63 68 6f 3a 20 68 65 {2}6c 6c 6f 20 66 6c 61 73 {2}\|echo: hello flas\|$/m);
+    expect(hexText).toMatch(/^00000010 {2}68 64 65 63 6b 0d 0a/m);
+    await screenshot(page, 'console-hex');
+    await page.getByLabel('Hex view').uncheck();
+
+    // The log file on disk has the line with its timestamp.
+    const [logFile] = readdirSync(logDir);
+    expect(logFile).toMatch(/\.log$/);
+    await expect.poll(() => readFileSync(join(logDir, logFile), 'utf8')).toMatch(/^\[\d{4}-\d\d-\d\dT[\d:.]+Z\] echo: hello flashdeck\r$/m);
+    expect(errors).toEqual([]);
+  });
+
+  it('highlights a TinyGo panic and says why its address is not resolved', async () => {
+    const input = page.getByLabel('Send to board');
+    await input.fill('panic');
+    await input.press('Enter');
+    const panicRow = page.getByTestId('console-output').locator('.vr-row.panic', { hasText: 'panic: runtime error at 0x000012f4: index out of range' });
+    await panicRow.waitFor();
+    await expect(page.getByTestId('panic-report').textContent()).resolves.toContain('No ELF is known for this board');
+    await screenshot(page, 'console-panic');
+  });
+
+  it('plots heap telemetry from the console on the Telemetry tab', async () => {
+    const input = page.getByLabel('Send to board');
+    await input.fill('telemetry on');
+    await input.press('Enter');
+    await page.getByRole('tab', { name: 'Telemetry' }).click();
+    const chart = page.getByTestId('telemetry-chart');
+    await expect.poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 10_000 }).toBeGreaterThanOrEqual(5);
+    // The chart's model and the readout agree on the last value, and it is one the simulator printed.
+    sim.setTelemetry(false);
+    await page.waitForTimeout(400);
+    const last = await page.evaluate((id) => window.__flashdeckTelemetry!.last(id, 'HeapInuse'), boardId());
+    expect(last).not.toBeNull();
+    expect((last! - 4096) % 1536).toBe(0);
+    await expect.poll(() => page.getByTestId('readout-last-HeapInuse').textContent()).toBe(last!.toLocaleString('en-US'));
+    for (const name of ['HeapInuse', 'HeapIdle', 'Mallocs', 'Frees']) await page.getByLabel(`Show ${name}`).waitFor();
+    await screenshot(page, 'telemetry-heap');
+    expect(errors).toEqual([]);
+  });
+});
