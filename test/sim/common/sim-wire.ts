@@ -58,13 +58,25 @@ export class SimWire {
     for (let offset = 0; offset < bytes.length; offset += this.maxChunk) {
       const chunk = bytes.slice(offset, offset + this.maxChunk);
       at += (chunk.length * 10 * 1000) / this.baud;
-      this.schedule(at - now, () => {
+      this.enqueue(at - now, () => {
         this.bytesCarried += chunk.length;
         this.deliver(chunk);
       });
     }
     this.lineFreeAt = at;
-    if (disconnect) this.schedule(at - now, () => this.disconnectNow());
+    if (disconnect) this.enqueue(at - now, () => this.disconnectNow());
+  }
+
+  /**
+   * Node timers with different durations can fire out of order when their deadlines fall in the
+   * same millisecond, which would reorder chunks on the line. So timers only say "the next item
+   * is due": every firing runs the oldest queued item, keeping the wire first-in first-out.
+   */
+  private readonly due: (() => void)[] = [];
+
+  private enqueue(delayMs: number, run: () => void): void {
+    this.due.push(run);
+    this.schedule(delayMs, () => this.due.shift()?.());
   }
 
   /** Milliseconds until everything queued has been delivered. */
@@ -74,6 +86,7 @@ export class SimWire {
 
   close(): void {
     this.closed = true;
+    this.deliveries.length = 0;
     for (const timer of this.pending) clearTimeout(timer);
     this.pending.clear();
   }
@@ -84,11 +97,25 @@ export class SimWire {
     this.onDisconnect();
   }
 
+  /**
+   * Node truncates timer delays to whole milliseconds, so two chunks due less than 1 ms apart but
+   * scheduled from different send() calls can fire in the wrong order. Deliveries therefore go
+   * through one FIFO (already sorted by due time): whichever timer fires delivers every chunk that
+   * is due, in order.
+   */
+  private readonly deliveries: Array<{ due: number; run: () => void }> = [];
+
   private schedule(delayMs: number, run: () => void): void {
+    this.deliveries.push({ due: performance.now() + Math.max(0, delayMs), run });
     const timer = setTimeout(() => {
       this.pending.delete(timer);
-      if (!this.closed) run();
+      this.deliverDue();
     }, Math.max(0, delayMs));
     this.pending.add(timer);
+  }
+
+  private deliverDue(): void {
+    const now = performance.now() + 2;
+    while (!this.closed && this.deliveries.length && this.deliveries[0].due <= now) this.deliveries.shift()!.run();
   }
 }
