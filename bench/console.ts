@@ -1,0 +1,249 @@
+/**
+ * npm run bench:console — console throughput end to end: a simulated board streams
+ * sequence-numbered lines through a real pseudo-terminal into `npm run serve` and the Console tab
+ * in Chromium, at UART rates (115200, 1 Mbaud, 2 Mbaud: 10 bits per byte) and at 1 MB/s (USB-CDC),
+ * for 30 s each. Prints and writes to bench/results/console.json:
+ *   lines sent vs received (counted in the renderer's data model, not the DOM), dropped bytes,
+ *   renderer frame time p50/p95 (ms), renderer JS heap at 10 s and 30 s (MB, after a GC),
+ *   main-process CPU (% of one core).
+ * Goals: zero loss at every rate; p95 frame ≤ 33 ms at 2 Mbaud and ≤ 50 ms at 1 MB/s.
+ *
+ *   npm run bench:console -- --seconds 10 --rates 115200,2000000
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CDPSession, Page } from 'playwright-core';
+import { launchBrowser, projectRoot, removeDir, startServe } from '../test/e2e/harness';
+import { attachToPty } from '../test/sim/common/pty-transport';
+import type { SimDevice, SimSink } from '../test/sim/common/sim-device';
+
+interface Rate {
+  name: string;
+  /** Payload bytes per second. */
+  bytesPerSecond: number;
+}
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => {
+  const index = argv.indexOf(name);
+  return index >= 0 ? argv[index + 1] : undefined;
+};
+const SECONDS = Number(flag('--seconds') ?? 30);
+const ALL_RATES: Rate[] = [
+  { name: '115200 baud', bytesPerSecond: 115200 / 10 },
+  { name: '1 Mbaud', bytesPerSecond: 1_000_000 / 10 },
+  { name: '2 Mbaud', bytesPerSecond: 2_000_000 / 10 },
+  { name: '1 MB/s USB-CDC', bytesPerSecond: 1_000_000 },
+];
+const RATES = flag('--rates')
+  ? ALL_RATES.filter((rate) => flag('--rates')!.split(',').some((r) => Math.round(rate.bytesPerSecond * (rate.name.includes('USB') ? 1 : 10)) === Number(r)))
+  : ALL_RATES;
+
+/** Streams `seq N\r\n` lines at a fixed byte rate, paced in 5 ms ticks. */
+class SequenceStreamer implements SimDevice {
+  private sink: SimSink | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  sent = 0;
+  bytes = 0;
+
+  attach(sink: SimSink): void {
+    this.sink = sink;
+  }
+
+  receive(): void {}
+
+  start(bytesPerSecond: number, seconds: number): Promise<void> {
+    const started = performance.now();
+    let budget = 0;
+    let last = started;
+    return new Promise((resolve) => {
+      const tick = () => {
+        const now = performance.now();
+        budget += ((now - last) / 1000) * bytesPerSecond;
+        last = now;
+        let text = '';
+        while (budget > 0) {
+          const line = `seq ${this.sent + 1}\r\n`;
+          text += line;
+          budget -= line.length;
+          this.sent++;
+        }
+        if (text) {
+          this.bytes += text.length;
+          this.sink?.emit(Buffer.from(text, 'latin1'));
+        }
+        if (now - started >= seconds * 1000) {
+          this.timer = null;
+          resolve();
+          return;
+        }
+        this.timer = setTimeout(tick, 5);
+      };
+      tick();
+    });
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  // After "(comm) ": state is fields[0]; utime is field 14 overall → index 11, stime → 12.
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+async function heapMb(cdp: CDPSession): Promise<number> {
+  await cdp.send('HeapProfiler.collectGarbage');
+  const { usedSize } = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
+  return Math.round((usedSize / 1024 / 1024) * 10) / 10;
+}
+
+async function openConsoleFor(page: Page, path: string): Promise<string> {
+  await page.getByLabel('Add a port by path').locator('input').fill(path);
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  const entry = page.locator(`nav [data-board-id="port:${path}"]`);
+  await entry.waitFor();
+  await entry.click();
+  await page.getByRole('tab', { name: 'Console' }).click();
+  await page.getByTestId('console').getByRole('button', { name: 'Connect', exact: true }).click();
+  await page.getByTestId('console-state').filter({ hasText: 'Connected' }).waitFor();
+  return `port:${path}`;
+}
+
+interface RateResult {
+  rate: string;
+  bytesPerSecond: { value: number; unit: 'B/s' };
+  durationSeconds: { value: number; unit: 's' };
+  linesSent: { value: number; unit: 'lines' };
+  linesReceived: { value: number; unit: 'lines' };
+  lost: { value: number; unit: 'lines' };
+  sequenceIntact: { value: boolean; unit: 'bool' };
+  droppedBytes: { value: number; unit: 'B' };
+  frameTimeP50: { value: number; unit: 'ms' };
+  frameTimeP95: { value: number; unit: 'ms' };
+  frames: { value: number; unit: 'frames' };
+  rendererHeapAt10s: { value: number; unit: 'MB' };
+  rendererHeapAt30s: { value: number; unit: 'MB' };
+  mainCpu: { value: number; unit: '% of one core' };
+  goalMet: { value: boolean | null; unit: 'bool' };
+}
+
+async function main(): Promise<void> {
+  const serve = await startServe();
+  const browser = await launchBrowser();
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  const cdp = await page.context().newCDPSession(page);
+  await page.goto(serve.url);
+  await page.getByRole('heading', { name: 'Connect a board' }).waitFor();
+  const results: RateResult[] = [];
+  const clockTicks = 100;
+
+  try {
+    for (const rate of RATES) {
+      const streamer = new SequenceStreamer();
+      const pty = await attachToPty(streamer, { baud: Math.round(rate.bytesPerSecond * 10), throttle: false });
+      const boardId = await openConsoleFor(page, pty.hostPath);
+      // A string, not a function: tsx would wrap named functions in a helper the page lacks.
+      await page.evaluate(`(() => {
+        window.__benchFrames = [];
+        window.__benchRun = true;
+        let last = performance.now();
+        const loop = (now) => {
+          window.__benchFrames.push(now - last);
+          last = now;
+          if (window.__benchRun) requestAnimationFrame(loop);
+        };
+        requestAnimationFrame(loop);
+      })()`);
+      const before = await page.evaluate((id) => window.__flashdeckConsole!.stats(id)?.linesReceived ?? 0, boardId);
+      const cpuStart = cpuTicks(serve.process.pid!);
+      const started = performance.now();
+      let heapAt10 = NaN;
+      const heap10Timer = new Promise<void>((resolve) =>
+        setTimeout(async () => {
+          heapAt10 = await heapMb(cdp);
+          resolve();
+        }, Math.min(10, SECONDS / 3) * 1000),
+      );
+      await streamer.start(rate.bytesPerSecond, SECONDS);
+      await heap10Timer;
+      const streamSeconds = (performance.now() - started) / 1000;
+      const cpuEnd = cpuTicks(serve.process.pid!);
+      const heapAt30 = await heapMb(cdp);
+      // Let the last batches arrive and be parsed.
+      const deadline = Date.now() + 20_000;
+      let stats = await page.evaluate((id) => window.__flashdeckConsole!.stats(id), boardId);
+      while (Date.now() < deadline && (stats!.linesReceived - before < streamer.sent || stats!.pending)) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        stats = await page.evaluate((id) => window.__flashdeckConsole!.stats(id), boardId);
+      }
+      const frames = await page.evaluate(() => {
+        const w = window as unknown as { __benchFrames: number[]; __benchRun: boolean };
+        w.__benchRun = false;
+        return w.__benchFrames.slice(1);
+      });
+      // The lines still held must be an unbroken run ending at the last line sent.
+      const held = await page.evaluate((id) => window.__flashdeckConsole!.lines(id).slice(-20_000), boardId);
+      const sequence = held.filter((line) => line.startsWith('seq ')).map((line) => Number(line.slice(4)));
+      const intact = sequence.length > 0 && sequence.at(-1) === streamer.sent && sequence.every((n, i) => i === 0 || n === sequence[i - 1] + 1);
+      const sorted = [...frames].sort((a, b) => a - b);
+      const received = stats!.linesReceived - before;
+      const p95 = Math.round(percentile(sorted, 95) * 10) / 10;
+      const goal = rate.name === '2 Mbaud' ? p95 <= 33 : rate.name.includes('USB') ? p95 <= 50 : null;
+      const result: RateResult = {
+        rate: rate.name,
+        bytesPerSecond: { value: Math.round(streamer.bytes / streamSeconds), unit: 'B/s' },
+        durationSeconds: { value: Math.round(streamSeconds * 10) / 10, unit: 's' },
+        linesSent: { value: streamer.sent, unit: 'lines' },
+        linesReceived: { value: received, unit: 'lines' },
+        lost: { value: streamer.sent - received, unit: 'lines' },
+        sequenceIntact: { value: intact, unit: 'bool' },
+        droppedBytes: { value: stats!.droppedBytes, unit: 'B' },
+        frameTimeP50: { value: Math.round(percentile(sorted, 50) * 10) / 10, unit: 'ms' },
+        frameTimeP95: { value: p95, unit: 'ms' },
+        frames: { value: frames.length, unit: 'frames' },
+        rendererHeapAt10s: { value: heapAt10, unit: 'MB' },
+        rendererHeapAt30s: { value: heapAt30, unit: 'MB' },
+        mainCpu: { value: Math.round(((cpuEnd - cpuStart) / clockTicks / streamSeconds) * 1000) / 10, unit: '% of one core' },
+        goalMet: { value: goal === null ? received === streamer.sent : goal && received === streamer.sent, unit: 'bool' },
+      };
+      results.push(result);
+      console.log(
+        `${rate.name.padEnd(16)} sent ${result.linesSent.value} received ${received} (lost ${result.lost.value}, dropped ${stats!.droppedBytes} B, sequence ${intact ? 'intact' : 'BROKEN'}) · ` +
+          `frame p50 ${result.frameTimeP50.value} ms p95 ${p95} ms · heap ${heapAt10} MB @10s, ${heapAt30} MB @end · main CPU ${result.mainCpu.value} %`,
+      );
+      await page.getByTestId('console').getByRole('button', { name: 'Disconnect' }).click();
+      streamer.stop();
+      await pty.close();
+    }
+  } finally {
+    await browser.close();
+    await serve.stop();
+    removeDir(serve.dataDir);
+  }
+
+  const out = {
+    when: new Date().toISOString(),
+    secondsPerRate: SECONDS,
+    machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+    scrollbackLines: 100_000,
+    pageErrors,
+    results,
+  };
+  const dir = join(projectRoot, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'console.json'), JSON.stringify(out, null, 2));
+  console.log(`Wrote bench/results/console.json`);
+  if (results.some((r) => r.lost.value !== 0 || r.droppedBytes.value !== 0)) process.exitCode = 1;
+}
+
+await main();
