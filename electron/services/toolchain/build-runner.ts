@@ -220,7 +220,11 @@ async function runTinygoProcess(
   const emit = (stream: BuildLogLine['stream'], text: string) => {
     const line: BuildLogLine = { stream, text, atMs: now() - startedAt };
     log.push(line);
-    request.onLine?.(line);
+    try {
+      request.onLine?.(line);
+    } catch {
+      // A failing listener must not break the build (or throw inside a stream handler).
+    }
   };
   emit('info', `$ ${[request.tinygoPath, ...args].map(quoteForLog).join(' ')}`);
 

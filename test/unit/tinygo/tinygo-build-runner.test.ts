@@ -413,3 +413,12 @@ describe('runBuild: -json edge cases', () => {
     expect(result.diagnostics).toHaveLength(3);
   });
 });
+
+describe('runBuild: log listener', () => {
+  it('a throwing onLine listener does not break the build', async () => {
+    const source = await resolveProgramSource(path.join(PROGRAMS, 'blink'));
+    const result = await runBuild(request({ program: source, target: 'pca10056', format: 'hex', onLine: () => { throw new Error('listener bug'); } }));
+    expect(result.ok).toBe(true);
+    expect(result.log.length).toBeGreaterThan(3);
+  });
+});
