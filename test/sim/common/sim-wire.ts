@@ -58,25 +58,13 @@ export class SimWire {
     for (let offset = 0; offset < bytes.length; offset += this.maxChunk) {
       const chunk = bytes.slice(offset, offset + this.maxChunk);
       at += (chunk.length * 10 * 1000) / this.baud;
-      this.enqueue(at - now, () => {
+      this.schedule(at - now, () => {
         this.bytesCarried += chunk.length;
         this.deliver(chunk);
       });
     }
     this.lineFreeAt = at;
-    if (disconnect) this.enqueue(at - now, () => this.disconnectNow());
-  }
-
-  /**
-   * Node timers with different durations can fire out of order when their deadlines fall in the
-   * same millisecond, which would reorder chunks on the line. So timers only say "the next item
-   * is due": every firing runs the oldest queued item, keeping the wire first-in first-out.
-   */
-  private readonly due: (() => void)[] = [];
-
-  private enqueue(delayMs: number, run: () => void): void {
-    this.due.push(run);
-    this.schedule(delayMs, () => this.due.shift()?.());
+    if (disconnect) this.schedule(at - now, () => this.disconnectNow());
   }
 
   /** Milliseconds until everything queued has been delivered. */
