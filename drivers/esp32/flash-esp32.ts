@@ -9,7 +9,7 @@
  * Every write is verified with SPI_FLASH_MD5; a mismatch rewrites once, then fails.
  */
 import { createHash } from 'node:crypto';
-import { deflateSync } from 'node:zlib';
+import { deflate } from 'node:zlib';
 import type { ByteLink } from '../common/byte-link';
 import { FlashdeckError, cancelledError } from '../common/errors';
 import { type FlashOutcome, type FlashProgress, throttleProgress } from '../common/flash-job';
@@ -213,11 +213,12 @@ interface Plan {
 }
 
 /** Deflate + FLASH_DEFL_* (or plain FLASH_*), with per-block retries. */
-async function writeImage(job: Job, loader: EspLoader, chip: EspChipSpec, plan: Plan, compress: boolean): Promise<{ wireBytes: number }> {
+async function writeImage(job: Job, loader: EspLoader, chip: EspChipSpec, plan: Plan, deflated: Promise<Uint8Array> | null): Promise<{ wireBytes: number }> {
   const { image, offset } = plan;
   const t = loader.timeouts;
   const blockSize = loader.isStub ? STUB_FLASH_BLOCK : ROM_FLASH_BLOCK;
-  const payload = compress ? new Uint8Array(deflateSync(image, { level: 9 })) : image;
+  const compress = deflated !== null;
+  const payload = deflated ? await deflated : image;
   const blocks = Math.ceil(payload.length / blockSize);
   const withEncryptedWord = loader.isStub || chip.romFlashBeginHasEncryptedWord;
   // ROM erases [offset, offset+size) during BEGIN; stub erases as data arrives.
@@ -286,6 +287,11 @@ function md5(bytes: Uint8Array): Uint8Array {
 
 const toHex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
+/** zlib level 9 on the libuv thread pool, so it overlaps with connecting. */
+function deflateInBackground(image: Uint8Array): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => deflate(image, { level: 9 }, (err, out) => (err ? reject(err) : resolve(new Uint8Array(out.buffer, out.byteOffset, out.byteLength)))));
+}
+
 /**
  * Flash `image` to the ESP board on `link`. Resolves when the written bytes are verified by MD5
  * (and the board restarted, unless `after: 'no-reset'`); rejects with a FlashdeckError.
@@ -312,6 +318,8 @@ export async function flashEsp32(link: ByteLink, image: Uint8Array, options: Fla
     });
   }
 
+  const deflated = compress ? deflateInBackground(image) : null;
+  deflated?.catch(() => {}); // awaited (and reported) when writing starts
   const loader = new EspLoader(link, { clock: job.clock, signal: options.signal, timeouts: options.timeouts, trace: options.trace });
   const attempts = options.connectAttempts ?? 7;
   const connectOptions = { usbJtag, attempts, reset: options.reset ?? 'auto' } as const;
@@ -407,7 +415,7 @@ export async function flashEsp32(link: ByteLink, image: Uint8Array, options: Fla
     let wireBytes = 0;
     let verified = false;
     for (let attempt = 1; attempt <= WRITE_ATTEMPTS && !verified; attempt++) {
-      const written = await writeImage(job, loader, chip, { offset, image }, compress);
+      const written = await writeImage(job, loader, chip, { offset, image }, deflated);
       wireBytes += written.wireBytes;
       job.enter('verifying', loader, 'Verifying (MD5)…');
       const actual = await loader.flashMd5(offset, image.length);

@@ -68,6 +68,12 @@ export interface CommandOptions {
   payloadLength?: number | 'rest';
   /** Do not throw on a failure status (MEM_END to the ROM). */
   ignoreStatus?: boolean;
+  /**
+   * The loader may not know this command (GET_SECURITY_INFO on the ESP32 ROM): an "invalid
+   * message" reply means ESP_UNSUPPORTED. Otherwise such a reply is a failed (retryable) command,
+   * and replies carrying another opcode are ignored.
+   */
+  mayBeUnsupported?: boolean;
 }
 
 export interface LoaderOptions {
@@ -301,7 +307,7 @@ export class EspLoader {
       const response = decodeResponse(frame);
       if (!response) continue; // OHAI or a mangled frame
       if (response.op !== op) {
-        if (response.data.length >= 2 && response.data[0] !== 0 && response.data[1] === ERR_INVALID_MESSAGE) {
+        if (options.mayBeUnsupported && response.data.length >= 2 && response.data[0] !== 0 && response.data[1] === ERR_INVALID_MESSAGE) {
           await this.drainUnsupported();
           throw this.unsupported(op);
         }
@@ -318,7 +324,7 @@ export class EspLoader {
         });
       }
       if (!status.ok && !options.ignoreStatus) {
-        if (status.error === ERR_INVALID_MESSAGE && response.data.length <= this.statusBytes) {
+        if (options.mayBeUnsupported && status.error === ERR_INVALID_MESSAGE && response.data.length <= this.statusBytes) {
           await this.drainUnsupported();
           throw this.unsupported(op);
         }
@@ -339,6 +345,7 @@ export class EspLoader {
       code: 'ESP_UNSUPPORTED',
       stage: this.stage,
       message: `This loader does not support ${OP_NAMES[op] ?? hex(op, 2)}.`,
+      hint: 'The chip or its loader is older than expected; retry, and report the chip model if it persists.',
     });
   }
 
@@ -421,7 +428,7 @@ export class EspLoader {
   /** GET_SECURITY_INFO: null when the ROM does not know the command (ESP32). */
   async securityInfo(): Promise<{ flags: number; chipId: number | null; apiVersion: number | null } | null> {
     try {
-      const r = await this.command(Op.GET_SECURITY_INFO, new Uint8Array(0), { payloadLength: 'rest' });
+      const r = await this.command(Op.GET_SECURITY_INFO, new Uint8Array(0), { payloadLength: 'rest', mayBeUnsupported: true });
       const payload = r.data.subarray(0, r.data.length - this.statusBytes);
       if (payload.length < 12) return null;
       return {

@@ -23,7 +23,7 @@ async function flashError(r: Rig, image: Uint8Array, options: FlashEsp32Options 
     (e) => e,
   );
   expect(result, 'flashing should have failed').toBeInstanceOf(FlashdeckError);
-  expect((result as FlashdeckError).hint, 'every error tells the user what to do').toBeTruthy();
+  expect((result as FlashdeckError).hint, `every error tells the user what to do: ${(result as FlashdeckError).code} ${(result as FlashdeckError).message}`).toBeTruthy();
   return result as FlashdeckError;
 }
 

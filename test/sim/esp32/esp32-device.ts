@@ -144,6 +144,8 @@ export class Esp32SimDevice implements SimDevice {
   readonly commandLog: number[] = [];
   /** Device UART baud. */
   baud = 115200;
+  /** Bytes heard and sent per stretch of constant baud (benchmarks turn this into wire time). */
+  readonly wireLog: { baud: number; bytesIn: number; bytesOut: number }[] = [{ baud: 115200, bytesIn: 0, bytesOut: 0 }];
   stubUploads = 0;
 
   private sink: SimSink | null = null;
@@ -181,6 +183,20 @@ export class Esp32SimDevice implements SimDevice {
     this.decoder = new SlipDecoder({ onFrame: (frame) => this.enqueue(frame) }, { maxFrameLength: 0x8000 });
   }
 
+  /** Bytes that crossed the UART (both directions) since the last resetWireLog(). */
+  wireBytes(): number {
+    return this.wireLog.reduce((n, s) => n + s.bytesIn + s.bytesOut, 0);
+  }
+
+  /** Seconds those bytes occupy the line: Σ bytes × 10 bits / baud. */
+  wireSeconds(): number {
+    return this.wireLog.reduce((t, s) => t + ((s.bytesIn + s.bytesOut) * 10) / s.baud, 0);
+  }
+
+  resetWireLog(): void {
+    this.wireLog.splice(0, this.wireLog.length, { baud: this.baud, bytesIn: 0, bytesOut: 0 });
+  }
+
   // ---- SimDevice -------------------------------------------------------------------------
 
   attach(sink: SimSink): void {
@@ -191,6 +207,7 @@ export class Esp32SimDevice implements SimDevice {
   }
 
   receive(bytes: Uint8Array): void {
+    this.wireLog[this.wireLog.length - 1].bytesIn += bytes.length;
     if (this.state !== 'download' && this.state !== 'stub') return;
     this.decoder.push(bytes);
   }
@@ -350,7 +367,12 @@ export class Esp32SimDevice implements SimDevice {
     view.setUint16(2, body.length, true);
     view.setUint32(4, value >>> 0, true);
     packet.set(body, 8);
-    this.sink?.emit(slipEncode(packet));
+    this.emit(slipEncode(packet));
+  }
+
+  private emit(bytes: Uint8Array): void {
+    this.wireLog[this.wireLog.length - 1].bytesOut += bytes.length;
+    this.sink?.emit(bytes);
   }
 
   private fail(op: number, romError: number, stubError: number, epoch?: number): void {
@@ -480,6 +502,7 @@ export class Esp32SimDevice implements SimDevice {
 
   private setBaud(baud: number): void {
     this.baud = baud;
+    this.wireLog.push({ baud, bytesIn: 0, bytesOut: 0 });
     if (this.chip.uartClkDiv !== null) this.regs.set(this.chip.uartClkDiv, Math.round(40e6 / baud));
     this.sink?.setDeviceBaud(baud);
   }
@@ -533,7 +556,7 @@ export class Esp32SimDevice implements SimDevice {
       if (epoch !== this.epoch) return;
       this.state = 'stub';
       this.attached = true; // esp-flasher-stub attaches the flash itself
-      this.sink?.emit(slipEncode(Uint8Array.from([0x4f, 0x48, 0x41, 0x49])));
+      this.emit(slipEncode(Uint8Array.from([0x4f, 0x48, 0x41, 0x49])));
     }, this.scaled(5));
   }
 
@@ -577,6 +600,8 @@ export class Esp32SimDevice implements SimDevice {
       if (epoch !== this.epoch) return;
       if (!ok) return this.fail(op, ROM_FLASH_WRITE, STUB_SPI_FAILED);
       this.write.erasedUntil = offset + size;
+    } else {
+      this.startEraseAhead(this.write);
     }
     this.reply(op, 0);
   }
@@ -615,6 +640,9 @@ export class Esp32SimDevice implements SimDevice {
       // the host sends the next block.
       const previous = w.pendingError;
       this.reply(op, 0, [], previous ? 1 : 0, previous);
+      // The chip works in parallel with the host; in one process, yield first so the simulated
+      // CPU work (inflate, program) does not delay the host's reaction to this ack.
+      await new Promise((resolve) => setTimeout(resolve, 2));
       const error = await this.applyBlock(w, block.payload, block.seq === w.blocks - 1);
       if (error && !w.pendingError) w.pendingError = error;
       return;
@@ -645,29 +673,65 @@ export class Esp32SimDevice implements SimDevice {
     const limit = w.compressed ? w.size : w.blocks * w.blockSize;
     if (w.written + bytes.length > limit) return this.isStub ? STUB_TOO_MUCH : ROM_INFLATE;
     const at = w.offset + w.written;
-    let ms = 0;
     if (this.isStub) {
-      // Erase just ahead of the write pointer: 64 KiB blocks where the region allows, else sectors.
-      const regionEnd = w.offset + w.size;
-      while (w.erasedUntil < at + bytes.length) {
-        const left = regionEnd - w.erasedUntil;
-        if (w.erasedUntil % BLOCK === 0 && left >= BLOCK) {
-          this.flash.eraseBlock(w.erasedUntil);
-          ms += this.timing.blockEraseMs;
-          w.erasedUntil += BLOCK;
-        } else {
-          this.flash.eraseSector(w.erasedUntil);
-          ms += this.timing.sectorEraseMs;
-          w.erasedUntil = w.erasedUntil - (w.erasedUntil % SECTOR) + SECTOR;
-        }
-      }
-      ms *= this.faults.slowEraseFactor ?? 1;
+      // The erase-ahead may not have reached this far yet: erase the rest now, in order.
+      while (w.erasedUntil < at + bytes.length) await this.useFlash(() => this.eraseNextUnit(w));
     }
-    const programMs = this.flash.program(at, bytes, this.timing);
-    if (programMs === null) return this.isStub ? STUB_SPI_FAILED : ROM_FLASH_WRITE;
-    w.written += bytes.length;
-    await this.wait(ms + programMs);
-    return 0;
+    const error = await this.useFlash(async () => {
+      const programMs = this.flash.program(at, bytes, this.timing);
+      if (programMs === null) return this.isStub ? STUB_SPI_FAILED : ROM_FLASH_WRITE;
+      await this.wait(programMs);
+      return 0;
+    });
+    if (!error) w.written += bytes.length;
+    return error;
+  }
+
+  /**
+   * The flash chip does one thing at a time (erase or program): operations queue here.
+   */
+  private useFlash<T>(operation: () => Promise<T>): Promise<T> {
+    const run = this.flashQueue.then(operation);
+    this.flashQueue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private flashQueue: Promise<void> = Promise.resolve();
+
+  /**
+   * Stub erase-ahead (model, after esptool's legacy stub, which erases the next sectors while it
+   * waits for the next command): the FLASH_BEGIN region is erased in the background, 64 KiB
+   * blocks where aligned and whole, else 4 KiB sectors, interleaved with block writes.
+   */
+  private startEraseAhead(w: WriteSession): void {
+    const epoch = this.epoch;
+    void (async () => {
+      while (this.write === w && epoch === this.epoch && w.erasedUntil < w.offset + w.size) {
+        await this.useFlash(() => this.eraseNextUnit(w));
+      }
+    })();
+  }
+
+  private async eraseNextUnit(w: WriteSession): Promise<void> {
+    const regionEnd = w.offset + w.size;
+    if (w.erasedUntil >= regionEnd) return;
+    const from = w.erasedUntil;
+    let next: number;
+    let ms: number;
+    if (from % BLOCK === 0 && regionEnd - from >= BLOCK) {
+      this.flash.eraseBlock(from);
+      next = from + BLOCK;
+      ms = this.timing.blockEraseMs;
+    } else {
+      this.flash.eraseSector(from);
+      next = from - (from % SECTOR) + SECTOR;
+      ms = this.timing.sectorEraseMs;
+    }
+    await this.wait(ms * (this.faults.slowEraseFactor ?? 1));
+    w.erasedUntil = Math.max(w.erasedUntil, next);
   }
 
   private async flashEnd(op: number, data: Uint8Array, epoch: number): Promise<void> {
@@ -693,9 +757,12 @@ export class Esp32SimDevice implements SimDevice {
     if (data.length !== 16) return this.fail(op, ROM_INVALID, STUB_BAD_LEN);
     if (!this.attached) return this.fail(op, ROM_FLASH_WRITE, STUB_SPI_FAILED);
     const [addr, size] = [u32(data, 0), u32(data, 4)];
-    const digest = this.flash.md5(addr, size);
+    const digest = await this.useFlash(async () => {
+      const d = this.flash.md5(addr, size);
+      if (d) await this.wait((this.timing.md5MsPerMb * (this.isStub ? 1 : 3) * size) / 1048576);
+      return d;
+    });
     if (!digest) return this.fail(op, 0x09, STUB_SPI_FAILED);
-    await this.wait((this.timing.md5MsPerMb * (this.isStub ? 1 : 3) * size) / 1048576);
     if (epoch !== this.epoch) return;
     if (this.isStub) this.reply(op, 0, digest);
     else this.reply(op, 0, [...Buffer.from(Buffer.from(digest).toString('hex'), 'latin1')]);
@@ -704,7 +771,7 @@ export class Esp32SimDevice implements SimDevice {
   // ---- helpers ---------------------------------------------------------------------------
 
   private emitText(text: string): void {
-    this.sink?.emit(new Uint8Array(Buffer.from(text, 'latin1')));
+    this.emit(new Uint8Array(Buffer.from(text, 'latin1')));
   }
 
   private scaled(ms: number): number {
