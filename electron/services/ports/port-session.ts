@@ -62,6 +62,8 @@ export interface PortSessionOptions {
   releaseTimeoutMs?: number;
   batchIntervalMs?: number;
   telemetryIntervalMs?: number;
+  /** Whether a listed port's device node exists (port listings lag behind unplugs). Default: the filesystem, except on Windows. */
+  pathExists?: (path: string) => boolean;
 }
 
 interface Identity {
@@ -428,7 +430,8 @@ export class PortSession {
       }
       return null;
     }
-    const match = (port: SerialPortInfo) => matchesIdentity(port, identity, extraIds);
+    const exists = this.options.pathExists ?? ((path: string) => process.platform === 'win32' || existsSync(path));
+    const match = (port: SerialPortInfo) => matchesIdentity(port, identity, extraIds) && exists(port.path);
     while (!signal.aborted) {
       try {
         const port = await this.options.boards.portWatch.waitFor(match, 60_000, signal);

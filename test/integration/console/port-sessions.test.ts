@@ -13,6 +13,7 @@ import { attachToPty, type PtyAttachment } from '../../sim/common/pty-transport'
 import { SimBinding } from '../../sim/common/sim-binding';
 import { TinyGoAppSim } from '../../sim/app/tinygo-app-sim';
 import { createConsoleHarness, type ConsoleHarness } from './console-harness';
+import { findPortHolders } from '../../../electron/services/ports/port-open-errors';
 
 const FEATHER = { vendorId: '239a', productId: '8029', serialNumber: 'F00DFEED01' };
 const FEATHER_ID = `usb:239a:8029:${FEATHER.serialNumber}`;
@@ -167,6 +168,26 @@ describe('port sessions over a pseudo-terminal', () => {
     await h.waitForText(FEATHER_ID, 'echo: once more');
   });
 
+  it('keeps several boards open at once, each with its own console, settings and history', async () => {
+    const a = await board();
+    const b = await board();
+    const h = await harness();
+    const boardA = await h.registry.addByPath(a.pty.hostPath);
+    const boardB = await h.registry.addByPath(b.pty.hostPath);
+    await h.sessions.open(boardA.id, { baudRate: 115200, lineEnding: 'crlf' });
+    await h.sessions.open(boardB.id, { baudRate: 921600 });
+    await Promise.all([send(h, boardA.id, 'to A\n'), send(h, boardB.id, 'to B\n')]);
+    await h.waitForText(boardA.id, 'echo: to A');
+    await h.waitForText(boardB.id, 'echo: to B');
+    expect(h.text(boardA.id)).not.toContain('to B');
+    expect(h.text(boardB.id)).not.toContain('to A');
+    expect(a.sim.received).toEqual(['to A']);
+    expect(b.sim.received).toEqual(['to B']);
+    await h.sessions.close(boardA.id);
+    expect(h.sessions.status(boardA.id)).toMatchObject({ state: 'closed', history: ['to A'], settings: { baudRate: 115200, lineEnding: 'crlf' } });
+    expect(h.sessions.status(boardB.id)).toMatchObject({ state: 'connected', history: ['to B'], settings: { baudRate: 921600, lineEnding: 'lf' } });
+  });
+
   it('without an open console, a lease is just the path and release does nothing', async () => {
     const { pty } = await board();
     const h = await harness();
@@ -191,7 +212,7 @@ describe('port sessions over a pseudo-terminal', () => {
       }
     };
     cleanups.push(stopHolder);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await expect.poll(() => findPortHolders(pty.hostPath).some((h) => h.locks), { timeout: 5000 }).toBe(true);
     const status = await h.sessions.open(added.id);
     expect(status.state).toBe('error');
     expect(status.error?.code).toBe('PORT_BUSY');
