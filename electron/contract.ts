@@ -263,6 +263,7 @@ export const diagnosticSchema = z.object({
   package: z.string().optional(),
   region: z.string().optional(),
   overflowBytes: z.number().optional(),
+  hint: z.string().optional(),
 });
 
 export const buildSummarySchema = z.object({

@@ -131,6 +131,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     portSessions,
     db,
     async close() {
+      builds.cancelAll();
       await portSessions.closeAll();
       registry.stop();
       db.close();

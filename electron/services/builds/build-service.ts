@@ -16,8 +16,11 @@ import type { SizeHistory } from '../store/size-history';
 import type { FlashService } from '../flash/flash-service';
 import { modelOf } from '../flash/flash-service';
 import { BuildQueue } from '../toolchain/build-queue';
+import type { Diagnostic } from '../toolchain/diagnostics';
 import { buildAllocReport, runBuild, type ArtifactFormat, type BuildLogLine, type BuildResult } from '../toolchain/build-runner';
-import { nodeLocatorContext, probeTinygo, toolchainEnv, toolchainHealth, type LocatorContext, type ToolchainHealth } from '../toolchain/tinygo-locator';
+import { nodeLocatorContext, toolchainEnv, toolchainHealth, type LocatorContext, type ToolchainHealth } from '../toolchain/tinygo-locator';
+import { pruneBuildDirs } from '../toolchain/build-cache';
+import type { TinygoFeatures, TinygoVersion } from '../toolchain/version';
 import { resolveProgramSource } from '../toolchain/program-source';
 import { JsonFileTargetCache, TargetService } from '../toolchain/targets';
 import { PROGRAMS, findProgram, programBuildTags, programSupportsTarget } from '../../../resources/programs/catalogue';
@@ -95,16 +98,15 @@ export class BuildService {
   async allocReport(boardId: string, source: BuildSource, flags: BuildFlagsDto = {}, pattern?: string) {
     const target = this.targetOf(boardId);
     const health = await this.requireToolchain();
-    const probe = await probeTinygo(health.tinygoPath!, { ctx: this.locator });
-    const program = await this.resolve(source, target, probe.features.memStatsHeapAlloc);
+    const program = await this.resolve(source, target, health.features.memStatsHeapAlloc);
     const result = await buildAllocReport({
-      tinygoPath: health.tinygoPath!,
-      tinygoVersion: probe.version,
+      tinygoPath: health.tinygoPath,
+      tinygoVersion: health.versionInfo,
       program: { buildDir: program.buildDir, packageArg: program.packageArg, name: program.name },
       target,
       flags: { ...flags, tags: [...(flags.tags ?? []), ...program.tags] },
       cacheDir: this.options.cacheDir,
-      env: toolchainEnv(this.locator, health.tinygoPath!),
+      env: toolchainEnv(this.locator, health.tinygoPath),
       pattern,
     });
     return {
@@ -140,13 +142,19 @@ export class BuildService {
     return value;
   }
 
-  private async requireToolchain(): Promise<ToolchainHealth> {
+  /** A toolchain that can build, or the first problem as an error. */
+  private async requireToolchain(): Promise<ToolchainHealth & { tinygoPath: string; versionInfo: TinygoVersion; features: TinygoFeatures }> {
     const health = await this.toolchain(false);
-    if (!health.ok || !health.tinygoPath) {
+    if (!health.ok || !health.tinygoPath || !health.versionInfo || !health.features) {
       const first = health.problems[0];
       throw new FlashdeckError(first ?? { code: 'TINYGO_NOT_FOUND', stage: 'toolchain', message: 'TinyGo was not found.', hint: 'Install TinyGo or set its path in Settings.' });
     }
-    return health;
+    return health as ToolchainHealth & { tinygoPath: string; versionInfo: TinygoVersion; features: TinygoFeatures };
+  }
+
+  /** Stops every queued and running build (app quit): tinygo runs in its own process group. */
+  cancelAll(): void {
+    this.queue.cancelAll();
   }
 
   private async targetService(health: ToolchainHealth): Promise<TargetService> {
@@ -211,23 +219,24 @@ export class BuildService {
     let program = label;
     try {
       const health = await this.requireToolchain();
-      const probe = await probeTinygo(health.tinygoPath!, { ctx: this.locator });
-      const resolved = await this.resolve(source, target, probe.features.memStatsHeapAlloc);
+      const resolved = await this.resolve(source, target, health.features.memStatsHeapAlloc);
       program = resolved.name;
       const board = this.options.registry.require(boardId);
       const format: ArtifactFormat = modelOf(board)?.outputFormat ?? 'bin';
       result = await runBuild({
-        tinygoPath: health.tinygoPath!,
-        tinygoVersion: probe.version,
+        tinygoPath: health.tinygoPath,
+        tinygoVersion: health.versionInfo,
         program: { buildDir: resolved.buildDir, packageArg: resolved.packageArg, name: resolved.name },
         target,
         format,
         flags: { ...flags, tags: [...(flags.tags ?? []), ...resolved.tags] },
         cacheDir: this.options.cacheDir,
-        env: toolchainEnv(this.locator, health.tinygoPath!),
+        env: toolchainEnv(this.locator, health.tinygoPath),
         signal,
         onLine,
       });
+      // Keep the cache bounded: the last builds stay (the console symbolises panics with them).
+      void pruneBuildDirs(this.options.cacheDir, { keep: result.artifactPath ? [result.artifactPath] : [] }).catch(() => undefined);
     } catch (error) {
       failure = error;
     }
@@ -290,7 +299,7 @@ export class BuildService {
   }
 }
 
-function diagnosticDto(d: { severity: string; kind: string; message: string; file?: string; line?: number; column?: number; package?: string; region?: string; overflowBytes?: number }) {
-  const { severity, kind, message, file, line, column, package: pkg, region, overflowBytes } = d;
-  return { severity, kind, message, file, line, column, package: pkg, region, overflowBytes };
+function diagnosticDto(d: Diagnostic) {
+  const { severity, kind, message, file, absoluteFile, line, column, package: pkg, region, overflowBytes, hint } = d;
+  return { severity, kind, message, file: absoluteFile ?? file, line, column, package: pkg, region, overflowBytes, hint };
 }
