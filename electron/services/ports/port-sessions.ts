@@ -26,6 +26,8 @@ export interface PortSessionsOptions {
   defaultBaud: () => number;
   busyGraceMs?: number;
   releaseTimeoutMs?: number;
+  /** Whether a listed port's device node exists (tests with the in-process binding pass their own). */
+  pathExists?: (path: string) => boolean;
 }
 
 export const DEFAULT_CONSOLE_SETTINGS: Omit<ConsoleSettings, 'baudRate'> = {
@@ -65,6 +67,7 @@ export class PortSessions {
         elfPath: this.elfByBoard.get(boardId) ?? null,
         busyGraceMs: this.options.busyGraceMs,
         releaseTimeoutMs: this.options.releaseTimeoutMs,
+        pathExists: this.options.pathExists,
         events: {
           state: (state, info) => this.options.hub.emit('console.state', { boardId, state, ...info }),
           data: (chunks, droppedBytes) =>

@@ -28,7 +28,7 @@ export interface ConsoleHarness {
   close(): Promise<void>;
 }
 
-export async function createConsoleHarness(options: Partial<Pick<PortSessionsOptions, 'binding' | 'busyGraceMs' | 'releaseTimeoutMs'>> = {}): Promise<ConsoleHarness> {
+export async function createConsoleHarness(options: Partial<Pick<PortSessionsOptions, 'binding' | 'busyGraceMs' | 'releaseTimeoutMs' | 'pathExists'>> = {}): Promise<ConsoleHarness> {
   const db = openDatabase(':memory:');
   const hub = new EventHub();
   const harness = { ports: [] as SerialPortInfo[] } as ConsoleHarness;
