@@ -16,6 +16,7 @@ import { FrameReader, LinkClosedError } from './frame-reader';
 import { flattenImage } from './firmware-image';
 import { loadNrfImage } from './inspect-image';
 import { dataPayload, encodeHciFrame, initPayload, LEGACY_DATA_CHUNK, parseHciAck, startPayload, stopDataPayload } from './legacy-hci';
+import { HciSender } from './hci-sender';
 import { assertLegacyPackage, buildLegacyPackage, decodeLegacyInitPacket, type LegacyDfuPackage } from './legacy-package';
 import { ADAFRUIT_APP_END_NRF52840, APP_START_FOR_SOFTDEVICE, FLASH_PAGE_SIZE } from './nrf52-layout';
 
@@ -32,6 +33,8 @@ export interface LegacyDfuTiming {
   activationTimeoutMs: number;
   /** How long the application may take to appear on USB after the bootloader left. */
   reenumerateTimeoutMs: number;
+  /** DATA frames in flight before waiting for an ACK (the device has 16 receive buffers; 1 = stop-and-wait). */
+  window: number;
 }
 
 export const DEFAULT_LEGACY_TIMING: LegacyDfuTiming = {
@@ -41,6 +44,7 @@ export const DEFAULT_LEGACY_TIMING: LegacyDfuTiming = {
   minEraseWaitMs: 0,
   activationTimeoutMs: 3000,
   reenumerateTimeoutMs: 15000,
+  window: 3,
 };
 
 export interface LegacyDfuOptions {
@@ -86,87 +90,56 @@ export async function flashLegacyDfu(link: ByteLink, options: LegacyDfuOptions):
   if (note) emit({ stage: 'preparing', bytesDone: 0, bytesTotal: total, bytesPerSecond: 0, etaSeconds: null, message: note });
 
   const reader = new FrameReader(link, { endTerminated: false });
-  let seq = 1;
-  let synced = false;
-  let packetLabel = '';
+  const sender = new HciSender(link, reader, clock, {
+    ackTimeoutMs: timing.ackTimeoutMs,
+    attempts: timing.attempts,
+    signal,
+    onRetransmit: (label, attempt, reason) =>
+      emit({ stage: 'writing', bytesDone: 0, bytesTotal: total, bytesPerSecond: 0, etaSeconds: null, message: `${reason === 'lost' ? 'Lost' : 'No acknowledgement for'} ${label}; re-sending (attempt ${attempt} of ${timing.attempts}).` }),
+  });
 
   const fail = (code: string, stage: string, message: string, hint: string, cause?: unknown): never => {
     throw new FlashdeckError({ code, stage, message, hint }, { cause });
   };
 
-  /** Sends one reliable frame until its ACK ((seq + 1) % 8) arrives; re-sends the same frame on timeout. */
-  const sendReliable = async (payload: Uint8Array, label: string, stage: string): Promise<void> => {
-    packetLabel = label;
-    for (let attempt = 1; attempt <= timing.attempts; attempt++) {
-      const frame = encodeHciFrame(seq, payload);
-      await link.write(frame);
-      const deadline = clock.now() + timing.ackTimeoutMs;
-      for (;;) {
-        const left = deadline - clock.now();
-        if (left <= 0) break;
-        const reply = await reader.next(left, signal, stage);
-        if (!reply) break;
-        const ack = parseHciAck(reply);
-        if (ack === undefined) continue;
-        if (ack === ((seq + 1) & 7)) {
-          seq = (seq + 1) & 7;
-          synced = true;
-          return;
-        }
-        if (!synced) {
-          // The device expects another sequence number (it kept state from an earlier session): realign and resend.
-          seq = ack;
-          synced = true;
-          attempt--;
-          break;
-        }
-        // A stale ACK for an earlier retransmission: keep waiting for ours.
-      }
-      if (attempt < timing.attempts) {
-        emit({ stage, bytesDone: 0, bytesTotal: total, bytesPerSecond: 0, etaSeconds: null, message: `No acknowledgement for ${label}; re-sending (attempt ${attempt + 1} of ${timing.attempts}).` });
-      }
-    }
-    fail(
-      'NRF_DFU_NO_ACK',
-      stage,
-      `The bootloader on ${link.path} did not acknowledge ${label} after ${timing.attempts} attempts.`,
-      'Check the cable and that the board is in the bootloader (double-tap RESET: the LED pulses), then retry. The board is not bricked: it stays in the bootloader.',
-    );
-  };
-
   try {
     await link.flushInput().catch(() => {});
     emit({ stage: 'erasing', bytesDone: 0, bytesTotal: total, bytesPerSecond: 0, etaSeconds: null, message: `Legacy DFU: ${total} bytes to ${link.path}` });
-    await sendReliable(startPayload(total), 'START', 'erasing');
+    await sender.send(startPayload(total), 'START', 'erasing', 1);
+    await sender.flush('erasing');
     // The bootloader erases the application area synchronously after ACKing START and hears nothing meanwhile.
     const pages = Math.ceil(total / FLASH_PAGE_SIZE);
     await clock.sleep(Math.max(timing.minEraseWaitMs, pages * timing.erasePageMs), signal, 'erasing');
     if (reader.isClosed) throw new LinkClosedError();
-    await sendReliable(initPayload(pkg.initPacket), 'INIT', 'writing');
+    await sender.send(initPayload(pkg.initPacket), 'INIT', 'writing', 1);
+    await sender.flush('writing');
 
     const startedAt = clock.now();
     let done = 0;
     const chunks = Math.ceil(total / LEGACY_DATA_CHUNK);
     for (let index = 0; index < chunks; index++) {
       const chunk = pkg.application.subarray(index * LEGACY_DATA_CHUNK, Math.min(total, (index + 1) * LEGACY_DATA_CHUNK));
-      await sendReliable(dataPayload(chunk), `DATA packet ${index + 1} of ${chunks}`, 'writing');
+      await sender.send(dataPayload(chunk), `DATA packet ${index + 1} of ${chunks}`, 'writing', timing.window);
       done += chunk.length;
       const elapsed = (clock.now() - startedAt) / 1000;
       const rate = elapsed > 0 ? done / elapsed : 0;
       emit({ stage: 'writing', bytesDone: done, bytesTotal: total, bytesPerSecond: rate, etaSeconds: rate > 0 ? (total - done) / rate : null });
     }
-    await sendReliable(stopDataPayload(), 'STOP_DATA', 'verifying');
+    await sender.flush('writing');
+    await sender.send(stopDataPayload(), 'STOP_DATA', 'verifying', 1);
+    await sender.flush('verifying');
   } catch (error) {
     reader.dispose();
     if (error instanceof LinkClosedError) {
       const hint = 'The board is not bricked: it stays in the bootloader. Reconnect it (double-tap RESET if it runs the old app) and retry.';
-      if (packetLabel === 'INIT') {
+      const label = sender.currentLabel;
+      if (label === 'INIT') {
         fail('NRF_DFU_REJECTED', 'writing', `The bootloader reset after the init packet: it rejected the package (device type must be 0x0052 and the SoftDevice requirement must match).`, hint, error);
       }
-      if (packetLabel === 'START') {
+      if (label === 'START') {
         fail('NRF_DFU_REJECTED', 'erasing', `The bootloader reset after START: it rejected the image size (${total} bytes).`, hint, error);
       }
-      fail('NRF_DFU_DISCONNECTED', 'writing', `The board disconnected during ${packetLabel || 'the transfer'}.`, hint, error);
+      fail('NRF_DFU_DISCONNECTED', 'writing', `The board disconnected during ${label || 'the transfer'}.`, hint, error);
     }
     throw error;
   }
@@ -187,7 +160,7 @@ export async function flashLegacyDfu(link: ByteLink, options: LegacyDfuOptions):
   if (!left) {
     // Still open: USB boards would have vanished. Probe with a duplicate STOP_DATA (seq - 1): a bootloader
     // still in DFU mode re-ACKs it without acting; a running application does not speak HCI.
-    const previous = (seq + 7) & 7;
+    const previous = sender.lastAcceptedSeq;
     reader.discard();
     await link.write(encodeHciFrame(previous, stopDataPayload())).catch(() => {});
     const reply = await reader.next(timing.ackTimeoutMs, signal, 'verifying').catch(() => undefined);
