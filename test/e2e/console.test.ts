@@ -100,6 +100,46 @@ describe('Console and Telemetry tabs (npm run serve, Chromium)', () => {
     await screenshot(page, 'console-panic');
   });
 
+  it('searches with highlight, pauses autoscroll, bounds scrollback to the setting and clears', async () => {
+    // Scrollback from Settings: 1000 lines.
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByLabel('Console scrollback (lines)').fill('1000');
+    await page.getByLabel('Console scrollback (lines)').press('Tab');
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByTestId('console').waitFor();
+
+    const input = page.getByLabel('Send to board');
+    await input.fill('burst 3000');
+    await input.press('Enter');
+    const stats = () => page.evaluate((id) => window.__flashdeckConsole!.stats(id), boardId());
+    await expect.poll(async () => (await modelLines()).at(-1), { timeout: 10_000 }).toBe('seq 3000');
+    const after = (await stats())!;
+    expect(after.linesHeld).toBe(1000);
+    expect(after.linesReceived).toBeGreaterThanOrEqual(3000);
+    expect(after.droppedBytes).toBe(0);
+    // Following: the newest line is on screen.
+    await page.getByTestId('console-output').locator('.vr-row', { hasText: /^.*seq 3000$/ }).waitFor();
+
+    // Search highlights the match and jumps to it (which pauses autoscroll).
+    await page.getByLabel('Search console').fill('seq 2500');
+    await page.getByLabel('Search console').press('Enter');
+    await expect(page.getByTestId('search-count').textContent()).resolves.toBe('1/1');
+    const hit = page.getByTestId('console-output').locator('.vr-row.current-match');
+    await expect(hit.locator('mark').textContent()).resolves.toBe('seq 2500');
+    await expect(page.getByRole('button', { name: 'Follow' }).isVisible()).resolves.toBe(true);
+    // Paused: new lines do not move the view.
+    await input.fill('still here');
+    await input.press('Enter');
+    await expect.poll(modelLines).toContain('echo: still here');
+    await expect(hit.isVisible()).resolves.toBe(true);
+    await page.getByRole('button', { name: 'Follow' }).click();
+    await page.getByTestId('console-output').locator('.vr-row', { hasText: 'echo: still here' }).waitFor();
+
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await expect.poll(async () => (await stats())!.linesHeld).toBe(0);
+    await expect(page.getByTestId('console-output').locator('.vr-row:not([hidden])').count()).resolves.toBe(0);
+  });
+
   it('plots heap telemetry from the console on the Telemetry tab', async () => {
     const input = page.getByLabel('Send to board');
     await input.fill('telemetry on');
@@ -116,6 +156,13 @@ describe('Console and Telemetry tabs (npm run serve, Chromium)', () => {
     await expect.poll(() => page.getByTestId('readout-last-HeapInuse').textContent()).toBe(last!.toLocaleString('en-US'));
     for (const name of ['HeapInuse', 'HeapIdle', 'Mallocs', 'Frees']) await page.getByLabel(`Show ${name}`).waitFor();
     await screenshot(page, 'telemetry-heap');
+    expect(errors).toEqual([]);
+  });
+
+  it('shows the console waiting for the board when its port disappears', async () => {
+    await page.getByRole('tab', { name: 'Console' }).click();
+    await board.close();
+    await page.getByTestId('console-state').filter({ hasText: 'Waiting for board' }).waitFor({ timeout: 5000 });
     expect(errors).toEqual([]);
   });
 });
