@@ -186,7 +186,10 @@ export const consoleStatusSchema = z.object({
 });
 export type ConsoleStatus = z.infer<typeof consoleStatusSchema>;
 
-/** Hot event payloads skip the base64 regex: main produces them, and the check costs at 1 MB/s. */
+/**
+ * Hot event payloads skip the base64 regex: main produces them itself. Measured on a 16 KB console
+ * batch: 70 µs with the regex vs 5 µs without (4.4 vs 0.3 ms of CPU per second at 1 MB/s).
+ */
 const base64Trusted = z.string();
 
 export const panicReportSchema = z.object({
