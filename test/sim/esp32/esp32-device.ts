@@ -150,7 +150,9 @@ export class Esp32SimDevice implements SimDevice {
 
   private sink: SimSink | null = null;
   private readonly decoder: SlipDecoder;
-  private queue: Uint8Array[] = [];
+  private queue: { frame: Uint8Array; at: number }[] = [];
+  /** Milliseconds complete commands waited for the chip to finish earlier work (flash-bound time). */
+  busyWaitMs = 0;
   private busy = false;
   private epoch = 0;
   private regs = new Map<number, number>();
@@ -194,6 +196,7 @@ export class Esp32SimDevice implements SimDevice {
   }
 
   resetWireLog(): void {
+    this.busyWaitMs = 0;
     this.wireLog.splice(0, this.wireLog.length, { baud: this.baud, bytesIn: 0, bytesOut: 0 });
   }
 
@@ -334,7 +337,7 @@ export class Esp32SimDevice implements SimDevice {
   // ---- command processing ----------------------------------------------------------------
 
   private enqueue(frame: Uint8Array): void {
-    this.queue.push(frame);
+    this.queue.push({ frame, at: performance.now() });
     void this.pump();
   }
 
@@ -343,7 +346,8 @@ export class Esp32SimDevice implements SimDevice {
     this.busy = true;
     try {
       while (this.queue.length && (this.state === 'download' || this.state === 'stub')) {
-        const frame = this.queue.shift()!;
+        const { frame, at } = this.queue.shift()!;
+        this.busyWaitMs += performance.now() - at;
         const epoch = this.epoch;
         await this.handle(frame, epoch);
       }

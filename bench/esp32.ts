@@ -1,0 +1,192 @@
+/**
+ * ESP32 flashing benchmark against the throttled simulator (npm run bench:esp32).
+ *
+ * 1. Throughput: a 1 MiB firmware-like image (deflates to ~55 %) at 115200 and 921600 baud over
+ *    the in-process binding (exact pacing, DTR/RTS reset), by Flashdeck's driver and by esptool-js
+ *    0.7.0 in the same run.
+ *    wire efficiency = (wire bytes × 10 / baud) / wall time; effective throughput = image bytes / wall time.
+ * 2. The user's whole cycle for a 40 KiB TinyGo-style image at 921600 (reset, sync, write,
+ *    verify, reset) with datasheet flash timings, erasing only what is written vs. the whole chip first.
+ *
+ * Figures go to stdout as ratios and to bench/results/esp32.json with units.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { ESPLoader, Transport } from 'esptool-js';
+import { flashEsp32 } from '../drivers/esp32/flash-esp32';
+import { openSerialLink } from '../drivers/esp32/port';
+import { tinygoStyleImage } from '../test/sim/esp32/esp-image-builder';
+import { startEsp32Sim } from '../test/sim/esp32/start-sim';
+import { NodeWebSerialPort } from '../test/sim/esp32/web-serial-adapter';
+
+const MiB = 1024 * 1024;
+const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
+const quiet = { clean() {}, writeLine() {}, write() {} };
+const round = (x: number, digits = 3) => Number(x.toFixed(digits));
+
+interface Run {
+  client: 'flashdeck' | 'esptool-js';
+  baud: number;
+  imageBytes: number;
+  wireBytes: number;
+  wireSeconds: number;
+  wallSeconds: number;
+  wireEfficiency: number;
+  /** Seconds complete commands waited inside the simulated chip for flash erase/program to finish. */
+  flashBoundSeconds: number;
+  /** Wall time minus wire time minus flash-bound waiting: reset, turnarounds, host work. */
+  otherOverheadSeconds: number;
+  effectiveBytesPerSecond: number;
+  md5: string;
+}
+
+async function throughput(client: Run['client'], image: Uint8Array, baud: number): Promise<Run> {
+  // In-process binding: exact pacing at the baud and DTR/RTS, so both clients reset the board themselves.
+  const sim = await startEsp32Sim({ chip: 'esp32', transport: 'binding', throttle: true, timeScale: 1 });
+  const t0 = performance.now();
+  let digest = '';
+  try {
+    if (client === 'flashdeck') {
+      const { link, close } = await openSerialLink(sim.hostPath, { binding: sim.binding });
+      try {
+        const outcome = await flashEsp32(link, image, { baud, after: 'no-reset' });
+        digest = outcome.details.md5;
+      } finally {
+        await close();
+      }
+    } else {
+      const port = new NodeWebSerialPort(sim.hostPath, { binding: sim.binding, usbVendorId: 0x10c4, usbProductId: 0xea60 });
+      const transport = new Transport(port as unknown as ConstructorParameters<typeof Transport>[0], false);
+      const loader = new ESPLoader({ transport, baudrate: baud, romBaudrate: 115200, terminal: quiet });
+      try {
+        await loader.main('default_reset');
+        await loader.writeFlash({
+          fileArray: [{ data: image, address: 0x1000 }],
+          flashMode: 'keep',
+          flashFreq: 'keep',
+          flashSize: 'keep',
+          eraseAll: false,
+          compress: true,
+          calculateMD5Hash: (d: Uint8Array) => md5(d),
+        });
+        digest = await loader.flashMd5sum(0x1000, image.length);
+      } finally {
+        await transport.disconnect().catch(() => {});
+      }
+    }
+    const wallSeconds = (performance.now() - t0) / 1000;
+    const flashed = md5(sim.flash.read(0x1000, image.length));
+    if (digest !== md5(image) || flashed !== digest) throw new Error(`${client} @${baud}: MD5 mismatch (${digest} / ${flashed})`);
+    const wireSeconds = sim.device.wireSeconds();
+    return {
+      client,
+      baud,
+      imageBytes: image.length,
+      wireBytes: sim.device.wireBytes(),
+      wireSeconds: round(wireSeconds),
+      wallSeconds: round(wallSeconds),
+      wireEfficiency: round(wireSeconds / wallSeconds),
+      flashBoundSeconds: round(sim.device.busyWaitMs / 1000),
+      otherOverheadSeconds: round(wallSeconds - wireSeconds - sim.device.busyWaitMs / 1000),
+      effectiveBytesPerSecond: Math.round(image.length / wallSeconds),
+      md5: digest,
+    };
+  } finally {
+    await sim.close();
+  }
+}
+
+async function userCycle(eraseAll: boolean): Promise<{ eraseAll: boolean; wallSeconds: number; chipErases: number; sectorsErased: number; blocksErased: number }> {
+  const image = tinygoStyleImage(0, 40 * 1024, 99);
+  const sim = await startEsp32Sim({ chip: 'esp32', transport: 'binding', throttle: true, timeScale: 1 });
+  const { link, close } = await openSerialLink(sim.hostPath, { binding: sim.binding });
+  try {
+    const t0 = performance.now();
+    const outcome = await flashEsp32(link, image, { baud: 921600, eraseAll, timeouts: { chipEraseMs: 120_000 } });
+    const wallSeconds = (performance.now() - t0) / 1000;
+    if (outcome.details.md5 !== md5(image) || md5(sim.flash.read(0x1000, image.length)) !== md5(image)) throw new Error('cycle: MD5 mismatch');
+    return { eraseAll, wallSeconds: round(wallSeconds), chipErases: sim.flash.chipErases, sectorsErased: sim.flash.sectorsErased, blocksErased: sim.flash.blocksErased };
+  } finally {
+    await close();
+    await sim.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const image = tinygoStyleImage(0, MiB, 7);
+  const { deflateSync } = await import('node:zlib');
+  const deflateRatio = deflateSync(image, { level: 9 }).length / image.length;
+  console.log(`1 MiB image, deflate ratio ${(deflateRatio * 100).toFixed(1)} %`);
+
+  const runs: Run[] = [];
+  for (const baud of [921600, 115200]) {
+    for (const client of ['flashdeck', 'esptool-js'] as const) {
+      const run = await throughput(client, image, baud);
+      runs.push(run);
+      console.log(
+        `${client.padEnd(10)} @${String(baud).padStart(6)}: wall ${run.wallSeconds.toFixed(2)} s, wire ${run.wireBytes} B = ${run.wireSeconds.toFixed(2)} s → wire efficiency ${run.wireEfficiency.toFixed(3)} (waiting for simulated flash ${run.flashBoundSeconds.toFixed(2)} s, other ${run.otherOverheadSeconds.toFixed(2)} s), effective ${(run.effectiveBytesPerSecond / 1024).toFixed(1)} KiB/s = ${((run.effectiveBytesPerSecond * 10) / baud).toFixed(2)} × the raw line rate`,
+      );
+    }
+  }
+  const ratio = (baud: number) => {
+    const ours = runs.find((r) => r.client === 'flashdeck' && r.baud === baud)!;
+    const peer = runs.find((r) => r.client === 'esptool-js' && r.baud === baud)!;
+    return round(ours.effectiveBytesPerSecond / peer.effectiveBytesPerSecond);
+  };
+  for (const baud of [921600, 115200]) console.log(`throughput ratio Flashdeck / esptool-js @${baud}: ${ratio(baud).toFixed(3)}`);
+
+  const partial = await userCycle(false);
+  console.log(`40 KiB cycle @921600, erase only written sectors: ${partial.wallSeconds.toFixed(2)} s (${((partial.wallSeconds / 1.5) * 100).toFixed(0)} % of the 1.5 s budget)`);
+  const full = await userCycle(true);
+  console.log(`40 KiB cycle @921600, whole-chip erase first:    ${full.wallSeconds.toFixed(2)} s → erase-only-written is ${(full.wallSeconds / partial.wallSeconds).toFixed(1)}× faster`);
+
+  const ours921 = runs.find((r) => r.client === 'flashdeck' && r.baud === 921600)!;
+  const ours115 = runs.find((r) => r.client === 'flashdeck' && r.baud === 115200)!;
+  const goals = {
+    wireEfficiencyAtLeast0_90: { value: Math.min(ours921.wireEfficiency, ours115.wireEfficiency), unit: 'ratio', pass: Math.min(ours921.wireEfficiency, ours115.wireEfficiency) >= 0.9 },
+    ratioVsEsptoolJsAtLeast1: { value: Math.min(ratio(921600), ratio(115200)), unit: 'ratio', pass: Math.min(ratio(921600), ratio(115200)) >= 1 },
+    cycle40KiBAtMost1_5s: { value: partial.wallSeconds, unit: 's', pass: partial.wallSeconds <= 1.5 },
+    cycleSpeedupVsChipEraseAtLeast5: { value: round(full.wallSeconds / partial.wallSeconds, 2), unit: 'ratio', pass: full.wallSeconds / partial.wallSeconds >= 5 },
+  };
+  for (const [name, g] of Object.entries(goals)) console.log(`${g.pass ? 'PASS' : 'FAIL'} ${name}: ${g.value} ${g.unit}`);
+
+  const results = {
+    generatedAt: new Date().toISOString(),
+    simulator: { chip: 'esp32', transport: 'in-process serialport binding, paced at 10 bits/byte at the device baud, DTR/RTS reset', flashTiming: 'W25Q32JV typ.: sector 45 ms, 64 KiB block 150 ms, chip 2500 ms/MiB, page 0.4 ms/256 B' },
+    image: { bytes: image.length, unit: 'B', deflateRatio: { value: round(deflateRatio), unit: 'ratio' } },
+    throughput: runs.map((r) => ({
+      client: r.client,
+      baud: { value: r.baud, unit: 'bit/s' },
+      wireBytes: { value: r.wireBytes, unit: 'B' },
+      wireTime: { value: r.wireSeconds, unit: 's' },
+      wallTime: { value: r.wallSeconds, unit: 's' },
+      wireEfficiency: { value: r.wireEfficiency, unit: 'ratio' },
+      wireEfficiencyExcludingFlashWait: { value: round(r.wireSeconds / (r.wallSeconds - r.flashBoundSeconds)), unit: 'ratio' },
+      flashBoundWait: { value: r.flashBoundSeconds, unit: 's' },
+      otherOverhead: { value: r.otherOverheadSeconds, unit: 's' },
+      effectiveThroughput: { value: r.effectiveBytesPerSecond, unit: 'B/s' },
+      effectiveVsLineRate: { value: round((r.effectiveBytesPerSecond * 10) / r.baud), unit: 'ratio' },
+      md5: r.md5,
+    })),
+    ratioVsEsptoolJs: { at921600: { value: ratio(921600), unit: 'ratio' }, at115200: { value: ratio(115200), unit: 'ratio' } },
+    cycle40KiB: {
+      baud: { value: 921600, unit: 'bit/s' },
+      eraseWrittenOnly: { value: partial.wallSeconds, unit: 's', sectorsErased: partial.sectorsErased, blocksErased: partial.blocksErased },
+      wholeChipEraseFirst: { value: full.wallSeconds, unit: 's', chipErases: full.chipErases },
+      speedup: { value: round(full.wallSeconds / partial.wallSeconds, 2), unit: 'ratio' },
+      budgetUsed: { value: round(partial.wallSeconds / 1.5), unit: 'ratio of 1.5 s' },
+    },
+    goals,
+  };
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  writeFileSync(new URL('./results/esp32.json', import.meta.url), JSON.stringify(results, null, 2) + '\n');
+  console.log('wrote bench/results/esp32.json');
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
