@@ -38,6 +38,8 @@ export class ConsoleModel {
   origin: number | null = null;
   /** Bumped whenever what the view shows changed. */
   version = 0;
+  /** How many times the view was cleared (row contents at the same numbers changed). */
+  clears = 0;
   readonly panics: PanicReport[] = [];
   private readonly pushLine = (line: ConsoleLine) => {
     this.origin ??= line.t;
@@ -95,6 +97,7 @@ export class ConsoleModel {
     this.parser.reset();
     this.origin = null;
     this.panics.length = 0;
+    this.clears++;
     this.version++;
   }
 
