@@ -147,3 +147,16 @@ describe('ESP32 flashing through the in-process binding (DTR/RTS)', () => {
     expect(outcome.details.reset).toBe('manual reset needed');
   });
 });
+
+describe('other chips the simulator models', () => {
+  it.each([
+    ['esp32s2', 2, 0x1000, 'ESP32-S2'],
+    ['esp32c6', 13, 0x0, 'ESP32-C6'],
+  ] as const)('%s: image at its bootloader offset, chip detected, MD5 verified', async (chip, chipId, offset, name) => {
+    rig = await openRig({ chip, transport: 'pty' });
+    const image = tinygoStyleImage(chipId, 12 * 1024, 50 + chipId);
+    const outcome = await flashEsp32(rig.link, image, {});
+    expect(outcome.details).toMatchObject({ chip: name, address: `0x${offset.toString(16).padStart(8, '0')}`, md5: md5(image) });
+    expect(sameBytes(rig.sim.flash.read(offset, image.length), image)).toBe(true);
+  });
+});

@@ -353,8 +353,18 @@ export class Esp32SimDevice implements SimDevice {
       }
     } finally {
       this.busy = false;
+      const idle = this.idleWaiters.splice(0);
+      for (const wake of idle) wake();
     }
   }
+
+  /** Resolves when no command is being processed (the stub's idle loop). */
+  private whenIdle(): Promise<void> {
+    if (!this.busy) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private idleWaiters: (() => void)[] = [];
 
   private get isStub(): boolean {
     return this.state === 'stub';
@@ -707,13 +717,16 @@ export class Esp32SimDevice implements SimDevice {
 
   /**
    * Stub erase-ahead (model, after esptool's legacy stub, which erases the next sectors while it
-   * waits for the next command): the FLASH_BEGIN region is erased in the background, 64 KiB
-   * blocks where aligned and whole, else 4 KiB sectors, interleaved with block writes.
+   * waits for the next command): while no command is being processed, the FLASH_BEGIN region is
+   * erased in the background, 64 KiB blocks where aligned and whole, else 4 KiB sectors.
    */
   private startEraseAhead(w: WriteSession): void {
     const epoch = this.epoch;
     void (async () => {
       while (this.write === w && epoch === this.epoch && w.erasedUntil < w.offset + w.size) {
+        // Only between commands: a command being processed erases what it needs itself.
+        await this.whenIdle();
+        if (this.write !== w || epoch !== this.epoch) return;
         await this.useFlash(() => this.eraseNextUnit(w));
       }
     })();
