@@ -126,6 +126,7 @@ interface RateResult {
   lost: { value: number; unit: 'lines' };
   sequenceIntact: { value: boolean; unit: 'bool' };
   droppedBytes: { value: number; unit: 'B' };
+  linesHeldInScrollback: { value: number; unit: 'lines' };
   frameTimeP50: { value: number; unit: 'ms' };
   frameTimeP95: { value: number; unit: 'ms' };
   frames: { value: number; unit: 'frames' };
@@ -208,6 +209,7 @@ async function main(): Promise<void> {
         lost: { value: streamer.sent - received, unit: 'lines' },
         sequenceIntact: { value: intact, unit: 'bool' },
         droppedBytes: { value: stats!.droppedBytes, unit: 'B' },
+        linesHeldInScrollback: { value: stats!.linesHeld, unit: 'lines' },
         frameTimeP50: { value: Math.round(percentile(sorted, 50) * 10) / 10, unit: 'ms' },
         frameTimeP95: { value: p95, unit: 'ms' },
         frames: { value: frames.length, unit: 'frames' },
@@ -219,7 +221,7 @@ async function main(): Promise<void> {
       results.push(result);
       console.log(
         `${rate.name.padEnd(16)} sent ${result.linesSent.value} received ${received} (lost ${result.lost.value}, dropped ${stats!.droppedBytes} B, sequence ${intact ? 'intact' : 'BROKEN'}) · ` +
-          `frame p50 ${result.frameTimeP50.value} ms p95 ${p95} ms · heap ${heapAt10} MB @10s, ${heapAt30} MB @end · main CPU ${result.mainCpu.value} %`,
+          `frame p50 ${result.frameTimeP50.value} ms p95 ${p95} ms · heap ${heapAt10} MB @10s, ${heapAt30} MB @end (${stats!.linesHeld} lines held) · main CPU ${result.mainCpu.value} %`,
       );
       await page.getByTestId('console').getByRole('button', { name: 'Disconnect' }).click();
       streamer.stop();
