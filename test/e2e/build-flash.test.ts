@@ -49,10 +49,10 @@ describe('TinyGo builds from the app (stand-in tinygo, simulated ESP32 on a pty)
     await page.getByRole('tab', { name: 'Programs' }).click();
     await page.getByRole('button', { name: /Heap telemetry/ }).click();
     await page.getByRole('button', { name: 'Build, flash and plot' }).click();
-    await page.getByTestId('build-sizes').waitFor({ timeout: 30_000 });
-    await expect(page.getByTestId('build-sizes').textContent()).resolves.toMatch(/flash \d/);
     // After a verified flash the app opens the console and shows the chart.
     await page.locator('[role="tab"][aria-selected="true"]', { hasText: 'Telemetry' }).waitFor({ timeout: 60_000 });
+    await page.getByRole('tab', { name: 'Programs' }).click();
+    await expect(page.getByTestId('build-sizes').textContent()).resolves.toMatch(/flash \d/);
     await page.getByRole('tab', { name: 'Flash' }).click();
     const result = page.getByTestId('flash-result');
     await result.waitFor();
