@@ -66,7 +66,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   const flash = new FlashService({ registry, hub, settings, flashLog, flashers: { esp32: espFlasher }, leasePort: (boardId, reason) => portSessions.lease(boardId, reason) });
 
   const sizeHistory = new SizeHistory(db);
-  const builds = new BuildService({ hub, registry, settings, history: sizeHistory, flash, programsDir: options.programsDir, cacheDir: join(options.dataDir, 'cache') });
+  const builds = new BuildService({ hub, registry, settings, history: sizeHistory, flash, programsDir: options.programsDir, cacheDir: join(options.dataDir, 'cache'), onArtifact: (boardId, artifactPath) => portSessions.setElfForBoard(boardId, artifactPath) });
 
   const handlers: Handlers = {
     'app.info': () => ({

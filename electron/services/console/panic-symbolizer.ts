@@ -4,7 +4,7 @@
  * llvm-symbolizer (LLVM, which TinyGo users often have) or addr2line (binutils).
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { findOnPath } from '../ports/port-lister';
 
 export interface PanicLine {
@@ -67,6 +67,9 @@ export function parseSymbolizerOutput(output: string): ResolvedAddress | null {
 export async function symbolizeAddress(elfPath: string | null, address: string, tool: SymbolizerTool | null = findSymbolizer()): Promise<SymbolizeResult> {
   if (!elfPath) return { resolved: null, note: 'No ELF is known for this board yet: build its program in Flashdeck to see function and file:line here.' };
   if (!existsSync(elfPath)) return { resolved: null, note: `The last build's ELF (${elfPath}) is gone; rebuild to resolve addresses.` };
+  const elf = elfBeside(elfPath);
+  if (!elf) return { resolved: null, note: `The last build produced ${elfPath}, which is not an ELF and has no .elf beside it; panic addresses need the ELF with debug info.` };
+  elfPath = elf;
   if (!tool) return { resolved: null, note: 'Install llvm-symbolizer (LLVM) or addr2line (binutils) to resolve panic addresses to file:line.' };
   try {
     const output =
@@ -80,4 +83,26 @@ export async function symbolizeAddress(elfPath: string | null, address: string, 
   } catch (error) {
     return { resolved: null, note: `${tool.kind} failed: ${error instanceof Error ? error.message : String(error)}` };
   }
+}
+
+function isElf(path: string): boolean {
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      const magic = Buffer.alloc(4);
+      readSync(fd, magic, 0, 4, 0);
+      return magic.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+
+/** The ELF itself, or for a flash image (blink.uf2, blink.bin) the blink.elf beside it; null when neither. */
+export function elfBeside(artifactPath: string): string | null {
+  if (isElf(artifactPath)) return artifactPath;
+  const sibling = artifactPath.replace(/\.[^./\\]+$/, '') + '.elf';
+  return sibling !== artifactPath && isElf(sibling) ? sibling : null;
 }

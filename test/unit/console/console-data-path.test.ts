@@ -1,12 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConsoleBatcher, type ConsoleChunk } from '../../../electron/services/console/console-batcher';
 import { LineSplitter } from '../../../electron/services/console/line-splitter';
 import { TelemetryBatcher, type TelemetryBatch } from '../../../electron/services/telemetry/telemetry-batcher';
 import { ConsoleLogWriter } from '../../../electron/services/console/console-log-writer';
-import { parsePanicLine, parseSymbolizerOutput, symbolizeAddress } from '../../../electron/services/console/panic-symbolizer';
+import { elfBeside, parsePanicLine, parseSymbolizerOutput, symbolizeAddress } from '../../../electron/services/console/panic-symbolizer';
 import { explainOpenError, classifyPortError } from '../../../electron/services/ports/port-open-errors';
 import { matchesIdentity } from '../../../electron/services/ports/port-session';
 
@@ -68,7 +68,13 @@ describe('main-process console data path', () => {
     expect(parseSymbolizerOutput('main.main\n/home/dev/blink/main.go:42:9\n\n')).toEqual({ function: 'main.main', file: '/home/dev/blink/main.go', line: 42 });
     expect(parseSymbolizerOutput('??\n??:0\n')).toBeNull();
     await expect(symbolizeAddress('/no/such.elf', '0x10')).resolves.toMatchObject({ resolved: null, note: expect.stringContaining('is gone') });
-    await expect(symbolizeAddress(__filename, '0x10', null)).resolves.toMatchObject({ note: expect.stringContaining('Install llvm-symbolizer') });
+    // A flash image: the ELF beside it is used; without one, the note says so.
+    const dir = mkdtempSync(join(tmpdir(), 'flashdeck-elf-beside-'));
+    writeFileSync(join(dir, 'blink.uf2'), Buffer.from('UF2\nWQ]'));
+    await expect(symbolizeAddress(join(dir, 'blink.uf2'), '0x10', null)).resolves.toMatchObject({ note: expect.stringContaining('not an ELF') });
+    writeFileSync(join(dir, 'blink.elf'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 1, 1, 1, 0]));
+    expect(elfBeside(join(dir, 'blink.uf2'))).toBe(join(dir, 'blink.elf'));
+    await expect(symbolizeAddress(join(dir, 'blink.uf2'), '0x10', null)).resolves.toMatchObject({ note: expect.stringContaining('Install llvm-symbolizer') });
   });
 
   it('calls out ModemManager for ttyACM and brltty for CH340 when a port is busy', () => {
