@@ -97,6 +97,14 @@ describe('Console and Telemetry tabs (npm run serve, Chromium)', () => {
     const panicRow = page.getByTestId('console-output').locator('.vr-row.panic', { hasText: 'panic: runtime error at 0x000012f4: index out of range' });
     await panicRow.waitFor();
     await expect(page.getByTestId('panic-report').textContent()).resolves.toContain('No ELF is known for this board');
+
+    // ESP-IDF style colour codes render as colours, not as escape characters.
+    sim.print('\x1b[0;32mI (312) wifi: connected\x1b[0m\r\n\x1b[0;31mE (400) app: failed\x1b[0m\r\n');
+    const green = page.getByTestId('console-output').locator('.vr-row .fg2', { hasText: 'I (312) wifi: connected' });
+    await green.waitFor();
+    await expect(green.evaluate((el) => getComputedStyle(el).color)).resolves.not.toBe(await page.getByTestId('console-output').evaluate((el) => getComputedStyle(el).color));
+    await expect(page.getByTestId('console-output').locator('.vr-row', { hasText: 'E (400) app: failed' }).locator('.fg1').count()).resolves.toBe(1);
+    expect(await modelLines()).toContain('I (312) wifi: connected');
     await screenshot(page, 'console-panic');
   });
 
