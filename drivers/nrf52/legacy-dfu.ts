@@ -102,6 +102,7 @@ export async function flashLegacyDfu(link: ByteLink, options: LegacyDfuOptions):
     throw new FlashdeckError({ code, stage, message, hint }, { cause });
   };
 
+  let stopSent = false;
   try {
     await link.flushInput().catch(() => {});
     emit({ stage: 'erasing', bytesDone: 0, bytesTotal: total, bytesPerSecond: 0, etaSeconds: null, message: `Legacy DFU: ${total} bytes to ${link.path}` });
@@ -126,11 +127,14 @@ export async function flashLegacyDfu(link: ByteLink, options: LegacyDfuOptions):
       emit({ stage: 'writing', bytesDone: done, bytesTotal: total, bytesPerSecond: rate, etaSeconds: rate > 0 ? (total - done) / rate : null });
     }
     await sender.flush('writing');
+    stopSent = true;
     await sender.send(stopDataPayload(), 'STOP_DATA', 'verifying', 1);
     await sender.flush('verifying');
   } catch (error) {
-    reader.dispose();
-    if (error instanceof LinkClosedError) {
+    // STOP_DATA reached the device but its ACK did not reach us before it reset into the app: verified below.
+    const activatedEarly = stopSent && error instanceof LinkClosedError;
+    if (!activatedEarly) reader.dispose();
+    if (error instanceof LinkClosedError && !activatedEarly) {
       const hint = 'The board is not bricked: it stays in the bootloader. Reconnect it (double-tap RESET if it runs the old app) and retry.';
       const label = sender.currentLabel;
       if (label === 'INIT') {
@@ -141,7 +145,7 @@ export async function flashLegacyDfu(link: ByteLink, options: LegacyDfuOptions):
       }
       fail('NRF_DFU_DISCONNECTED', 'writing', `The board disconnected during ${label || 'the transfer'}.`, hint, error);
     }
-    throw error;
+    if (!activatedEarly) throw error;
   }
 
   // STOP_DATA's result is never reported: the bootloader either resets into the app or stays silent in DFU mode.

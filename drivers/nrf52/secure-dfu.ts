@@ -106,6 +106,14 @@ class NoResponse extends Error {
   }
 }
 
+/** A reply whose result or extended code does not exist: a corrupted frame (responses carry no checksum). */
+class GarbledResponse extends NoResponse {}
+
+/** Retry bookkeeping: a rejection counts as real once the device repeats it. */
+function sameRejection(a: unknown, b: unknown): boolean {
+  return a instanceof SecureDfuResultError && b instanceof SecureDfuResultError && a.op === b.op && a.result === b.result && a.ext === b.ext;
+}
+
 const OP_NAMES: Record<number, string> = {
   [SecureOp.OBJECT_CREATE]: 'CREATE',
   [SecureOp.RECEIPT_NOTIF_SET]: 'SET_PRN',
@@ -140,6 +148,7 @@ export async function flashSecureDfu(link: ByteLink, options: SecureDfuOptions):
 
   const reader = new FrameReader(link, { endTerminated: true });
   let currentStep = 'connecting';
+  let finalExecuteSent = false;
 
   const request = async (op: number, params: number[] | Uint8Array, timeoutMs = timing.responseTimeoutMs): Promise<Uint8Array> => {
     await link.write(encodeEndTerminated(Uint8Array.from([op, ...params])));
@@ -150,21 +159,42 @@ export async function flashSecureDfu(link: ByteLink, options: SecureDfuOptions):
       const frame = await reader.next(left, signal, currentStep);
       if (!frame) throw new NoResponse(op);
       if (frame.length < 3 || frame[0] !== SecureOp.RESPONSE || frame[1] !== op) continue; // stale or garbled
-      if (frame[2] !== SecureResult.SUCCESS) throw new SecureDfuResultError(op, frame[2], frame[2] === SecureResult.EXT_ERROR ? frame[3] : undefined);
-      return frame.subarray(3);
+      const result = frame[2];
+      if (result === SecureResult.SUCCESS) return frame.subarray(3);
+      if (result === SecureResult.EXT_ERROR) {
+        if (frame.length < 4 || !(frame[3] in EXT_ERROR_TEXT)) throw new GarbledResponse(op);
+        throw new SecureDfuResultError(op, result, frame[3]);
+      }
+      if (result === SecureResult.INVALID || !(result in RESULT_TEXT)) throw new GarbledResponse(op);
+      throw new SecureDfuResultError(op, result);
+    }
+  };
+  /** Requests with no side effect worth guarding: retried on silence or a garbled reply. */
+  const requestRetrying = async (op: number, params: number[] | Uint8Array, minLength = 0): Promise<Uint8Array> => {
+    let previous: unknown;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const reply = await request(op, params);
+        if (reply.length < minLength) throw new GarbledResponse(op);
+        return reply;
+      } catch (error) {
+        // Idempotent requests: retry silence, garbled replies and a rejection the device does not repeat.
+        const retry = error instanceof NoResponse || (error instanceof SecureDfuResultError && !sameRejection(error, previous));
+        if (!retry || attempt >= timing.objectAttempts) throw error;
+        previous = error;
+        reader.discard();
+      }
     }
   };
   const write = async (data: Uint8Array) => {
     await link.write(encodeEndTerminated(Uint8Array.from([SecureOp.OBJECT_WRITE, ...data])));
   };
   const select = async (type: number) => {
-    const r = await request(SecureOp.OBJECT_SELECT, [type]);
-    if (r.length < 12) throw new SecureDfuResultError(SecureOp.OBJECT_SELECT, SecureResult.INVALID);
+    const r = await requestRetrying(SecureOp.OBJECT_SELECT, [type], 12);
     return { maxSize: readU32(r, 0), offset: readU32(r, 4), crc: readU32(r, 8) };
   };
   const crcGet = async () => {
-    const r = await request(SecureOp.CRC_GET, []);
-    if (r.length < 8) throw new SecureDfuResultError(SecureOp.CRC_GET, SecureResult.INVALID);
+    const r = await requestRetrying(SecureOp.CRC_GET, [], 8);
     return { offset: readU32(r, 0), crc: readU32(r, 4) };
   };
 
@@ -229,9 +259,9 @@ export async function flashSecureDfu(link: ByteLink, options: SecureDfuOptions):
         hint: 'Press the dongle\'s side RESET button (the red LED pulses) so it enters the Open DFU Bootloader (USB 1915:521F), then retry.',
       });
     }
-    await request(SecureOp.RECEIPT_NOTIF_SET, [0, 0]);
-    const mtuReply = await request(SecureOp.MTU_GET, []);
-    const mtu = mtuReply[0] | (mtuReply[1] << 8);
+    await requestRetrying(SecureOp.RECEIPT_NOTIF_SET, [0, 0]);
+    const mtuReply = await requestRetrying(SecureOp.MTU_GET, [], 2);
+    const mtu = Math.min(2051, Math.max(23, mtuReply[0] | (mtuReply[1] << 8)));
     // Worst case every byte is escaped; one byte for the opcode and one for END (pc-nrfutil's rule).
     chunkSize = Math.max(4, Math.floor((mtu - 1) / 2) - 1);
 
@@ -242,109 +272,125 @@ export async function flashSecureDfu(link: ByteLink, options: SecureDfuOptions):
     if (pkg.initPacket.length > command.maxSize) {
       throw new FlashdeckError({ code: 'NRF_SDFU_INIT_TOO_LARGE', stage: currentStep, message: `The init packet is ${pkg.initPacket.length} bytes; the bootloader takes at most ${command.maxSize}.`, hint: 'Rebuild the package without extra fields.' });
     }
-    let position = 0;
-    let resumed = false;
-    if (command.offset === pkg.initPacket.length && command.crc === initCrc) {
-      const data = await select(ObjectType.DATA);
-      if (data.offset > 0 && data.offset <= total && data.crc === crc32(image.subarray(0, data.offset))) {
-        position = data.offset;
-        resumed = true;
-        progress('writing', position, `Resuming at byte ${position} of ${total}.`);
+
+    let lastRejection: unknown;
+    /** A rejection is believed once the device repeats it; silence and garbled replies are retried. */
+    const isTransient = (error: unknown): boolean => {
+      if (error instanceof NoResponse) return true;
+      if (error instanceof SecureDfuResultError && !sameRejection(error, lastRejection)) {
+        lastRejection = error;
+        return true;
       }
-    }
-    if (!resumed) {
-      let sent = false;
-      for (let attempt = 1; attempt <= timing.objectAttempts && !sent; attempt++) {
+      return false;
+    };
+
+    const sendInit = async (): Promise<void> => {
+      for (let attempt = 1; ; attempt++) {
         try {
           await request(SecureOp.OBJECT_CREATE, [ObjectType.COMMAND, ...u32le([pkg.initPacket.length])]);
           await writeAll(pkg.initPacket);
           const check = await crcGet();
           if (check.offset !== pkg.initPacket.length || check.crc !== initCrc) {
+            if (attempt >= timing.objectAttempts) throw new NoResponse(SecureOp.CRC_GET);
             progress('writing', 0, `Init packet CRC mismatch; re-sending (attempt ${attempt + 1}).`);
             continue;
           }
           await request(SecureOp.OBJECT_EXECUTE, []);
-          sent = true;
+          return;
         } catch (error) {
-          if (!(error instanceof NoResponse) || attempt === timing.objectAttempts) throw error;
+          if (!isTransient(error) || attempt >= timing.objectAttempts) throw error;
           reader.discard();
         }
       }
-      if (!sent) throw new NoResponse(SecureOp.OBJECT_EXECUTE);
-    }
+    };
 
-    // Firmware as data objects of at most maxSize (4096) bytes.
+    /**
+     * Where to continue: the bootloader's data progress if it holds our init packet and a prefix of
+     * our image (resume), else a fresh init packet (which resets its data progress) and byte 0.
+     */
+    const syncPosition = async (): Promise<number> => {
+      const cmd = await select(ObjectType.COMMAND);
+      if (cmd.offset === pkg.initPacket.length && cmd.crc === initCrc) {
+        const data = await select(ObjectType.DATA);
+        // Data progress proves the init packet was executed.
+        if (data.offset > 0 && data.offset <= total && data.crc === crc32(image.subarray(0, data.offset))) return data.offset;
+      }
+      currentStep = 'sending the init packet';
+      await sendInit();
+      return 0;
+    };
+
+    let position = await syncPosition();
+    if (position > 0) progress('writing', position, `Resuming at byte ${position} of ${total}.`);
     currentStep = 'writing';
-    const data = await select(ObjectType.DATA);
-    const objectSize = data.maxSize || 4096;
+    const objectSize = (await select(ObjectType.DATA)).maxSize || 4096;
     const startedAt = clock.now();
     const startPosition = position;
-    if (position >= total) {
-      // Everything arrived before but the final EXECUTE may not have: re-send the last object.
-      position = total - (total % objectSize || objectSize);
-    }
-    let objectStart = position - (position % objectSize);
-    if (resumed && position % objectSize === 0 && position > 0) {
-      // Fully written object at the resume point: make sure it is executed (harmless if it already is).
-      await request(SecureOp.OBJECT_EXECUTE, []).catch((error) => {
-        if (!(error instanceof SecureDfuResultError)) throw error;
-      });
-    }
-    for (; objectStart < total; objectStart += objectSize) {
+
+    /** One data object: CREATE (erases its page), WRITEs, CRC check (re-sent on mismatch), EXECUTE. */
+    const sendObject = async (objectStart: number, continueFrom: number): Promise<void> => {
       const objectEnd = Math.min(total, objectStart + objectSize);
-      const last = objectEnd === total;
       const expectedCrc = crc32(image.subarray(0, objectEnd));
-      let done = false;
-      for (let attempt = 1; attempt <= timing.objectAttempts && !done; attempt++) {
-        try {
-          let from = objectStart;
-          if (position > objectStart && position < objectEnd && attempt === 1) {
-            from = position; // continue a partly written object
-          } else {
-            await request(SecureOp.OBJECT_CREATE, [ObjectType.DATA, ...u32le([objectEnd - objectStart])]);
-          }
-          let sentSoFar = from;
-          await writeAll(image.subarray(from, objectEnd), (n) => {
-            sentSoFar += n;
-            const elapsed = (clock.now() - startedAt) / 1000;
-            progress('writing', sentSoFar, undefined, elapsed > 0 ? (sentSoFar - startPosition) / elapsed : 0);
+      for (let attempt = 1; ; attempt++) {
+        let from = objectStart;
+        if (attempt === 1 && continueFrom > objectStart && continueFrom < objectEnd) from = continueFrom;
+        else await request(SecureOp.OBJECT_CREATE, [ObjectType.DATA, ...u32le([objectEnd - objectStart])]);
+        let sentSoFar = from;
+        await writeAll(image.subarray(from, objectEnd), (n) => {
+          sentSoFar += n;
+          const elapsed = (clock.now() - startedAt) / 1000;
+          progress('writing', sentSoFar, undefined, elapsed > 0 ? (sentSoFar - startPosition) / elapsed : 0);
+        });
+        let check = await crcGet();
+        // Replies carry no checksum: ask once more before paying for a re-send.
+        if (check.offset !== objectEnd || check.crc !== expectedCrc) check = await crcGet();
+        if (check.offset === objectEnd && check.crc === expectedCrc) break;
+        if (attempt >= timing.objectAttempts) {
+          throw new FlashdeckError({
+            code: 'NRF_SDFU_CRC_MISMATCH',
+            stage: 'writing',
+            message: `The data at byte ${objectStart} arrived corrupted ${timing.objectAttempts} times in a row (CRC-32 mismatch).`,
+            hint: 'Use another USB cable or port, then retry; the transfer resumes where it stopped.',
           });
-          const check = await crcGet();
-          if (check.offset !== objectEnd || check.crc !== expectedCrc) {
-            progress('writing', objectStart, `CRC mismatch in the object at byte ${objectStart} (bootloader has offset ${check.offset}); re-sending it (attempt ${attempt + 1} of ${timing.objectAttempts}).`);
-            if (attempt === timing.objectAttempts) {
-              throw new FlashdeckError({
-                code: 'NRF_SDFU_CRC_MISMATCH',
-                stage: 'writing',
-                message: `The data at byte ${objectStart} arrived corrupted ${timing.objectAttempts} times in a row (CRC-32 mismatch).`,
-                hint: 'Use another USB cable or port, then retry; the transfer resumes.',
-              });
-            }
-            continue;
-          }
-          if (last) {
-            currentStep = 'activating';
-            try {
-              await request(SecureOp.OBJECT_EXECUTE, [], timing.finalExecuteTimeoutMs);
-            } catch (error) {
-              // "Disconnect without response" is a documented way for the bootloader to finish (8.5 step 4).
-              if (!(error instanceof LinkClosedError)) throw error;
-            }
-          } else {
-            await request(SecureOp.OBJECT_EXECUTE, []);
-          }
-          done = true;
-        } catch (error) {
-          if (error instanceof NoResponse && attempt < timing.objectAttempts) {
-            progress('writing', objectStart, `No response from the bootloader; re-sending the object at byte ${objectStart}.`);
-            reader.discard();
-            currentStep = 'writing';
-            continue;
-          }
-          throw error;
         }
+        progress('writing', objectStart, `CRC mismatch in the object at byte ${objectStart} (bootloader has offset ${check.offset}); re-sending it (attempt ${attempt + 1} of ${timing.objectAttempts}).`);
       }
-      if (!done) throw new NoResponse(SecureOp.OBJECT_EXECUTE);
+      if (objectEnd === total) {
+        currentStep = 'activating';
+        finalExecuteSent = true;
+        await request(SecureOp.OBJECT_EXECUTE, [], timing.finalExecuteTimeoutMs);
+      } else {
+        await request(SecureOp.OBJECT_EXECUTE, []);
+      }
+    };
+
+    let recoveries = 0;
+    for (;;) {
+      try {
+        if (position >= total) position = total - (total % objectSize || objectSize); // re-send the last object so the final EXECUTE happens
+        for (let objectStart = position - (position % objectSize); objectStart < total; objectStart += objectSize) {
+          await sendObject(objectStart, position);
+          position = Math.min(total, objectStart + objectSize);
+        }
+        break;
+      } catch (error) {
+        if (finalExecuteSent && error instanceof LinkClosedError) break; // "disconnect without response" (8.5 step 4)
+        if (!isTransient(error) || ++recoveries > timing.objectAttempts * 2) throw error;
+        progress('writing', position, `${error instanceof SecureDfuResultError ? 'Unexpected answer' : 'No usable response'} from the bootloader; re-synchronising (${recoveries}).`);
+        currentStep = 'writing';
+        reader.discard();
+        try {
+          // Undo anything a corrupted request may have changed (PRN), then ask the bootloader where it is.
+          await requestRetrying(SecureOp.RECEIPT_NOTIF_SET, [0, 0]);
+          position = await syncPosition();
+        } catch (recoveryError) {
+          // The final EXECUTE went out and the bootloader left: it activated (confirmed below by re-enumeration).
+          if (finalExecuteSent && recoveryError instanceof LinkClosedError) break;
+          throw recoveryError;
+        }
+        finalExecuteSent = false;
+        currentStep = 'writing';
+      }
     }
   } catch (error) {
     translate(error);

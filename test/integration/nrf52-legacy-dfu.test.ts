@@ -158,6 +158,49 @@ describe('legacy serial DFU over a real pty', () => {
   });
 });
 
+describe('legacy serial DFU: more faults', () => {
+  it('survives dropped bytes on the wire (go-back-N over lost frames)', async () => {
+    const { board, watch, link } = await startBoard({ toDeviceFaults: { dropRate: 0.0001, seed: 8 } });
+    const notes: string[] = [];
+    await flashLegacyDfu(link, { image: files.bin, fileName: 'firmware.bin', portWatch: watch, appIdentity: FEATHER_APP, timing: CLIENT_TIMING, onProgress: (p) => p.message && notes.push(p.message) });
+    expect(board.sim.appBytes(app.length)).toEqual(app);
+    expect(board.sim.events.some((e) => /dropped frame/.test(e))).toBe(true);
+    expect(notes.some((n) => /re-sending/.test(n))).toBe(true);
+  });
+
+  for (const seed of [2, 7]) {
+    it(`recovers from noise and dropped bytes in both directions (seed ${seed}) and the flash equals the image`, async () => {
+      const { board, watch, link } = await startBoard({
+        toDeviceFaults: { noiseRate: 0.00005, dropRate: 0.00002, seed },
+        toHostFaults: { noiseRate: 0.005, dropRate: 0.002, seed: seed + 100 },
+      });
+      const outcome = await flashLegacyDfu(link, { image: files.bin, fileName: 'firmware.bin', portWatch: watch, appIdentity: FEATHER_APP, timing: CLIENT_TIMING });
+      expect(outcome.verifiedBy).toBe('re-enumerated');
+      expect(board.sim.appBytes(app.length)).toEqual(app);
+    });
+  }
+
+  it('reports a bootloader that resets on START (image larger than its app area)', async () => {
+    const { board, link } = await startBoard({ appEnd: 0x26000 + 32 * 1024 });
+    await expectFlashError(flashLegacyDfu(link, { image: files.bin, fileName: 'firmware.bin', timing: CLIENT_TIMING }), 'NRF_DFU_REJECTED', /reset after START/);
+    expect(board.sim.events.some((e) => /does not fit/.test(e))).toBe(true);
+  });
+
+  it('stops with CANCELLED when the user cancels mid-transfer', async () => {
+    const { board, link } = await startBoard();
+    const controller = new AbortController();
+    const error = await flashLegacyDfu(link, {
+      image: files.bin,
+      fileName: 'firmware.bin',
+      timing: CLIENT_TIMING,
+      signal: controller.signal,
+      onProgress: (p) => p.stage === 'writing' && p.bytesDone > 8 * 1024 && controller.abort(),
+    }).catch((e: unknown) => e);
+    expect((error as FlashdeckError).code).toBe('CANCELLED');
+    expect(board.sim.events).not.toContain('STOP_DATA: image valid');
+  });
+});
+
 describe('1200-baud touch through the in-process binding', () => {
   it('reboots the TinyGo app into the bootloader, then flashes it', async () => {
     const binding = new SimBinding();

@@ -98,11 +98,25 @@ describe('Secure DFU over a real pty (PCA10059 open bootloader)', () => {
   });
 
   it('survives line noise in both directions, or fails clearly — never a false success', async () => {
-    const { dongle, watch, link } = await startDongle({ toDeviceFaults: { noiseRate: 0.00003, seed: 9 }, toHostFaults: { noiseRate: 0.002, seed: 4 } });
-    const outcome = await flashSecureDfu(link, { image: files.bin, fileName: 'firmware.bin', portWatch: watch, appIdentity: DONGLE_APP, timing: CLIENT_TIMING });
+    const { dongle, watch, link } = await startDongle({ toDeviceFaults: { noiseRate: 0.0001, seed: 9 }, toHostFaults: { noiseRate: 0.005, seed: 4 } });
+    const notes: string[] = [];
+    const outcome = await flashSecureDfu(link, { image: files.bin, fileName: 'firmware.bin', portWatch: watch, appIdentity: DONGLE_APP, timing: CLIENT_TIMING, onProgress: (p) => p.message && notes.push(p.message) });
     expect(outcome.verifiedBy).toBe('crc32');
     expect(dongle.sim.appBytes(app.length)).toEqual(app);
+    expect(notes.some((n) => /re-sending|CRC mismatch/.test(n))).toBe(true);
   });
+
+  for (const seed of [2, 5]) {
+    it(`recovers from noise and dropped bytes in both directions (seed ${seed}) and the flash equals the image`, async () => {
+      const { dongle, watch, link } = await startDongle({
+        toDeviceFaults: { noiseRate: 0.00005, dropRate: 0.00002, seed },
+        toHostFaults: { noiseRate: 0.005, dropRate: 0.002, seed: seed + 100 },
+      });
+      const outcome = await flashSecureDfu(link, { image: files.bin, fileName: 'firmware.bin', portWatch: watch, appIdentity: DONGLE_APP, timing: CLIENT_TIMING });
+      expect(outcome.details.appPort).toBe('/dev/ttyACM-app');
+      expect(dongle.sim.appBytes(app.length)).toEqual(app);
+    });
+  }
 
   it('works with the UART MTU (131 bytes)', async () => {
     const { dongle, watch, link } = await startDongle({ mtu: 131 });
@@ -131,6 +145,28 @@ describe('Secure DFU over a real pty (PCA10059 open bootloader)', () => {
     await flashSecureDfu(second.link, { image: files.bin, fileName: 'firmware.bin', timing: CLIENT_TIMING, onProgress: (p) => p.message && notes.push(p.message) });
     expect(notes).toContain(`Resuming at byte ${4 * 4096} of ${app.length}.`);
     expect(first.dongle.sim.appBytes(app.length)).toEqual(app);
+  });
+
+  it('survives dropped bytes on the wire by re-sending objects', async () => {
+    const { dongle, watch, link } = await startDongle({ toDeviceFaults: { dropRate: 0.0001, seed: 12 } });
+    const notes: string[] = [];
+    await flashSecureDfu(link, { image: files.bin, fileName: 'firmware.bin', portWatch: watch, appIdentity: DONGLE_APP, timing: CLIENT_TIMING, onProgress: (p) => p.message && notes.push(p.message) });
+    expect(dongle.sim.appBytes(app.length)).toEqual(app);
+    expect(notes.some((n) => /re-sending/.test(n))).toBe(true);
+  });
+
+  it('stops with CANCELLED when the user cancels mid-transfer', async () => {
+    const { dongle, link } = await startDongle();
+    const controller = new AbortController();
+    const error = await flashSecureDfu(link, {
+      image: files.bin,
+      fileName: 'firmware.bin',
+      timing: CLIENT_TIMING,
+      signal: controller.signal,
+      onProgress: (p) => p.stage === 'writing' && p.bytesDone > 8 * 1024 && controller.abort(),
+    }).catch((e: unknown) => e);
+    expect((error as FlashdeckError).code).toBe('CANCELLED');
+    expect(dongle.sim.activated).toBe(false);
   });
 
   for (const [label, options, code, message] of [
