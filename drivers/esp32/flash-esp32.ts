@@ -318,6 +318,15 @@ export async function flashEsp32(link: ByteLink, image: Uint8Array, options: Fla
     });
   }
 
+  if (options.offset === undefined && summary.kind === 'raw' && summary.suggestedOffset === null) {
+    throw new FlashdeckError({
+      code: 'ESP_OFFSET_REQUIRED',
+      stage: 'validating',
+      message: `${options.fileName ? `'${options.fileName}'` : 'The file'} is not an ESP app image, so Flashdeck cannot tell where it belongs.`,
+      hint: 'Enter the flash address to write it to (for example 0x10000).',
+    });
+  }
+
   const deflated = compress ? deflateInBackground(image) : null;
   deflated?.catch(() => {}); // awaited (and reported) when writing starts
   const loader = new EspLoader(link, { clock: job.clock, signal: options.signal, timeouts: options.timeouts, trace: options.trace });

@@ -160,3 +160,16 @@ describe('other chips the simulator models', () => {
     expect(sameBytes(rig.sim.flash.read(offset, image.length), image)).toBe(true);
   });
 });
+
+describe('raw data', () => {
+  it('writes a non-ESP file at the address the user chose, and refuses it without one before connecting', async () => {
+    rig = await openRig({ chip: 'esp32', transport: 'pty' });
+    const data = new Uint8Array(9000).map((_, i) => (i * 13) & 0xff);
+    const missing = await flashEsp32(rig.link, data, { fileName: 'spiffs.bin' }).catch((e) => e);
+    expect(missing).toMatchObject({ code: 'ESP_OFFSET_REQUIRED', stage: 'validating' });
+    expect(rig.sim.device.commandLog).toEqual([]);
+    const outcome = await flashEsp32(rig.link, data, { offset: 0x290000 });
+    expect(outcome.details).toMatchObject({ address: '0x00290000', imageKind: 'raw', md5: md5(data) });
+    expect(sameBytes(rig.sim.flash.read(0x290000, data.length), data)).toBe(true);
+  });
+});
