@@ -260,7 +260,7 @@ describe('writing and verifying', () => {
         results.push(outcome.code);
         expect(outcome.hint).toBeTruthy();
       } else {
-        results.push('ok');
+        results.push(/retrying|writing again/.test(outcome.details.log ?? '') ? 'ok-after-retry' : 'ok');
         expect(sameBytes(rig.sim.flash.read(0x1000, image.length), image)).toBe(true);
       }
       await rig.close();
@@ -268,7 +268,8 @@ describe('writing and verifying', () => {
     }
     console.log('noise/drop outcomes', results.join(' '));
     // Light noise is absorbed by block retries; heavy noise fails loudly.
-    expect(results.filter((r) => r === 'ok').length).toBeGreaterThanOrEqual(2);
-    expect(results.at(-1)).not.toBe('ok');
+    expect(results.filter((r) => r.startsWith('ok')).length).toBeGreaterThanOrEqual(2);
+    expect(results).toContain('ok-after-retry');
+    expect(results.at(-1)).not.toMatch(/^ok/);
   });
 });
