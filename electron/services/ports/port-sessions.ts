@@ -57,6 +57,7 @@ export class PortSessions {
     if (settings && Object.keys(settings).length) this.options.store.save(boardId, { settings });
     let session = this.sessions.get(boardId);
     if (!session) {
+      await this.releaseMovedOwner(boardId);
       const record = this.options.store.get(boardId);
       session = new PortSession({
         boardId,
@@ -181,6 +182,25 @@ export class PortSessions {
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
     await Promise.all(sessions.map((session) => session.close()));
+  }
+
+  /**
+   * One owner per port: a board without a USB serial number gets a new id when it re-enumerates on
+   * another path, while the old id's session has already followed it there. Opening the new id
+   * closes that stale session instead of failing with "busy (held by Flashdeck)".
+   */
+  private async releaseMovedOwner(boardId: string): Promise<void> {
+    const path = this.options.boards.get(boardId)?.path;
+    if (!path) return;
+    for (const [otherId, other] of this.sessions) {
+      if (otherId === boardId || other.path !== path) continue;
+      const otherBoard = this.options.boards.get(otherId);
+      if (otherBoard?.present && otherBoard.path === path) {
+        throw new FlashdeckError({ code: 'PORT_IN_USE', stage: 'console', message: `${path} is already open in Flashdeck as another board (${otherBoard.name ?? otherId}).`, hint: 'Close that console first.' });
+      }
+      this.sessions.delete(otherId);
+      await other.close();
+    }
   }
 
   private require(boardId: string): PortSession {

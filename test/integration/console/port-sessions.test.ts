@@ -105,7 +105,10 @@ describe('port sessions over a pseudo-terminal', () => {
     await send(h, FEATHER_ID, 'before\n');
     await h.waitForText(FEATHER_ID, 'echo: before');
 
-    // Unplug: the pty vanishes and the OS stops listing it.
+    // Unplug: the pty vanishes and the OS stops listing it. (The return pty is made first so it
+    // cannot reuse the same /dev/pts number.)
+    const second = await board();
+    expect(second.pty.hostPath).not.toBe(first.pty.hostPath);
     h.ports = [];
     await first.pty.close();
     await h.waitForState(FEATHER_ID, 'waiting-for-board');
@@ -117,7 +120,6 @@ describe('port sessions over a pseudo-terminal', () => {
     expect(h.sessions.status(FEATHER_ID).state).toBe('waiting-for-board');
 
     // It comes back on a new path with the same USB serial number.
-    const second = await board();
     h.ports = [{ path: stranger.pty.hostPath, vendorId: '10c4', productId: 'ea60' }, { path: second.pty.hostPath, ...FEATHER }];
     await h.waitForState(FEATHER_ID, 'connected');
     expect(h.sessions.status(FEATHER_ID).path).toBe(second.pty.hostPath);
@@ -126,6 +128,31 @@ describe('port sessions over a pseudo-terminal', () => {
     await send(h, FEATHER_ID, 'after\n');
     await h.waitForText(FEATHER_ID, 'echo: after');
     expect(second.sim.received).toEqual(['after']);
+  });
+
+  it('follows a board without a serial number by its USB ids, and its new id can take the console over', async () => {
+    const TINYGO_APP = { vendorId: '239a', productId: '8029' }; // TinyGo USB-CDC apps set no serial number
+    const first = await board();
+    const h = await harness();
+    h.ports = [{ path: first.pty.hostPath, ...TINYGO_APP }];
+    await h.registry.refresh();
+    const oldId = `usb:239a:8029@${first.pty.hostPath}`;
+    await h.sessions.open(oldId);
+    const second = await board(); // made before the first closes, so it gets another pts number
+    h.ports = [];
+    await first.pty.close();
+    await h.waitForState(oldId, 'waiting-for-board');
+    h.ports = [{ path: second.pty.hostPath, ...TINYGO_APP }];
+    await h.waitForState(oldId, 'connected');
+    expect(h.sessions.status(oldId).path).toBe(second.pty.hostPath);
+
+    // The board list now shows it under a new id (path-based); opening that console takes the port over.
+    const newId = `usb:239a:8029@${second.pty.hostPath}`;
+    await h.registry.refresh();
+    await expect(h.sessions.open(newId)).resolves.toMatchObject({ state: 'connected', path: second.pty.hostPath });
+    expect(h.sessions.status(oldId).state).toBe('closed');
+    await send(h, newId, 'moved\n');
+    await h.waitForText(newId, 'echo: moved');
   });
 
   it('lends the port to a flash job and resumes by itself when the board returns', async () => {
@@ -150,9 +177,10 @@ describe('port sessions over a pseudo-terminal', () => {
     expect(h.text(FEATHER_ID)).not.toContain('echo: flashing');
 
     // The flash resets the board: it re-enumerates on a new path (application identity again).
+    const second = await board();
+    expect(second.pty.hostPath).not.toBe(first.pty.hostPath);
     h.ports = [];
     await first.pty.close();
-    const second = await board();
     setTimeout(() => (h.ports = [{ path: second.pty.hostPath, ...FEATHER }]), 300);
     await lease.release({ expectReturn: { usbIds: ['239a:8029'], timeoutMs: 10_000 } });
     expect(h.sessions.status(FEATHER_ID)).toMatchObject({ state: 'connected', path: second.pty.hostPath });
