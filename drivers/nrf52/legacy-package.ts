@@ -5,6 +5,7 @@
 import { crc16Ccitt } from '../common/crc';
 import { FlashdeckError } from '../common/errors';
 import { padTo } from './firmware-image';
+import { writeZip } from './dfu-zip';
 
 export const ADAFRUIT_DEVICE_TYPE = 0x0052;
 export const SOFTDEVICE_ANY = 0xfffe;
@@ -136,4 +137,13 @@ export function assertLegacyPackage(pkg: LegacyDfuPackage, maxAppSize: number): 
       hint: 'Rebuild the image with tinygo build for this board, or pick the right file.',
     });
   }
+}
+
+/** The .zip adafruit-nrfutil / TinyGo (pca10059 since 2023) would write for this package. */
+export function legacyZipFromPackage(pkg: LegacyDfuPackage): Uint8Array {
+  return writeZip({
+    'manifest.json': JSON.stringify(legacyManifest(pkg), null, 4),
+    'application.bin': pkg.application,
+    'application.dat': pkg.initPacket,
+  });
 }
