@@ -6,6 +6,7 @@
  * that is re-pointed at a fresh pty when the simulated board "re-plugs" in its bootloader.
  */
 import { parseArgs } from 'node:util';
+import { execFile } from 'node:child_process';
 import { mkdir, rm, symlink } from 'node:fs/promises';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -120,12 +121,24 @@ export async function startNrf52Uf2Cli(args: string[]): Promise<RunningSim> {
   const attachment = await attachToPty(app, { baud: 115200 });
   uf2 = new Uf2DriveSim({ mountRoot, volumeName: values.label, softDevice: values.softdevice, reenumerateDelayMs: 200 });
   await uf2.start();
+  // A pty carries no baud to the other end, but its termios speed is visible: poll it for the 1200-baud touch.
+  let lastSpeed = '';
+  const speedPoller = setInterval(() => {
+    execFile('stty', ['-F', attachment.hostPath, 'speed'], { timeout: 1000 }, (error, stdout) => {
+      const speed = error ? lastSpeed : String(stdout).trim();
+      if (speed === '1200' && lastSpeed !== '1200' && uf2.state === 'app') {
+        log('1200-baud touch seen on the app console: entering the bootloader');
+        void uf2.touch();
+      }
+      lastSpeed = speed;
+    });
+  }, 300);
+  let reported = 0;
   const watcher = setInterval(() => {
-    if (uf2.state === 'app') {
-      const last = [...uf2.events].reverse().find((e) => e.startsWith('flashed')) ?? 'flashed';
-      log(`${last}; app running. Re-entering the bootloader in 2 s (simulated double-tap).`);
-      uf2.state = 'restarting';
-      setTimeout(() => void uf2.enterBootloader(0), 2000);
+    const flashed = uf2.events.filter((e) => e.startsWith('flashed'));
+    if (flashed.length > reported) {
+      reported = flashed.length;
+      log(`${flashed[flashed.length - 1]}; app running. Open ${attachment.hostPath} at 1200 baud (1200-baud touch) to re-enter the bootloader.`);
     }
   }, 100);
   return {
@@ -133,6 +146,7 @@ export async function startNrf52Uf2Cli(args: string[]): Promise<RunningSim> {
     describe: `Adafruit UF2 bootloader drive ${uf2.driveDir} (SoftDevice ${values.softdevice}); app console on ${attachment.hostPath}`,
     close: async () => {
       clearInterval(watcher);
+      clearInterval(speedPoller);
       await uf2.stop();
       await attachment.close();
     },
