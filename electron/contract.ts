@@ -387,6 +387,8 @@ export const requests = {
   'console.configure': { args: z.object({ boardId, settings: consoleSettingsSchema.partial() }).strict(), result: consoleStatusSchema },
   'console.setLogging': { args: z.object({ boardId, directory: z.string().min(1).max(4096).nullable() }).strict(), result: consoleStatusSchema },
   'console.status': { args: z.object({ boardId }).strict(), result: consoleStatusSchema },
+  /** Electron: the OS folder picker for "Log to file". supported=false in browser mode (type a path there). */
+  'console.pickLogFolder': { args: z.object({ boardId }).strict(), result: z.object({ supported: z.boolean(), directory: z.string().nullable() }) },
 
   'toolchain.health': { args: z.object({ refresh: z.boolean().optional() }).strict(), result: toolchainHealthSchema },
   'toolchain.targets': { args: empty, result: z.array(z.string()) },

@@ -2,7 +2,7 @@
  * The Electron main process: a hardened window on the app:// protocol and one IPC handler that
  * hands every request to the same dispatcher serve.ts uses. All behaviour lives in services/.
  */
-import { app, BrowserWindow, ipcMain, net, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell } from 'electron';
 import { join, normalize, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createDispatcher } from './dispatcher';
@@ -71,7 +71,19 @@ app.whenReady().then(async () => {
   serveRenderer();
 
   const programsDir = app.isPackaged ? join(process.resourcesPath, 'programs') : join(app.getAppPath(), 'resources', 'programs');
-  services = await createAppServices({ dataDir: app.getPath('userData'), mode: 'electron', version: app.getVersion(), programsDir });
+  services = await createAppServices({
+    dataDir: app.getPath('userData'),
+    mode: 'electron',
+    version: app.getVersion(),
+    programsDir,
+    // "Log to file" in the console picks its folder with the OS dialog.
+    pickFolder: async (title) => {
+      const parent = BrowserWindow.getFocusedWindow();
+      const options = { title, properties: ['openDirectory', 'createDirectory'] as ('openDirectory' | 'createDirectory')[] };
+      const picked = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
+      return picked.canceled ? null : (picked.filePaths[0] ?? null);
+    },
+  });
   const dispatch = createDispatcher(services.handlers);
   ipcMain.handle(IPC_REQUEST_CHANNEL, (event, name: unknown, args: unknown) => {
     const senderUrl = event.senderFrame?.url ?? '';

@@ -31,6 +31,8 @@ export interface AppServicesOptions {
   programsDir: string;
   /** node-serialport binding for consoles (tests: the simulator's); the OS binding by default. */
   serialBinding?: PortSessionsBinding;
+  /** Electron: the OS folder picker (dialog.showOpenDialog); absent in browser mode. */
+  pickFolder?: (title: string) => Promise<string | null>;
 }
 
 type PortSessionsBinding = ConstructorParameters<typeof PortSessions>[0]['binding'];
@@ -114,6 +116,8 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     'console.configure': ({ boardId, settings: consoleSettings }) => portSessions.configure(boardId, consoleSettings),
     'console.setLogging': ({ boardId, directory }) => portSessions.setLogging(boardId, directory),
     'console.status': ({ boardId }) => portSessions.status(boardId),
+    'console.pickLogFolder': async () =>
+      options.pickFolder ? { supported: true, directory: await options.pickFolder('Choose a folder for console logs') } : { supported: false, directory: null },
     'settings.get': () => settings.get(),
     'settings.update': (changes) => {
       const next = settings.update(changes);
