@@ -18,7 +18,7 @@ import { loadNrfImage } from './inspect-image';
 import { dataPayload, encodeHciFrame, initPayload, LEGACY_DATA_CHUNK, parseHciAck, startPayload, stopDataPayload } from './legacy-hci';
 import { HciSender } from './hci-sender';
 import { assertLegacyPackage, buildLegacyPackage, decodeLegacyInitPacket, type LegacyDfuPackage } from './legacy-package';
-import { ADAFRUIT_APP_END_NRF52840, APP_START_FOR_SOFTDEVICE, FLASH_PAGE_SIZE } from './nrf52-layout';
+import { ADAFRUIT_APP_END_NRF52840, APP_START_FOR_SOFTDEVICE, FLASH_PAGE_SIZE, SOFTDEVICE_LABEL, hex32, softDeviceForAppStart } from './nrf52-layout';
 
 export interface LegacyDfuTiming {
   /** How long to wait for each ACK (adafruit-nrfutil uses 1 s, too short for some boards; 7.9 suggests ≥ 2 s). */
@@ -61,6 +61,11 @@ export interface LegacyDfuOptions {
   maxAppSize?: number;
   /** Load address of a raw .bin (only used for size checks). */
   binBase?: number;
+  /**
+   * Where this board runs applications (0x26000 with S140 v6, 0x27000 with v7), when known: an image
+   * linked elsewhere is refused, since the bootloader writes it at its own app start regardless.
+   */
+  boardAppStart?: number;
 }
 
 /** The legacy package to send for a dropped file: a legacy zip as is, anything else rebuilt from its image. */
@@ -84,6 +89,16 @@ export async function flashLegacyDfu(link: ByteLink, options: LegacyDfuOptions):
   const { signal } = options;
   const emit = options.onProgress ?? (() => {});
   const { pkg, start, note } = legacyPackageForFile(options.image, options.fileName, options.binBase);
+  if (options.boardAppStart !== undefined && start !== undefined && start !== options.boardAppStart) {
+    const linked = softDeviceForAppStart(start);
+    const board = softDeviceForAppStart(options.boardAppStart);
+    throw new FlashdeckError({
+      code: 'NRF_SOFTDEVICE_MISMATCH',
+      stage: 'preparing',
+      message: `This image is linked for ${linked ? SOFTDEVICE_LABEL[linked] : 'another layout'} (${hex32(start)}) but the board has ${board ? SOFTDEVICE_LABEL[board] : 'another layout'} (applications at ${hex32(options.boardAppStart)}).`,
+      hint: 'Rebuild for the TinyGo target matching the board\'s SoftDevice (…-s140v6-… or …-s140v7-…).',
+    });
+  }
   const maxAppSize = options.maxAppSize ?? ADAFRUIT_APP_END_NRF52840 - (start ?? APP_START_FOR_SOFTDEVICE.s140v6);
   assertLegacyPackage(pkg, maxAppSize);
   const total = pkg.application.length;

@@ -145,6 +145,8 @@ describe('legacy serial DFU over a real pty', () => {
     const { board, link } = await startBoard();
     await expectFlashError(flashLegacyDfu(link, { image: genpkgDefault, fileName: 'genpkg.zip' }), 'NRF_DFU_BAD_PACKAGE', /0x0052/);
     await expectFlashError(flashLegacyDfu(link, { image: files.legacyZip.subarray(0, 300), fileName: 'cut.zip' }), 'NRF_BAD_ZIP', /truncated/);
+    const v7 = appFiles(tinygoApp(8192, 0x27000), 0x27000);
+    await expectFlashError(flashLegacyDfu(link, { image: v7.hex, fileName: 'xiao.hex', boardAppStart: 0x26000 }), 'NRF_SOFTDEVICE_MISMATCH', /S140 v7 \(0x27000\) but the board has S140 v6/);
     const huge = tinygoApp(0xea000 - 0x26000 + 4096, APP_BASE);
     await expectFlashError(flashLegacyDfu(link, { image: huge, fileName: 'huge.bin' }), 'NRF_DFU_BAD_PACKAGE', /at most 802816 bytes/);
     expect(board.sim.events).toEqual([]);
