@@ -10,7 +10,7 @@ import type { FlashOutcome, ProgressListener } from '../common/flash-job';
 import { realClock, type Clock } from './clock';
 import { loadNrfImage } from './inspect-image';
 import { imageToHex } from './hex-image';
-import { defaultDriveRoots, writeUf2File, type FileOpener } from './uf2-drive';
+import { candidateMountPoints, defaultDriveRoots, writeUf2File, type DriveRoot, type FileOpener } from './uf2-drive';
 
 export interface DaplinkDrive {
   root: string;
@@ -21,19 +21,10 @@ async function dirEntries(dir: string): Promise<string[]> {
   return fs.readdir(dir).catch(() => []);
 }
 
-/** Drives whose root holds DETAILS.TXT (DAPLink's signature file), optionally with the expected label. */
-export async function findDaplinkDrives(roots: string[]): Promise<DaplinkDrive[]> {
+/** Drives whose root holds DETAILS.TXT (DAPLink's signature file). */
+export async function findDaplinkDrives(roots: DriveRoot[]): Promise<DaplinkDrive[]> {
   const found: DaplinkDrive[] = [];
-  const candidates = new Set<string>();
-  for (const root of roots) {
-    candidates.add(root);
-    for (const child of await dirEntries(root)) {
-      const childPath = path.join(root, child);
-      candidates.add(childPath);
-      for (const grandchild of await dirEntries(childPath)) candidates.add(path.join(childPath, grandchild));
-    }
-  }
-  for (const dir of candidates) {
+  for (const dir of await candidateMountPoints(roots)) {
     const details = (await dirEntries(dir)).find((n) => n.toUpperCase() === 'DETAILS.TXT');
     if (!details) continue;
     const text = await fs.readFile(path.join(dir, details), 'utf8').catch(() => '');
@@ -60,7 +51,7 @@ export async function copyHexToDaplink(options: DaplinkCopyOptions): Promise<Fla
   const clock = options.clock ?? realClock;
   const loaded = loadNrfImage(options.image, options.fileName);
   const hex = new TextEncoder().encode(imageToHex(loaded.image));
-  const roots = options.driveRoots ?? (await defaultDriveRoots());
+  const roots: DriveRoot[] = options.driveRoots ? options.driveRoots.map((p) => ({ path: p, depth: 2 })) : await defaultDriveRoots();
   const drives = await findDaplinkDrives(roots);
   const chosen = drives.length === 1 ? drives[0] : drives.find((d) => options.volumeName && path.basename(d.root).toUpperCase() === options.volumeName.toUpperCase());
   if (!chosen) {

@@ -96,13 +96,26 @@ export interface DriveSearchOptions {
   powerShell?: PowerShellRunner;
 }
 
-/** Candidate mount points for this OS (directories that may themselves be a drive, or contain drives). */
-export async function defaultDriveRoots(platform: NodeJS.Platform = process.platform, powerShell?: PowerShellRunner): Promise<string[]> {
-  if (platform === 'win32') return windowsRemovableDrives(powerShell);
-  if (platform === 'darwin') return ['/Volumes'];
-  const roots = ['/media', '/run/media', '/mnt'];
+/** A place to look and how deep: 0 = the directory itself is a mount point, 1 = its children, 2 = grandchildren. */
+export interface DriveRoot {
+  path: string;
+  depth: 0 | 1 | 2;
+}
+
+/**
+ * Where drives are mounted on this OS: Linux FAT mounts from /proc/self/mounts, /media/<user>/<label>,
+ * /run/media/<user>/<label>, /mnt/<label>; macOS /Volumes/<label>; Windows removable drive letters.
+ */
+export async function defaultDriveRoots(platform: NodeJS.Platform = process.platform, powerShell?: PowerShellRunner): Promise<DriveRoot[]> {
+  if (platform === 'win32') return (await windowsRemovableDrives(powerShell)).map((letter) => ({ path: letter, depth: 0 }));
+  if (platform === 'darwin') return [{ path: '/Volumes', depth: 1 }];
+  const roots: DriveRoot[] = [
+    { path: '/media', depth: 2 },
+    { path: '/run/media', depth: 2 },
+    { path: '/mnt', depth: 1 },
+  ];
   try {
-    roots.unshift(...fatMountsFromProcMounts(await fs.readFile('/proc/self/mounts', 'utf8')));
+    roots.unshift(...fatMountsFromProcMounts(await fs.readFile('/proc/self/mounts', 'utf8')).map((mount) => ({ path: mount, depth: 0 as const })));
   } catch {
     // no /proc: the fixed roots remain
   }
@@ -127,19 +140,25 @@ async function subdirectories(dir: string): Promise<string[]> {
   }
 }
 
-/** Every mounted UF2 bootloader drive under the search roots, with its INFO_UF2.TXT facts. */
-export async function findUf2Drives(options: DriveSearchOptions = {}): Promise<Uf2Drive[]> {
-  const roots = options.roots ?? (await defaultDriveRoots(options.platform, options.powerShell));
+/** Directories that may be a mounted drive: each root and, by its depth, its children and grandchildren. */
+export async function candidateMountPoints(roots: DriveRoot[]): Promise<string[]> {
   const candidates = new Set<string>();
   for (const root of roots) {
-    candidates.add(root);
-    for (const child of await subdirectories(root)) {
+    candidates.add(root.path);
+    if (root.depth === 0) continue;
+    for (const child of await subdirectories(root.path)) {
       candidates.add(child);
-      for (const grandchild of await subdirectories(child)) candidates.add(grandchild);
+      if (root.depth === 2) for (const grandchild of await subdirectories(child)) candidates.add(grandchild);
     }
   }
+  return [...candidates];
+}
+
+/** Every mounted UF2 bootloader drive under the search roots, with its INFO_UF2.TXT facts. */
+export async function findUf2Drives(options: DriveSearchOptions = {}): Promise<Uf2Drive[]> {
+  const roots: DriveRoot[] = options.roots ? options.roots.map((p) => ({ path: p, depth: 2 })) : await defaultDriveRoots(options.platform, options.powerShell);
   const drives: Uf2Drive[] = [];
-  for (const dir of candidates) {
+  for (const dir of await candidateMountPoints(roots)) {
     const infoFileName = await infoFileIn(dir);
     if (!infoFileName) continue;
     let text = '';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FlashdeckError } from '../../drivers/common/errors';
 import { flashUf2, type FlashUf2Options } from '../../drivers/nrf52/flash-uf2';
-import { findUf2Drives, fatMountsFromProcMounts, windowsRemovableDrives, writeUf2File, type WritableFile } from '../../drivers/nrf52/uf2-drive';
+import { defaultDriveRoots, findUf2Drives, fatMountsFromProcMounts, windowsRemovableDrives, writeUf2File, type WritableFile } from '../../drivers/nrf52/uf2-drive';
 import { touchSerialPortAt1200 } from '../../drivers/nrf52/touch-1200';
 import { encodeUf2 } from '../../drivers/nrf52/uf2';
 import { imageFromBin } from '../../drivers/nrf52/firmware-image';
@@ -182,6 +182,9 @@ describe('UF2 drive discovery and writing', () => {
     expect(scripts[0]).toMatch(/Get-CimInstance -ClassName Win32_LogicalDisk/);
     expect(scripts[1]).toMatch(/Get-Volume/);
     expect(scripts.join(' ')).not.toMatch(/wmic/i);
+    expect(await defaultDriveRoots('darwin')).toEqual([{ path: '/Volumes', depth: 1 }]);
+    expect(await defaultDriveRoots('win32', async () => 'G:\r\n')).toEqual([{ path: 'G:\\', depth: 0 }]);
+    expect(await defaultDriveRoots('linux')).toEqual(expect.arrayContaining([{ path: '/media', depth: 2 }, { path: '/run/media', depth: 2 }, { path: '/mnt', depth: 1 }]));
   });
 
   function fakeFile(failAt: { write?: number; sync?: boolean; code: string }): { open: () => Promise<WritableFile>; chunks: number[]; synced: () => boolean } {
