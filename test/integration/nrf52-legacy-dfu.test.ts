@@ -221,6 +221,15 @@ describe('1200-baud touch through the in-process binding', () => {
     expect(port.isOpen).toBe(false);
   });
 
+  it('touching a pseudo-terminal (no DTR line) still opens at 1200 baud and closes without error', async () => {
+    const board = await startLegacyDfuSim({ baud: BAUD });
+    cleanup.push(board.close);
+    await expect(touchSerialPortAt1200({ path: board.hostPath, attempts: 1 })).resolves.toBeUndefined();
+    const missing = await touchSerialPortAt1200({ path: '/dev/does-not-exist', attempts: 2, retryDelayMs: 10 }).catch((e: unknown) => e);
+    expect((missing as FlashdeckError).code).toBe('NRF_TOUCH_FAILED');
+    expect((missing as FlashdeckError).hint).toMatch(/[Dd]ouble-tap/);
+  });
+
   it('a plain open at 115200 does not reset the app', async () => {
     const binding = new SimBinding();
     const sim = new LegacyDfuBootloaderSim({ startInApp: true });
