@@ -155,6 +155,26 @@ describe('UF2 drive flashing', () => {
   });
 });
 
+describe('UF2 drive simulator behaves like the bootloader', () => {
+  it('silently ignores a wrong-family file and rejects blocks past 0xEA000 (drive stays, nothing flashed)', async () => {
+    const { sim } = await board();
+    await writeFile(path.join(sim.driveDir, 'WRONG.UF2'), encodeUf2(imageFromBin(app, V6), 0x1b57745f));
+    await writeFile(path.join(sim.driveDir, 'HIGH.UF2'), encodeUf2(imageFromBin(new Uint8Array(512).fill(7), 0xea000)));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(sim.state).toBe('bootloader');
+    expect(sim.events).toEqual(expect.arrayContaining(['block 0 at 0x26000: ignore', 'block 0 at 0xea000: reject']));
+    expect([...sim.appBytes(V6, 16)].every((b) => b === 0xff)).toBe(true);
+  });
+
+  it('writes an S140 v6 image over an S140 v7 SoftDevice without complaint, as the real bootloader would', async () => {
+    const { sim } = await board({ softDevice: 'S140 7.3.0' });
+    await writeFile(path.join(sim.driveDir, 'FLASH.UF2'), files.uf2);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(sim.softDeviceIntact()).toBe(false);
+    expect(sim.events).toEqual(expect.arrayContaining([`flashed ${files.uf2.length / 512} blocks; SoftDevice overwritten`, 'app crashed: SoftDevice damaged']));
+  });
+});
+
 describe('UF2 drive discovery and writing', () => {
   it('finds drives by INFO_UF2.TXT in any case, not by label, and reads Board-ID and SoftDevice', async () => {
     const base = await mkdtemp(path.join(tmpdir(), 'flashdeck-drives-'));
