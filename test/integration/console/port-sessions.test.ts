@@ -267,16 +267,25 @@ describe('port sessions over a pseudo-terminal', () => {
     expect(status.error?.hint).toContain('resources/linux/60-flashdeck.rules');
   });
 
-  it.skipIf(process.getuid?.() === 0)('explains permission denied for a device file without permission', async () => {
+  it('explains permission denied for a device file without permission (the OS refuses the open)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'flashdeck-perm-'));
+    chmodSync(dir, 0o755);
     const path = join(dir, 'ttyFAKE0');
     writeFileSync(path, '');
     chmodSync(path, 0o000);
-    const h = await harness();
-    const added = await h.registry.addByPath(path);
-    const status = await h.sessions.open(added.id);
-    expect(status.error?.code).toBe('PORT_EACCES');
-    expect(status.error?.hint).toContain('60-flashdeck.rules');
+    // Root opens any file, so as root the probe runs as "nobody", like a user outside dialout.
+    const asRoot = process.getuid?.() === 0;
+    const output = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'open-as-user.ts'), path], {
+      cwd: join(import.meta.dirname, '..', '..', '..'),
+      encoding: 'utf8',
+      env: { ...process.env, HOME: tmpdir() },
+      ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
+    });
+    const status = JSON.parse(output);
+    expect(status.state).toBe('error');
+    expect(status.error).toMatchObject({ code: 'PORT_EACCES', message: `Permission denied opening ${path}.` });
+    expect(status.error.hint).toMatch(/usermod -aG (dialout|uucp) \$USER/);
+    expect(status.error.hint).toContain('60-flashdeck.rules');
   });
 
   it('logs every byte with timestamps to a file in the chosen folder', async () => {
