@@ -69,6 +69,14 @@ on('console.panic', (report) => {
 });
 
 $effect.root(() => {
+  // After the connection to main comes back (serve restarted, socket dropped), states may have
+  // changed without us hearing: ask again for every console this window knows.
+  let wasOpen = false;
+  $effect(() => {
+    const open = app.connection === 'open';
+    if (open && !wasOpen) for (const boardId of Object.keys(consoleStatus)) void refreshConsoleStatus(boardId).catch(() => {});
+    wasOpen = open;
+  });
   $effect(() => {
     const lines = app.settings?.scrollbackLines;
     if (!lines) return;
