@@ -420,7 +420,15 @@ export const events = {
   'history.changed': z.object({ boardId }),
   /** Console bytes, batched in main (≈16–32 ms). droppedBytes counts bytes main had to discard (must stay 0). */
   'console.data': z.object({ boardId, chunks: z.array(z.object({ t: z.number(), dataBase64: base64Trusted })), droppedBytes: z.number().int().min(0) }),
-  'console.state': z.object({ boardId, state: consoleStateSchema, error: errorInfoSchema.optional(), detail: z.string().optional(), path: z.string().optional() }),
+  'console.state': z.object({
+    boardId,
+    state: consoleStateSchema,
+    error: errorInfoSchema.optional(),
+    detail: z.string().optional(),
+    path: z.string().optional(),
+    /** The board came back under this id (a serial-less board on a new path): its console continues there. */
+    movedTo: boardId.optional(),
+  }),
   /** A TinyGo panic line, with its address resolved against the board's last ELF where possible. */
   'console.panic': panicReportSchema,
   /** Plotter samples, batched (≈50–100 ms): t in ms since epoch, one value (or null) per t per series. */

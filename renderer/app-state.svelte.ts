@@ -27,6 +27,11 @@ export function selectedBoard(): Board | undefined {
   return app.boards.find((board) => board.id === app.selectedId);
 }
 
+/** The board the user last picked (it may be gone from the list for now). */
+export function rememberedBoardId(): string | null {
+  return localStorage.getItem(SELECTED_KEY);
+}
+
 export function selectBoard(id: string | null): void {
   app.selectedId = id;
   app.showSettings = false;

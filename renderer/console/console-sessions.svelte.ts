@@ -6,7 +6,8 @@
  */
 import type { ConsoleSettings, ConsoleStatus } from '../../electron/contract';
 import { on, request } from '../api';
-import { app } from '../app-state.svelte';
+import { app, rememberedBoardId, selectBoard } from '../app-state.svelte';
+import { moveTelemetry } from '../telemetry/telemetry-sessions';
 import { ConsoleModel } from './console-model';
 
 export const consoleStatus: Record<string, ConsoleStatus> = $state({});
@@ -54,7 +55,11 @@ on('console.data', ({ boardId, chunks, droppedBytes }) => {
   scheduleFrame();
 });
 
-on('console.state', ({ boardId, state, error, detail, path }) => {
+on('console.state', ({ boardId, state, error, detail, path, movedTo }) => {
+  if (movedTo) {
+    moveBoard(boardId, movedTo);
+    return;
+  }
   const current = consoleStatus[boardId];
   if (!current) return;
   current.state = state;
@@ -62,6 +67,21 @@ on('console.state', ({ boardId, state, error, detail, path }) => {
   current.detail = detail;
   if (path) current.path = path;
 });
+
+/** A serial-less board came back on another path under a new id: its console (and scrollback) follow, and so does the selection. */
+function moveBoard(fromBoardId: string, toBoardId: string): void {
+  const model = models.get(fromBoardId);
+  if (model && !models.has(toBoardId)) {
+    models.delete(fromBoardId);
+    models.set(toBoardId, model);
+  }
+  moveTelemetry(fromBoardId, toBoardId);
+  const status = consoleStatus[fromBoardId];
+  delete consoleStatus[fromBoardId];
+  if (status) consoleStatus[toBoardId] = { ...status, boardId: toBoardId };
+  void refreshConsoleStatus(toBoardId).catch(() => {});
+  if (rememberedBoardId() === fromBoardId || app.selectedId === fromBoardId) selectBoard(toBoardId);
+}
 
 on('console.panic', (report) => {
   consoleModel(report.boardId).addPanic(report);

@@ -17,6 +17,14 @@ export function telemetryModel(boardId: string): TelemetryModel {
   return model;
 }
 
+/** A serial-less board came back under a new id: its samples go with it. */
+export function moveTelemetry(fromBoardId: string, toBoardId: string): void {
+  const model = models.get(fromBoardId);
+  if (!model || models.has(toBoardId)) return;
+  models.delete(fromBoardId);
+  models.set(toBoardId, model);
+}
+
 export function onTelemetry(listener: (boardId: string) => void): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);

@@ -38,6 +38,8 @@ export interface PortLease {
 /** What a session needs of the board registry. */
 export interface BoardLookup {
   get(boardId: string): Board | undefined;
+  /** Every board listed now (to notice a serial-less board that came back under a new id). */
+  list?(): Board[];
   portWatch: PortWatch;
 }
 
@@ -87,7 +89,8 @@ const sleep = (ms: number, signal?: AbortSignal) =>
   });
 
 export class PortSession {
-  readonly boardId: string;
+  /** Changes only when a serial-less board re-enumerates under a new id (see PortSessions). */
+  boardId: string;
   state: ConsoleState = 'closed';
   error: ErrorInfoDto | undefined;
   detail: string | undefined;

@@ -70,15 +70,18 @@ export class PortSessions {
         releaseTimeoutMs: this.options.releaseTimeoutMs,
         pathExists: this.options.pathExists,
         events: {
-          state: (state, info) => this.options.hub.emit('console.state', { boardId, state, ...info }),
+          state: (state, info) => {
+            this.options.hub.emit('console.state', { boardId: session!.boardId, state, ...info });
+            if (state === 'connected') this.followMovedBoard(session!);
+          },
           data: (chunks, droppedBytes) =>
             this.options.hub.emit('console.data', {
-              boardId,
+              boardId: session!.boardId,
               chunks: chunks.map((chunk) => ({ t: chunk.t, dataBase64: Buffer.from(chunk.bytes.buffer, chunk.bytes.byteOffset, chunk.bytes.byteLength).toString('base64') })),
               droppedBytes,
             }),
-          telemetry: (batch) => this.options.hub.emit('telemetry.batch', { boardId, ...batch }),
-          panic: (report) => this.options.hub.emit('console.panic', { boardId, ...report }),
+          telemetry: (batch) => this.options.hub.emit('telemetry.batch', { boardId: session!.boardId, ...batch }),
+          panic: (report) => this.options.hub.emit('console.panic', { boardId: session!.boardId, ...report }),
         },
       });
       this.sessions.set(boardId, session);
@@ -201,6 +204,27 @@ export class PortSessions {
       this.sessions.delete(otherId);
       await other.close();
     }
+  }
+
+  /**
+   * A board without a USB serial number is known by VID:PID and path; when it comes back on another
+   * path (after a flash or reset) the board list shows it under a new id. The session has followed
+   * it already; move the session (and its settings) to the new id so the window can follow too.
+   */
+  private followMovedBoard(session: PortSession): void {
+    const oldId = session.boardId;
+    if (this.sessions.get(oldId) !== session || this.options.boards.get(oldId)?.present) return;
+    const moved = this.options.boards.list?.().find((board) => board.present && board.path === session.path && board.id !== oldId);
+    if (!moved || this.sessions.has(moved.id)) return;
+    this.sessions.delete(oldId);
+    session.boardId = moved.id;
+    this.sessions.set(moved.id, session);
+    const record = this.options.store.get(oldId);
+    const target = this.options.store.get(moved.id);
+    if (!Object.keys(target.settings).length && !target.history.length) this.options.store.save(moved.id, record);
+    if (this.elfByBoard.has(oldId) && !this.elfByBoard.has(moved.id)) this.elfByBoard.set(moved.id, this.elfByBoard.get(oldId)!);
+    this.options.hub.emit('console.state', { boardId: oldId, state: 'closed', movedTo: moved.id, detail: `The board came back on ${session.path}.`, path: session.path });
+    this.options.hub.emit('console.state', { boardId: moved.id, state: session.state, path: session.path });
   }
 
   private require(boardId: string): PortSession {

@@ -130,29 +130,30 @@ describe('port sessions over a pseudo-terminal', () => {
     expect(second.sim.received).toEqual(['after']);
   });
 
-  it('follows a board without a serial number by its USB ids, and its new id can take the console over', async () => {
+  it('follows a board without a serial number by its USB ids and moves its console to the board\'s new id', async () => {
     const TINYGO_APP = { vendorId: '239a', productId: '8029' }; // TinyGo USB-CDC apps set no serial number
     const first = await board();
     const h = await harness();
     h.ports = [{ path: first.pty.hostPath, ...TINYGO_APP }];
     await h.registry.refresh();
     const oldId = `usb:239a:8029@${first.pty.hostPath}`;
-    await h.sessions.open(oldId);
+    await h.sessions.open(oldId, { lineEnding: 'crlf' });
+    await send(h, oldId, 'before\n');
     const second = await board(); // made before the first closes, so it gets another pts number
     h.ports = [];
     await first.pty.close();
     await h.waitForState(oldId, 'waiting-for-board');
     h.ports = [{ path: second.pty.hostPath, ...TINYGO_APP }];
-    await h.waitForState(oldId, 'connected');
-    expect(h.sessions.status(oldId).path).toBe(second.pty.hostPath);
 
-    // The board list now shows it under a new id (path-based); opening that console takes the port over.
+    // The board list shows it under a new (path-based) id; the console moves there by itself.
     const newId = `usb:239a:8029@${second.pty.hostPath}`;
-    await h.registry.refresh();
-    await expect(h.sessions.open(newId)).resolves.toMatchObject({ state: 'connected', path: second.pty.hostPath });
+    await h.waitForState(newId, 'connected');
+    expect(h.of('console.state').find((e) => e.boardId === oldId && e.movedTo)).toMatchObject({ state: 'closed', movedTo: newId });
     expect(h.sessions.status(oldId).state).toBe('closed');
+    expect(h.sessions.status(newId)).toMatchObject({ path: second.pty.hostPath, history: ['before'], settings: { lineEnding: 'crlf' } });
     await send(h, newId, 'moved\n');
     await h.waitForText(newId, 'echo: moved');
+    await expect(h.sessions.open(newId)).resolves.toMatchObject({ state: 'connected' });
   });
 
   it('lends the port to a flash job and resumes by itself when the board returns', async () => {
