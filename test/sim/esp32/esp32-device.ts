@@ -7,6 +7,7 @@
  *
  * Modelling choices where the hardware is not documented are marked "(model)".
  */
+import { appModelFor } from './app-model';
 import { Unzlib } from 'fflate';
 import { SlipDecoder, slipEncode } from '../../../drivers/common/slip';
 import type { SimDevice, SimSignals, SimSink } from '../common/sim-device';
@@ -322,12 +323,13 @@ export class Esp32SimDevice implements SimDevice {
     if (period <= 0) return;
     let n = 0;
     const epoch = this.epoch;
+    const app = appFound ? appModelFor(this.flash.bytes.subarray(this.chip.bootloaderOffset, this.chip.bootloaderOffset + 0x100000), period) : null;
     const tick = () => {
       if (this.epoch !== epoch || this.state !== 'app') return;
-      if (!appFound) this.emitText('invalid header: 0xffffffff\r\n');
+      if (!app) this.emitText('invalid header: 0xffffffff\r\n');
       else if (this.faults.appPanics && n === 2) {
         this.emitText("Guru Meditation Error: Core  0 panic'ed (LoadProhibited). Exception was unhandled.\r\n");
-      } else this.emitText(`Hello from TinyGo on ${this.chip.displayName} (${n})\r\n`);
+      } else this.emitText(app.line(n, this.chip.displayName));
       n++;
       this.appTimer = this.later(tick, period);
     };
