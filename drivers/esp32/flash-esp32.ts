@@ -359,6 +359,9 @@ export async function flashEsp32(link: ByteLink, image: Uint8Array, options: Fla
       if (ok) {
         loader.isStub = true;
         job.say('Stub running.');
+        // The ROM could not change rate (ESP32 ROMs can be off by the RC clock calibration):
+        // the stub's CHANGE_BAUDRATE is exact, try once more.
+        if (baud !== wantBaud) baud = await switchBaud(job, loader, wantBaud, romBaud, reconnect);
       } else {
         job.say('The flasher stub did not start (no OHAI); continuing with the slower ROM loader.');
         try {

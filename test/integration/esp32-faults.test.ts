@@ -173,6 +173,24 @@ describe('stub and baud rate', () => {
     expect(out.details.log).toMatch(/Could not switch to 460800 baud/);
     expect(sameBytes(rig.sim.flash.read(0x1000, image.length), image)).toBe(true);
   });
+
+  it('baud switch refused by the ROM but accepted by the stub → transfer at the requested rate', async () => {
+    rig = await openRig({ chip: 'esp32', transport: 'binding', faults: { baudSwitch: 'ignore' } });
+    const device = rig.sim.device;
+    const image = esp32Image();
+    const out = await flashEsp32(rig.link, image, {
+      ...FAST,
+      baud: 460800,
+      onProgress: (p) => {
+        if (p.stage === 'uploading-stub') device.faults.baudSwitch = 'ok';
+      },
+    });
+    expect(out.details).toMatchObject({ baud: '460800', loader: 'stub' });
+    expect(out.details.log).toMatch(/Could not switch to 460800 baud/);
+    // The image itself crossed the wire at 460800 (the board is back at 115200 after the hard reset).
+    expect(device.wireLog.find((s) => s.baud === 460800)!.bytesIn).toBeGreaterThan(image.length / 3);
+    expect(sameBytes(rig.sim.flash.read(0x1000, image.length), image)).toBe(true);
+  });
 });
 
 describe('writing and verifying', () => {
