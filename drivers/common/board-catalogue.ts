@@ -90,6 +90,9 @@ export const BOARD_CATALOGUE: readonly BoardModel[] = [
   uf2Board('nrf52840-mdk-usb-dongle', 'Makerdiary nRF52840 MDK USB Dongle', ['1915:cafe'], ['239a:0029'], 'LED'),
   // nRF52840 Dongle with Nordic's open DFU bootloader.
   { target: 'pca10059', name: 'Nordic nRF52840 Dongle (PCA10059)', family: 'nrf52', chip: 'nRF52840', flashMethod: 'nrf-secure-dfu', outputFormat: 'hex', usbApp: ['1915:cafe'], usbBootloader: ['1915:521f'], led: 'LED1' },
+  // nRF52832 Feather: CP2104 USB-UART and the Adafruit bootloader's legacy serial DFU only (no UF2).
+  // TinyGo has no target of its own for it; a pca10040-s132v6 build (app at 0x26000) fits its layout.
+  { target: 'pca10040-s132v6', name: 'Adafruit Feather nRF52832 (legacy serial DFU)', family: 'nrf52', chip: 'nRF52832', flashMethod: 'nrf-legacy-dfu', outputFormat: 'hex', usbApp: ['10c4:ea60'], usbBootloader: ['10c4:ea60'], led: 'LED1' },
   // Boards that need a probe or another vendor tool: `tinygo flash` runs it.
   { target: 'nano-33-ble', name: 'Arduino Nano 33 BLE', family: 'nrf52', chip: 'nRF52840', flashMethod: 'tinygo-flash', outputFormat: 'bin', usbApp: ['2341:805a', '2341:005a'], usbBootloader: ['2341:005a'], led: 'LED_BUILTIN', externalTool: 'bossac' },
   { target: 'pca10056', name: 'Nordic nRF52840-DK (PCA10056)', family: 'nrf52', chip: 'nRF52840', flashMethod: 'tinygo-flash', outputFormat: 'hex', usbApp: [], usbBootloader: [], led: 'LED1', externalTool: 'nrfjprog' },

@@ -27,7 +27,7 @@ export interface FlashServiceOptions {
   hub: EventHub;
   settings: SettingsStore;
   flashLog: FlashLog;
-  flashers: Partial<Record<'esp32' | 'nrf52', FamilyFlasher>>;
+  flashers: Record<'esp32' | 'nrf52', FamilyFlasher>;
   leasePort?: LeasePort;
   now?: () => number;
 }
@@ -103,12 +103,11 @@ export class FlashService {
       };
     }
     const flasher = this.options.flashers[family];
-    if (!flasher) throw new FlashdeckError({ code: 'FAMILY_UNSUPPORTED', stage: 'validating', message: `Flashdeck cannot flash ${family} boards in this build.`, hint: 'Update Flashdeck.' });
     return { summary: flasher.inspect(input), flasher, input };
   }
 
   private familyByContent(file: LoadedFile): 'esp32' | 'nrf52' | undefined {
-    for (const family of ['esp32', 'nrf52'] as const) if (this.options.flashers[family]?.recognises(file.bytes, file.name)) return family;
+    for (const family of ['esp32', 'nrf52'] as const) if (this.options.flashers[family].recognises(file.bytes, file.name)) return family;
     return undefined;
   }
 
