@@ -155,6 +155,27 @@ describe('Console and Telemetry tabs (npm run serve, Chromium)', () => {
     await page.getByRole('tab', { name: 'Telemetry' }).click();
     const chart = page.getByTestId('telemetry-chart');
     await expect.poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 10_000 }).toBeGreaterThanOrEqual(5);
+    // Pause freezes the chart while samples keep arriving; Resume catches up.
+    await page.getByRole('button', { name: 'Pause' }).click();
+    const frozen = Number(await chart.getAttribute('data-points'));
+    const samples = () => page.evaluate((id) => window.__flashdeckTelemetry!.points(id), boardId());
+    const before = await samples();
+    await expect.poll(samples, { timeout: 5000 }).toBeGreaterThan(before + 2);
+    expect(Number(await chart.getAttribute('data-points'))).toBe(frozen);
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await expect.poll(async () => Number(await chart.getAttribute('data-points'))).toBeGreaterThan(frozen);
+
+    // A series can be hidden from the chart.
+    await page.getByLabel('Show HeapIdle').uncheck();
+    await expect(page.getByTestId('telemetry-readout').locator('tr.off').textContent()).resolves.toContain('HeapIdle');
+
+    // CSV export: every held sample with its time.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    const csv = readFileSync(await download.path(), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('time,t_ms,HeapInuse,HeapIdle,Mallocs,Frees');
+    expect(csv.length - 1).toBeGreaterThanOrEqual(frozen);
+    expect(csv[1]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z,\d+,\d+,\d+,\d+,\d+$/);
+
     // The chart's model and the readout agree on the last value, and it is one the simulator printed.
     sim.setTelemetry(false);
     await page.waitForTimeout(400);
