@@ -90,6 +90,24 @@ describe('Console and Telemetry tabs (npm run serve, Chromium)', () => {
     expect(errors).toEqual([]);
   });
 
+  it('sends hex bytes and a file', async () => {
+    await page.getByLabel('Send mode').selectOption('hex');
+    const input = page.getByLabel('Send to board');
+    await input.fill('68 65 78 0a'); // "hex\n"
+    await input.press('Enter');
+    await expect.poll(modelLines).toContain('echo: hex');
+    await input.fill('zz');
+    await input.press('Enter');
+    await page.getByRole('alert').filter({ hasText: '"zz" is not hex bytes' }).waitFor();
+    await input.fill('');
+    await page.getByLabel('Send mode').selectOption('text');
+
+    await page.locator('input[type=file]').setInputFiles({ name: 'commands.txt', mimeType: 'text/plain', buffer: Buffer.from('from a file\nsecond line\n') });
+    await expect.poll(modelLines).toContain('echo: second line');
+    expect(await modelLines()).toContain('echo: from a file');
+    await expect(page.getByTestId('console-notice').textContent()).resolves.toBe('Sent commands.txt (24 bytes).');
+  });
+
   it('highlights a TinyGo panic and says why its address is not resolved', async () => {
     const input = page.getByLabel('Send to board');
     await input.fill('panic');
@@ -142,6 +160,13 @@ describe('Console and Telemetry tabs (npm run serve, Chromium)', () => {
     await expect(hit.isVisible()).resolves.toBe(true);
     await page.getByRole('button', { name: 'Follow' }).click();
     await page.getByTestId('console-output').locator('.vr-row', { hasText: 'echo: still here' }).waitFor();
+
+    // Copy puts the whole scrollback on the clipboard.
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(serve.url).origin });
+    await page.getByRole('button', { name: 'Copy' }).click();
+    await page.getByTestId('console-notice').filter({ hasText: /^Copied 1,?00\d lines\.$/ }).waitFor();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    expect(copied).toMatch(/seq 3000\n(.*\n)?.*echo: still here$/);
 
     await page.getByRole('button', { name: 'Clear' }).click();
     await expect.poll(async () => (await stats())!.linesHeld).toBe(0);
