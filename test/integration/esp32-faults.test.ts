@@ -57,7 +57,7 @@ describe('connecting', () => {
   it('firmware output instead of packets → invalid head of packet (firmware running)', async () => {
     // A flashed app is running and printing; its boot banner went by before the port was opened.
     rig = await openRig({ chip: 'esp32', transport: 'pty', bootMode: 'spi', appOutputIntervalMs: 10, preload: [{ address: 0x1000, bytes: esp32Image() }] });
-    const e = await flashError(rig, esp32Image(), { connectAttempts: 1 });
+    const e = await flashError(rig, esp32Image(), { connectAttempts: 1, timeouts: { ...FAST.timeouts, syncMs: 30 } });
     expect(e.code).toBe('ESP_INVALID_HEAD');
     expect(e.message).toMatch(/Invalid head of packet \(0x[0-9a-f]{2}\).*Hello from TinyGo/);
     expect(e.hint).toMatch(/firmware is running.*hold BOOT, tap EN/);
@@ -72,7 +72,7 @@ describe('connecting', () => {
       faults: { appPanics: true },
       preload: [{ address: 0x1000, bytes: esp32Image() }],
     });
-    const e = await flashError(rig, esp32Image(), { connectAttempts: 1 });
+    const e = await flashError(rig, esp32Image(), { connectAttempts: 1, timeouts: { ...FAST.timeouts, syncMs: 30 } });
     expect(e.code).toBe('ESP_FIRMWARE_PANIC');
     expect(e.message).toMatch(/Guru Meditation Error/);
   });
@@ -160,7 +160,7 @@ describe('stub and baud rate', () => {
 
   it('stub never says OHAI on a port without reset lines → ESP_STUB_FAILED with manual instructions', async () => {
     rig = await openRig({ chip: 'esp32', transport: 'pty', faults: { stubNeverStarts: true } });
-    const e = await flashError(rig, esp32Image(), { connectAttempts: 1 });
+    const e = await flashError(rig, esp32Image(), { connectAttempts: 1, timeouts: { ...FAST.timeouts, syncMs: 30 } });
     expect(e).toMatchObject({ code: 'ESP_STUB_FAILED', stage: 'uploading-stub' });
     expect(e.hint).toMatch(/Hold BOOT, tap EN/);
   });
@@ -211,7 +211,7 @@ describe('writing and verifying', () => {
 
   it('a board that stops answering data blocks → ESP_WRITE_FAILED after retries', async () => {
     rig = await openRig({ chip: 'esp32', transport: 'pty', faults: { noReplyTo: [Op.FLASH_DEFL_DATA] } });
-    const e = await flashError(rig, esp32Image());
+    const e = await flashError(rig, esp32Image(), { timeouts: { ...FAST.timeouts, defaultMs: 300, eraseWritePerMbMs: 5000 } });
     expect(e).toMatchObject({ code: 'ESP_WRITE_FAILED', stage: 'writing' });
     expect(e.message).toMatch(/stopped answering|stopped sending/);
   });
@@ -250,7 +250,7 @@ describe('writing and verifying', () => {
     const image = esp32Image(256 * 1024);
     const run = flashEsp32(rig.link, image, {
       signal: controller.signal,
-      baud: 115200,
+      baud: 460800,
       onProgress: (p) => {
         if (p.stage === 'writing' && p.bytesDone > 0) controller.abort();
       },
@@ -269,7 +269,7 @@ describe('writing and verifying', () => {
       [5, { noiseRate: 1e-3 }],
     ] as const) {
       rig = await openRig({ chip: 'esp32', transport: 'binding', toDeviceFaults: { ...plan, seed } });
-      const image = esp32Image(96 * 1024, seed);
+      const image = esp32Image(64 * 1024, seed);
       const outcome = await flashEsp32(rig.link, image, { ...FAST, timeouts: { ...FAST.timeouts, defaultMs: 300 } }).then(
         (o) => o,
         (e: FlashdeckError) => e,
