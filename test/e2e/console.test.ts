@@ -108,6 +108,30 @@ describe('Console and Telemetry tabs (npm run serve, Chromium)', () => {
     await expect(page.getByTestId('console-notice').textContent()).resolves.toBe('Sent commands.txt (24 bytes).');
   });
 
+  it('changes baud (common and custom) and framing, remembers them for the board, and explains a reset without control lines', async () => {
+    await page.getByLabel('Baud rate', { exact: true }).selectOption('921600');
+    await page.getByLabel('Baud rate', { exact: true }).selectOption('custom');
+    await page.getByLabel('Custom baud rate').fill('123456');
+    await page.getByLabel('Custom baud rate').press('Enter');
+    await page.locator('.port-settings summary').click();
+    await page.getByLabel('Parity').selectOption('even');
+    await page.locator('.port-settings summary').filter({ hasText: '8E1' }).waitFor();
+    await page.getByTestId('console-state').filter({ hasText: 'Connected' }).waitFor();
+
+    await page.reload();
+    await page.getByRole('tab', { name: 'Console' }).click();
+    await expect.poll(() => page.getByLabel('Custom baud rate').inputValue()).toBe('123456');
+    await expect(page.locator('.port-settings summary').textContent()).resolves.toBe('8E1');
+    await page.locator('.port-settings summary').click();
+    await page.getByLabel('Parity').selectOption('none');
+    await page.getByLabel('Baud rate', { exact: true }).selectOption('115200');
+    await page.locator('.port-settings summary').filter({ hasText: '8N1' }).waitFor();
+
+    // A pseudo-terminal has no DTR/RTS: the reset says so and what to do instead.
+    await page.getByRole('button', { name: 'Reset board' }).click();
+    await page.getByRole('alert').filter({ hasText: 'cannot set DTR/RTS' }).filter({ hasText: 'RESET (EN) button' }).waitFor();
+  });
+
   it('highlights a TinyGo panic and says why its address is not resolved', async () => {
     const input = page.getByLabel('Send to board');
     await input.fill('panic');
