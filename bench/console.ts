@@ -9,6 +9,7 @@
  * Goals: zero loss at every rate; p95 frame ≤ 33 ms at 2 Mbaud and ≤ 50 ms at 1 MB/s.
  *
  *   npm run bench:console -- --seconds 10 --rates 115200,2000000
+ *   npm run bench:console -- --ansi     (every line coloured like ESP-IDF logs: the view's worst case)
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,6 +30,7 @@ const flag = (name: string) => {
   return index >= 0 ? argv[index + 1] : undefined;
 };
 const SECONDS = Number(flag('--seconds') ?? 30);
+const ANSI = argv.includes('--ansi');
 const ALL_RATES: Rate[] = [
   { name: '115200 baud', bytesPerSecond: 115200 / 10 },
   { name: '1 Mbaud', bytesPerSecond: 1_000_000 / 10 },
@@ -63,7 +65,8 @@ class SequenceStreamer implements SimDevice {
         last = now;
         let text = '';
         while (budget > 0) {
-          const line = `seq ${this.sent + 1}\r\n`;
+          const n = this.sent + 1;
+          const line = ANSI ? `\x1b[0;32mI (${n}) app: seq ${n}\x1b[0m\r\n` : `seq ${n}\r\n`;
           text += line;
           budget -= line.length;
           this.sent++;
@@ -193,8 +196,10 @@ async function main(): Promise<void> {
         return w.__benchFrames.slice(1);
       });
       // The lines still held must be an unbroken run ending at the last line sent.
-      const held = await page.evaluate((id) => window.__flashdeckConsole!.lines(id).slice(-20_000), boardId);
-      const sequence = held.filter((line) => line.startsWith('seq ')).map((line) => Number(line.slice(4)));
+      // (A pty path can be reused by the next run: look only at this run's lines.)
+      const fromThisRun = Math.min(20_000, stats!.linesReceived - before);
+      const held = await page.evaluate(([id, count]) => window.__flashdeckConsole!.lines(id).slice(-count), [boardId, fromThisRun] as const);
+      const sequence = held.map((line) => /seq (\d+)$/.exec(line)).filter((m) => m !== null).map((m) => Number(m[1]));
       const intact = sequence.length > 0 && sequence.at(-1) === streamer.sent && sequence.every((n, i) => i === 0 || n === sequence[i - 1] + 1);
       const sorted = [...frames].sort((a, b) => a - b);
       const received = stats!.linesReceived - before;
@@ -236,6 +241,7 @@ async function main(): Promise<void> {
   const out = {
     when: new Date().toISOString(),
     secondsPerRate: SECONDS,
+    lineFormat: ANSI ? 'ESP-IDF colour: \\x1b[0;32mI (N) app: seq N\\x1b[0m\\r\\n' : 'seq N\\r\\n',
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
     scrollbackLines: 100_000,
     pageErrors,
@@ -243,8 +249,9 @@ async function main(): Promise<void> {
   };
   const dir = join(projectRoot, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'console.json'), JSON.stringify(out, null, 2));
-  console.log(`Wrote bench/results/console.json`);
+  const file = ANSI ? 'console-ansi.json' : 'console.json';
+  writeFileSync(join(dir, file), JSON.stringify(out, null, 2));
+  console.log(`Wrote bench/results/${file}`);
   if (results.some((r) => r.lost.value !== 0 || r.droppedBytes.value !== 0)) process.exitCode = 1;
 }
 
