@@ -441,6 +441,8 @@ export const events = {
     ok: z.boolean(),
     outcome: flashOutcomeSchema.optional(),
     error: errorInfoSchema.optional(),
+    /** The board as it came back after flashing, when that is another identity (bootloader → app port). */
+    returnedBoardId: boardId.optional(),
   }),
 } as const;
 

@@ -24,6 +24,7 @@ export interface ServeOptions {
   rendererDir?: string;
   token?: string;
   lister?: AppServicesOptions['lister'];
+  nrf?: AppServicesOptions['nrf'];
   log?: (line: string) => void;
 }
 
@@ -63,7 +64,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const rendererDir = options.rendererDir ?? join(projectRoot, 'dist', 'renderer');
   const log = options.log ?? ((line: string) => console.error(line));
   const version = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')).version as string;
-  const services = await createAppServices({ dataDir: options.dataDir, mode: 'serve', version, lister: options.lister, log, programsDir: join(projectRoot, 'resources', 'programs') });
+  const services = await createAppServices({ dataDir: options.dataDir, mode: 'serve', version, lister: options.lister, nrf: options.nrf, log, programsDir: join(projectRoot, 'resources', 'programs') });
   const dispatch = createDispatcher(services.handlers);
 
   let port = options.port;

@@ -23,8 +23,28 @@ export function showTab(tab: string): void {
 
 const SELECTED_KEY = 'flashdeck.selectedBoard';
 
+/**
+ * The selected board as last seen. A board that vanishes (reset into its bootloader, unplugged)
+ * stays selected and shown as not connected, so its view and any job on it stay in front of the
+ * user until it returns or they pick another board.
+ */
+let lastSelected = $state<Board | null>(null);
+
 export function selectedBoard(): Board | undefined {
-  return app.boards.find((board) => board.id === app.selectedId);
+  const listed = app.boards.find((board) => board.id === app.selectedId);
+  if (listed) return listed;
+  return lastSelected?.id === app.selectedId ? { ...lastSelected, present: false } : undefined;
+}
+
+/** Boards for the sidebar: the listed ones, plus the selected one while it is away. */
+export function sidebarBoards(): Board[] {
+  const away = selectedBoard();
+  return away && !app.boards.some((board) => board.id === away.id) ? [...app.boards, away] : app.boards;
+}
+
+/** A board that came back under another identity: move the selection along if it was on the old one. */
+export function followBoard(fromId: string, toId: string): void {
+  if (app.selectedId === fromId) selectBoard(toId);
 }
 
 /** The board the user last picked (it may be gone from the list for now). */
@@ -34,15 +54,21 @@ export function rememberedBoardId(): string | null {
 
 export function selectBoard(id: string | null): void {
   app.selectedId = id;
+  lastSelected = app.boards.find((board) => board.id === id) ?? null;
   app.showSettings = false;
   if (id) localStorage.setItem(SELECTED_KEY, id);
 }
 
 function setBoards(boards: Board[]): void {
   app.boards = boards;
-  if (!app.selectedId || !boards.some((board) => board.id === app.selectedId)) {
+  const selected = boards.find((board) => board.id === app.selectedId);
+  if (selected) lastSelected = selected;
+  else if (lastSelected?.id === app.selectedId) return; // keep showing it while it is away
+  if (!app.selectedId || !selected) {
     const remembered = localStorage.getItem(SELECTED_KEY);
-    app.selectedId = boards.find((board) => board.id === remembered)?.id ?? boards[0]?.id ?? null;
+    const pick = boards.find((board) => board.id === remembered) ?? boards[0];
+    app.selectedId = pick?.id ?? null;
+    lastSelected = pick ?? null;
   }
 }
 

@@ -14,7 +14,7 @@ import { checkSerialAccess } from './ports/serial-access';
 import { FlashLog } from './store/flash-log';
 import { FlashService } from './flash/flash-service';
 import { espFlasher } from './flash/esp-flasher';
-import { nrfFlasher } from './flash/nrf-flasher';
+import { createNrfFlasher, type NrfFlasherOptions } from './flash/nrf-flasher';
 import { SizeHistory } from './store/size-history';
 import { BuildService } from './builds/build-service';
 import { openInEditor } from './editor-launcher';
@@ -28,6 +28,8 @@ export interface AppServicesOptions {
   lister?: PortLister;
   pollMs?: number;
   log?: (line: string) => void;
+  /** nRF52 drive search roots and 1200-baud touch (tests point them at simulated boards). */
+  nrf?: NrfFlasherOptions;
   /** Bundled TinyGo programs (resources/programs). */
   programsDir: string;
   /** node-serialport binding for consoles (tests: the simulator's); the OS binding by default. */
@@ -66,7 +68,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   await registry.start();
   const portSessions = new PortSessions({ hub, boards: registry, store: new ConsoleSettingsStore(db), binding: options.serialBinding, defaultBaud: () => settings.get().defaultBaud });
   const flashLog = new FlashLog(db);
-  const flash = new FlashService({ registry, hub, settings, flashLog, flashers: { esp32: espFlasher, nrf52: nrfFlasher }, leasePort: (boardId, reason) => portSessions.lease(boardId, reason) });
+  const flash = new FlashService({ registry, hub, settings, flashLog, flashers: { esp32: espFlasher, nrf52: createNrfFlasher(options.nrf) }, leasePort: (boardId, reason) => portSessions.lease(boardId, reason) });
 
   const sizeHistory = new SizeHistory(db);
   const builds = new BuildService({ hub, registry, settings, history: sizeHistory, flash, programsDir: options.programsDir, cacheDir: join(options.dataDir, 'cache'), onArtifact: (boardId, artifactPath) => portSessions.setElfForBoard(boardId, artifactPath) });

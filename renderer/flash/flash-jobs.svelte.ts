@@ -5,6 +5,7 @@
  */
 import type { EventPayload } from '../../electron/contract';
 import { on } from '../api';
+import { followBoard } from '../app-state.svelte';
 
 export interface BoardFlashState {
   jobId: string | null;
@@ -35,4 +36,9 @@ on('flash.finished', (payload) => {
   const state = flashJobs[payload.boardId];
   state.running = false;
   state.finished = payload;
+  // The board came back as another USB device (bootloader → app): its job and the selection follow it.
+  if (payload.returnedBoardId && payload.returnedBoardId !== payload.boardId) {
+    flashJobs[payload.returnedBoardId] = state;
+    followBoard(payload.boardId, payload.returnedBoardId);
+  }
 });

@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { startServer, type RunningServer, type ServeOptions } from '../../electron/serve';
 
 export const projectRoot = resolve(import.meta.dirname, '..', '..');
 export const artifactsDir = join(projectRoot, 'test', 'e2e', 'artifacts');
@@ -97,4 +98,15 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * The same server `npm run serve` runs, started inside the test process, for tests that must
+ * decide which USB identities the OS lists (nRF52 boards re-enumerating after a flash) or where
+ * drives are mounted. Everything else is as in the served app.
+ */
+export async function startServeInProcess(options: Pick<ServeOptions, 'lister' | 'nrf'>): Promise<RunningServer & { dataDir: string }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'flashdeck-e2e-'));
+  const server = await startServer({ port: 0, dataDir, log: () => {}, ...options });
+  return { ...server, dataDir };
 }

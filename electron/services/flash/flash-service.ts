@@ -81,6 +81,20 @@ export class FlashService {
     return this.jobs.size;
   }
 
+  /**
+   * A board that restarts as another USB device (UF2 bootloader → application, DFU bootloader →
+   * app) is another board in the list: find it by the port the driver saw come back, else by the
+   * identities it was expected to return as.
+   */
+  private returnedBoard(boardId: string, outcome: FlashOutcome, usbIds: string[]): string | undefined {
+    const boards = this.options.registry.list();
+    if (boards.some((board) => board.id === boardId && board.present)) return undefined;
+    const appPort = outcome.details.appPort;
+    const byPath = appPort ? boards.find((board) => board.path === appPort) : undefined;
+    const byId = boards.find((board) => board.present && usbIds.includes(`${board.vendorId}:${board.productId}`));
+    return (byPath ?? byId)?.id;
+  }
+
   private summarise(board: Board, file: LoadedFile, offset?: number): { summary: ImageSummary; flasher?: FamilyFlasher; input: FlashInput } {
     const model = modelOf(board);
     const input: FlashInput = { board, model, fileName: file.name, bytes: file.bytes, offset };
@@ -154,7 +168,8 @@ export class FlashService {
       errorCode: error?.code,
       errorMessage: error?.message,
     });
-    hub.emit('flash.finished', { jobId: job.id, boardId: job.boardId, fileName, ok: !failure, outcome, error });
+    const returnedBoardId = outcome ? this.returnedBoard(job.boardId, outcome, flasher.returnIdentities?.(input) ?? []) : undefined;
+    hub.emit('flash.finished', { jobId: job.id, boardId: job.boardId, fileName, ok: !failure, outcome, error, returnedBoardId });
   }
 }
 

@@ -16,69 +16,80 @@ function targetOf({ board, model }: FlashInput): string | undefined {
   return model?.target ?? board.target ?? (board.guess.targets.length === 1 ? board.guess.targets[0] : undefined);
 }
 
-export const nrfFlasher: FamilyFlasher = {
-  recognises(bytes, fileName) {
-    const kind = inspectNrfImage(bytes, fileName).kind;
-    return kind === 'uf2' || kind === 'hex' || kind.startsWith('zip') || (kind === 'elf' && bytes[18] === 40 /* EM_ARM */);
-  },
+export interface NrfFlasherOptions {
+  /** Where to look for UF2 / DAPLink drives (default: the OS's mount points). */
+  driveRoots?: string[];
+  /** The 1200-baud touch (default: open the port at 1200 baud and drop DTR). */
+  touchPort?: (path: string) => Promise<void>;
+}
 
-  inspect(input: FlashInput): ImageSummary {
-    const { fileName, bytes, offset, board, model } = input;
-    const info = inspectNrfImage(bytes, fileName, offset !== undefined ? { binBase: offset } : {});
-    const problems: Problem[] = info.problems.map((message) => ({ code: 'NRF_IMAGE', severity: 'error', message }));
-    const target = targetOf(input);
-    let method: string | null = null;
-    if (!target) {
-      problems.push({ code: 'TARGET_REQUIRED', severity: 'error', message: `Pick ${board.name ?? 'this board'}'s TinyGo target at the top: it decides whether Flashdeck copies a UF2 file or speaks DFU.` });
-    } else {
-      const plan = planNrfFlash(target, info.kind);
-      method = plan.method;
-      if (plan.fileProblem) problems.push({ code: 'NRF_WRONG_FILE', severity: 'error', message: plan.fileProblem });
-      if (plan.method === 'tinygo-flash') {
-        problems.push({
-          code: 'NEEDS_TINYGO_FLASH',
-          severity: 'error',
-          message: `${target} is flashed with ${plan.requiredTool ?? 'a debug probe'} through tinygo flash. Build it from the Programs tab, which runs tinygo flash for this board.`,
-        });
+export function createNrfFlasher(options: NrfFlasherOptions = {}): FamilyFlasher {
+  return {
+    recognises(bytes, fileName) {
+      const kind = inspectNrfImage(bytes, fileName).kind;
+      return kind === 'uf2' || kind === 'hex' || kind.startsWith('zip') || (kind === 'elf' && bytes[18] === 40 /* EM_ARM */);
+    },
+
+    inspect(input: FlashInput): ImageSummary {
+      const { fileName, bytes, offset, board, model } = input;
+      const info = inspectNrfImage(bytes, fileName, offset !== undefined ? { binBase: offset } : {});
+      const problems: Problem[] = info.problems.map((message) => ({ code: 'NRF_IMAGE', severity: 'error', message }));
+      const target = targetOf(input);
+      let method: string | null = null;
+      if (!target) {
+        problems.push({ code: 'TARGET_REQUIRED', severity: 'error', message: `Pick ${board.name ?? 'this board'}'s TinyGo target at the top: it decides whether Flashdeck copies a UF2 file or speaks DFU.` });
+      } else {
+        const plan = planNrfFlash(target, info.kind);
+        method = plan.method;
+        if (plan.fileProblem) problems.push({ code: 'NRF_WRONG_FILE', severity: 'error', message: plan.fileProblem });
+        if (plan.method === 'tinygo-flash') {
+          problems.push({
+            code: 'NEEDS_TINYGO_FLASH',
+            severity: 'error',
+            message: `${target} is flashed with ${plan.requiredTool ?? 'a debug probe'} through tinygo flash. Build it from the Programs tab, which runs tinygo flash for this board.`,
+          });
+        }
       }
-    }
-    if (model?.softDevice && info.softDevice && info.softDevice !== 'none' && info.softDevice !== model.softDevice) {
-      problems.push({ code: 'SOFTDEVICE_MISMATCH', severity: 'warning', message: `This image starts at ${hex(info.start)} (${info.softDevice}); ${model.target} normally uses ${model.softDevice}. The bootloader's INFO_UF2.TXT decides before anything is written.` });
-    }
-    return {
-      fileName,
-      size: bytes.length,
-      family: 'nrf52',
-      kind: info.kind,
-      chip: model?.chip ?? 'nRF52',
-      method,
-      offset: info.start,
-      problems,
-      overridable: false,
-      details: {
-        range: `${hex(info.start)}–${hex(info.end)}`,
-        bytes: String(info.size),
-        ...(info.softDevice ? { softDevice: info.softDevice } : {}),
-        ...(info.familyId !== undefined ? { uf2Family: hex(info.familyId) } : {}),
-      },
-    };
-  },
+      if (model?.softDevice && info.softDevice && info.softDevice !== 'none' && info.softDevice !== model.softDevice) {
+        problems.push({ code: 'SOFTDEVICE_MISMATCH', severity: 'warning', message: `This image starts at ${hex(info.start)} (${info.softDevice}); ${model.target} normally uses ${model.softDevice}. The bootloader's INFO_UF2.TXT decides before anything is written.` });
+      }
+      return {
+        fileName,
+        size: bytes.length,
+        family: 'nrf52',
+        kind: info.kind,
+        chip: model?.chip ?? 'nRF52',
+        method,
+        offset: info.start,
+        problems,
+        overridable: false,
+        details: {
+          range: `${hex(info.start)}–${hex(info.end)}`,
+          bytes: String(info.size),
+          ...(info.softDevice ? { softDevice: info.softDevice } : {}),
+          ...(info.familyId !== undefined ? { uf2Family: hex(info.familyId) } : {}),
+        },
+      };
+    },
 
-  async flash(run: FlashRun) {
-    const target = targetOf(run)!;
-    return flashNrf52({
-      target,
-      image: run.bytes,
-      fileName: run.fileName,
-      portWatch: run.portWatch,
-      openLink: (path, baudRate) => openSerialLink(path, { baudRate }),
-      appPortPath: run.board.present ? run.path : undefined,
-      signal: run.signal,
-      onProgress: run.onProgress,
-    });
-  },
+    async flash(run: FlashRun) {
+      const target = targetOf(run)!;
+      return flashNrf52({
+        target,
+        image: run.bytes,
+        fileName: run.fileName,
+        portWatch: run.portWatch,
+        openLink: (path, baudRate) => openSerialLink(path, { baudRate }),
+        appPortPath: run.board.present ? run.path : undefined,
+        driveRoots: options.driveRoots,
+        touchPort: options.touchPort,
+        signal: run.signal,
+        onProgress: run.onProgress,
+      });
+    },
 
-  returnIdentities({ model }) {
-    return model?.usbApp ?? [];
-  },
-};
+    returnIdentities({ model }) {
+      return model?.usbApp ?? [];
+    },
+  };
+}
