@@ -455,8 +455,15 @@ export async function flashEsp32(link: ByteLink, image: Uint8Array, options: Fla
         resetNote = 'hard reset';
       } catch (error) {
         if (!(error instanceof NoControlLinesError)) throw error;
-        resetNote = 'manual reset needed';
-        job.say('This port cannot reset the board: press EN (RESET) to start the new firmware.');
+        // No reset line: ask the loader to jump to the new firmware instead (esptool's soft reset).
+        try {
+          await loader.runUserCode();
+          resetNote = 'soft reset (run user code)';
+          job.say('This port cannot reset the board; the loader started the new firmware instead. Press EN (RESET) if it does not run.');
+        } catch {
+          resetNote = 'manual reset needed';
+          job.say('This port cannot reset the board: press EN (RESET) to start the new firmware.');
+        }
       }
     }
     job.report({ stage: 'done', bytesDone: image.length, bytesTotal: image.length, bytesPerSecond: 0, etaSeconds: 0 });

@@ -365,6 +365,19 @@ export class EspLoader {
   }
 
   /** One SYNC plus its 7 echoes. Returns whether the peer is an already running stub. */
+  /**
+   * Start the flashed application without a reset line (esptool's soft reset): the stub jumps to
+   * it on RUN_USER_CODE, which has no reply; the ROM does it on FLASH_BEGIN(0) + FLASH_END(1).
+   */
+  async runUserCode(): Promise<void> {
+    if (this.isStub) {
+      await this.send(encodeCommand(Op.RUN_USER_CODE));
+      return;
+    }
+    await this.command(Op.FLASH_BEGIN, words(0, 0, 0x400, 0));
+    await this.command(Op.FLASH_END, words(1));
+  }
+
   async sync(): Promise<{ stubRunning: boolean }> {
     const first = await this.command(Op.SYNC, SYNC_PAYLOAD, { timeoutMs: this.timeouts.syncMs });
     let allZero = first.value === 0;

@@ -134,7 +134,7 @@ describe('ESP32 flashing through the in-process binding (DTR/RTS)', () => {
     expect(rig.sim.device.state).toBe('download');
   });
 
-  it('falls back to manual boot mode when the port rejects DTR/RTS, and keeps syncing', async () => {
+  it('falls back to manual boot mode when the port rejects DTR/RTS, keeps syncing, and starts the new firmware with a soft reset', async () => {
     rig = await openRig({ chip: 'esp32', transport: 'binding', bootMode: 'download' });
     const link = rig.link;
     const noLines = { ...link, get path() { return link.path; }, get baudRate() { return link.baudRate; }, get signals() { return link.signals; },
@@ -144,7 +144,9 @@ describe('ESP32 flashing through the in-process binding (DTR/RTS)', () => {
     const outcome = await flashEsp32(noLines, image, { onProgress: (p) => p.message && messages.push(p.message) });
     expect(sameBytes(rig.sim.flash.read(0x1000, image.length), image)).toBe(true);
     expect(messages.join('\n')).toMatch(/cannot set DTR\/RTS.*hold BOOT, tap EN \(RESET\), release BOOT/s);
-    expect(outcome.details.reset).toBe('manual reset needed');
+    expect(outcome.details.reset).toBe('soft reset (run user code)');
+    // The stub jumped to the application: the chip booted from SPI flash and found the image.
+    await expect.poll(() => rig.sim.device.boots.at(-1)).toEqual({ mode: 'spi', appFound: true });
   });
 });
 
