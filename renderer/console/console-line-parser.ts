@@ -33,6 +33,7 @@ interface SgrState {
   inverse: boolean;
 }
 
+const SGR_CACHE = new Map<string, { state: SgrState; style: { classes: string; color?: string; background?: string } | null }>();
 const PLAIN: SgrState = { fg: null, bg: null, bold: false, dim: false, italic: false, underline: false, inverse: false };
 export const PANIC_LINE = /^\s*(panic: |fatal error: |\[tinygo: panic)/;
 const MAX_LINE = 16 * 1024;
@@ -148,7 +149,7 @@ export class ConsoleLineParser {
     if (!style) return;
     const last = this.runs[this.runs.length - 1];
     if (last && last.to === from && last.classes === style.classes && last.color === style.color && last.background === style.background) last.to = to;
-    else this.runs.push({ from, to, ...style });
+    else this.runs.push(style.color || style.background ? { from, to, ...style } : { from, to, classes: style.classes });
   }
 
   /** Handles an escape sequence starting at `start`; returns the index after it, or -1 when incomplete. */
@@ -195,6 +196,22 @@ export class ConsoleLineParser {
   }
 
   private applySgr(params: string): void {
+    // Sequences that start with a reset ("0;32", "0", "") give the same state whatever came
+    // before: ESP-IDF prints two of them per line, so they are parsed once and reused.
+    const absolute = params === '' || params === '0' || params.startsWith('0;');
+    if (absolute) {
+      const cached = SGR_CACHE.get(params);
+      if (cached) {
+        Object.assign(this.sgr, cached.state);
+        this.styleKey = cached.style;
+        return;
+      }
+    }
+    this.parseSgr(params);
+    if (absolute && SGR_CACHE.size < 256) SGR_CACHE.set(params, { state: { ...this.sgr }, style: this.styleKey });
+  }
+
+  private parseSgr(params: string): void {
     const codes = params === '' ? [0] : params.split(/[;:]/).map((p) => (p === '' ? 0 : Number(p)));
     const s = this.sgr;
     for (let i = 0; i < codes.length; i++) {

@@ -39,6 +39,16 @@ describe('console line parser', () => {
     expect(lines[2].text).toBe('gone');
   });
 
+  it('gives the same colours to a repeated reset-and-set sequence whatever came before it', () => {
+    const { lines } = parse(['\x1b[0;31mred\x1b[1mbold\x1b[0;31mred\x1b[0m plain\n', '\x1b[1m\x1b[0;31mred\n']);
+    expect(lines[0].runs).toEqual([
+      { from: 0, to: 3, classes: 'fg1' },
+      { from: 3, to: 7, classes: 'fg1 bold' },
+      { from: 7, to: 10, classes: 'fg1' },
+    ]);
+    expect(lines[1].runs).toEqual([{ from: 0, to: 3, classes: 'fg1' }]);
+  });
+
   it('marks TinyGo panic lines and stamps each line with the time of its first byte', () => {
     const { lines } = parse(['ok\npanic: runtime error at 0x000012f4: ', 'index out of range\r\n']);
     expect(lines[1]).toMatchObject({ panic: true, t: 1000, text: 'panic: runtime error at 0x000012f4: index out of range' });
