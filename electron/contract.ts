@@ -122,6 +122,7 @@ export const flashProgressSchema = z.object({
   bytesTotal: z.number(),
   bytesPerSecond: z.number(),
   etaSeconds: z.number().nullable(),
+  percent: z.number().optional(),
   message: z.string().optional(),
 });
 

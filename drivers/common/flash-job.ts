@@ -11,6 +11,8 @@ export interface FlashProgress {
   bytesPerSecond: number;
   /** Seconds left at the current rate, or null when unknown. */
   etaSeconds: number | null;
+  /** Completion where only a percentage is known (an external tool's progress bar). */
+  percent?: number;
   /** Optional line for the flash log ("Chip is ESP32-D0WD-V3 (revision v3.1)"). */
   message?: string;
 }

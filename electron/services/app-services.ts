@@ -28,6 +28,8 @@ export interface AppServicesOptions {
   lister?: PortLister;
   pollMs?: number;
   log?: (line: string) => void;
+  /** Whether an external flash tool (openocd, nrfjprog, bossac) is installed; default: look on PATH. */
+  toolProbe?: (tool: string) => Promise<boolean>;
   /** nRF52 drive search roots and 1200-baud touch (tests point them at simulated boards). */
   nrf?: NrfFlasherOptions;
   /** Bundled TinyGo programs (resources/programs). */
@@ -71,7 +73,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   const flash = new FlashService({ registry, hub, settings, flashLog, flashers: { esp32: espFlasher, nrf52: createNrfFlasher(options.nrf) }, leasePort: (boardId, reason) => portSessions.lease(boardId, reason) });
 
   const sizeHistory = new SizeHistory(db);
-  const builds = new BuildService({ hub, registry, settings, history: sizeHistory, flash, programsDir: options.programsDir, cacheDir: join(options.dataDir, 'cache'), onArtifact: (boardId, artifactPath) => portSessions.setElfForBoard(boardId, artifactPath) });
+  const builds = new BuildService({ hub, registry, settings, history: sizeHistory, flash, programsDir: options.programsDir, cacheDir: join(options.dataDir, 'cache'), toolProbe: options.toolProbe, onArtifact: (boardId, artifactPath) => portSessions.setElfForBoard(boardId, artifactPath) });
 
   const handlers: Handlers = {
     'app.info': () => ({

@@ -146,7 +146,7 @@ describe('ESP32 flashing through the in-process binding (DTR/RTS)', () => {
     expect(messages.join('\n')).toMatch(/cannot set DTR\/RTS.*hold BOOT, tap EN \(RESET\), release BOOT/s);
     expect(outcome.details.reset).toBe('soft reset (run user code)');
     // The stub jumped to the application: the chip booted from SPI flash and found the image.
-    await expect.poll(() => rig.sim.device.boots.at(-1)).toEqual({ mode: 'spi', appFound: true });
+    await expect.poll(() => rig!.sim.device.boots.at(-1)).toEqual({ mode: 'spi', appFound: true });
   });
 });
 

@@ -17,7 +17,10 @@ import type { FlashService } from '../flash/flash-service';
 import { modelOf } from '../flash/flash-service';
 import { BuildQueue } from '../toolchain/build-queue';
 import type { Diagnostic } from '../toolchain/diagnostics';
-import { buildAllocReport, runBuild, type ArtifactFormat, type BuildLogLine, type BuildResult } from '../toolchain/build-runner';
+import { planNrfFlash, tinygoFlashArgs, assertToolForPlan } from '../../../drivers/nrf52';
+import type { ToolProbe } from '../../../drivers/nrf52/flash-plan';
+import { runTinygoFlash } from './tinygo-flash';
+import { buildAllocReport, buildFlagArgs, runBuild, type ArtifactFormat, type BuildLogLine, type BuildResult } from '../toolchain/build-runner';
 import { nodeLocatorContext, toolchainEnv, toolchainHealth, type LocatorContext, type ToolchainHealth } from '../toolchain/tinygo-locator';
 import { pruneBuildDirs } from '../toolchain/build-cache';
 import type { TinygoFeatures, TinygoVersion } from '../toolchain/version';
@@ -36,6 +39,8 @@ export interface BuildServiceOptions {
   /** Per-build output directories and uploads go below it. */
   cacheDir: string;
   locator?: LocatorContext;
+  /** Whether an external flash tool is installed (tests); default: run it from PATH. */
+  toolProbe?: ToolProbe;
   /** Called with the artifact of every successful build (the console resolves panic addresses with it). */
   onArtifact?: (boardId: string, artifactPath: string) => void;
 }
@@ -84,9 +89,9 @@ export class BuildService {
   start(boardId: string, source: BuildSource, flags: BuildFlagsDto = {}, thenFlash = false): { buildId: string } {
     const target = this.targetOf(boardId);
     const label = source.kind === 'program' ? source.program : source.kind === 'path' ? source.path.split(/[\\/]/).pop()! : source.name;
-    let jobId = '';
-    const job = this.queue.enqueue(boardId, (signal) => this.build(jobId, boardId, target, label, source, flags, thenFlash, signal), { label });
-    jobId = job.id;
+    // The id is ours, not the queue's: the job may start (and emit events) before enqueue returns.
+    const buildId = `build-${randomBytes(6).toString('hex')}`;
+    const job = this.queue.enqueue(boardId, (signal) => this.build(buildId, boardId, target, label, source, flags, thenFlash, signal), { label, id: buildId });
     void job.promise.catch(() => undefined);
     return { buildId: job.id };
   }
@@ -217,6 +222,7 @@ export class BuildService {
     let result: BuildResult | null = null;
     let failure: unknown = null;
     let program = label;
+    let flashWithTinygo: (() => { jobId: string }) | null = null;
     try {
       const health = await this.requireToolchain();
       const resolved = await this.resolve(source, target, health.features.memStatsHeapAlloc);
@@ -237,6 +243,15 @@ export class BuildService {
       });
       // Keep the cache bounded: the last builds stay (the console symbolises panics with them).
       void pruneBuildDirs(this.options.cacheDir, { keep: result.artifactPath ? [result.artifactPath] : [] }).catch(() => undefined);
+      if (modelOf(board)?.flashMethod === 'tinygo-flash') {
+        // A probe or vendor tool writes this board: `tinygo flash` runs it (the build is cached, so this is quick).
+        const tags = [...(flags.tags ?? []), ...resolved.tags];
+        const args = tinygoFlashArgs(target, board.present ? board.path : undefined, resolved.packageArg, buildFlagArgs({ ...flags, tags }));
+        flashWithTinygo = () =>
+          this.options.flash.startExternal(boardId, `${resolved.name} (tinygo flash)`, 'tinygo-flash', ({ signal: jobSignal, onProgress }) =>
+            runTinygoFlash({ tinygoPath: health.tinygoPath, args, cwd: resolved.buildDir, env: toolchainEnv(this.locator, health.tinygoPath), signal: jobSignal, onProgress, onLine: (line) => hub.emit('build.log', { buildId, boardId, lines: [line] }) }),
+          );
+      }
     } catch (error) {
       failure = error;
     }
@@ -269,7 +284,12 @@ export class BuildService {
       this.options.onArtifact?.(boardId, result.artifactPath);
       if (thenFlash) {
         try {
-          flashJobId = (await this.options.flash.start(boardId, { path: result.artifactPath })).jobId;
+          if (flashWithTinygo) {
+            await assertToolForPlan(planNrfFlash(target), this.options.toolProbe);
+            flashJobId = flashWithTinygo().jobId;
+          } else {
+            flashJobId = (await this.options.flash.start(boardId, { path: result.artifactPath })).jobId;
+          }
         } catch (e) {
           flashError = toErrorInfo(e, 'flashing');
         }

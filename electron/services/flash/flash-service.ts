@@ -8,7 +8,7 @@ import type { Board, FileRef, ImageSummary } from '../../contract';
 import type { EventHub } from '../../dispatcher';
 import { findBoard, type BoardModel } from '../../../drivers/common/board-catalogue';
 import { FlashdeckError, toErrorInfo } from '../../../drivers/common/errors';
-import { throttleProgress, type FlashOutcome } from '../../../drivers/common/flash-job';
+import { throttleProgress, type FlashOutcome, type ProgressListener } from '../../../drivers/common/flash-job';
 import type { BoardRegistry } from '../ports/board-registry';
 import type { FlashLog } from '../store/flash-log';
 import type { SettingsStore } from '../store/settings-store';
@@ -52,8 +52,7 @@ export class FlashService {
   /** Starts a job and returns its id at once; progress and the outcome arrive as events. */
   async start(boardId: string, file: FileRef, options: { offset?: number; force?: boolean; eraseAll?: boolean } = {}): Promise<{ jobId: string }> {
     const board = this.options.registry.require(boardId);
-    const busy = [...this.jobs.values()].find((job) => job.boardId === boardId);
-    if (busy) throw new FlashdeckError({ code: 'FLASH_BUSY', stage: 'starting', message: 'This board is already being flashed.', hint: 'Wait for it to finish or cancel it first.' });
+    this.assertIdle(boardId);
     if (!board.present) throw new FlashdeckError({ code: 'BOARD_NOT_CONNECTED', stage: 'starting', message: `${board.path} is not connected.`, hint: 'Plug the board in (or check the port path) and try again.' });
     const loaded = await loadFileRef(file);
     const { summary, flasher, input } = this.summarise(board, loaded, options.offset);
@@ -66,9 +65,13 @@ export class FlashService {
         hint: summary.overridable ? 'Pick the right file or board, or confirm "flash anyway" if you know why.' : 'Pick another file, or give the flash address.',
       });
     }
-    const job: Job = { id: randomUUID(), boardId, controller: new AbortController() };
-    this.jobs.set(job.id, job);
-    void this.run(job, flasher!, input, summary, { force: Boolean(options.force), eraseAll: Boolean(options.eraseAll) });
+    const job = this.newJob(boardId);
+    const { settings, registry } = this.options;
+    const flags = { force: Boolean(options.force), eraseAll: Boolean(options.eraseAll) };
+    const what = { fileName: input.fileName, method: summary.method ?? 'unknown', bytes: input.bytes.length, path: board.path, returnIds: flasher!.returnIdentities?.(input) ?? [] };
+    void this.run(job, what, ({ path, signal, onProgress }) =>
+      flasher!.flash({ ...input, ...flags, path, espFlashBaud: settings.get().espFlashBaud, portWatch: registry.portWatch, signal, onProgress }),
+    );
     return { jobId: job.id };
   }
 
@@ -125,34 +128,59 @@ export class FlashService {
     return undefined;
   }
 
-  private async run(job: Job, flasher: FamilyFlasher, input: FlashInput, summary: ImageSummary, flags: { force: boolean; eraseAll: boolean }): Promise<void> {
-    const { hub, flashLog, settings, registry } = this.options;
+  /**
+   * Runs a flash that is not an image write by our drivers (`tinygo flash` for boards that need a
+   * probe) as a job like any other: port leased, progress events, recorded in the flash log.
+   */
+  startExternal(
+    boardId: string,
+    label: string,
+    method: string,
+    execute: (context: { path: string; signal: AbortSignal; onProgress: ProgressListener }) => Promise<FlashOutcome>,
+  ): { jobId: string } {
+    const board = this.options.registry.require(boardId);
+    const job = this.newJob(boardId);
+    void this.run(job, { fileName: label, method, bytes: 0, path: board.path, returnIds: [] }, ({ path, signal, onProgress }) => execute({ path, signal, onProgress }));
+    return { jobId: job.id };
+  }
+
+  private assertIdle(boardId: string): void {
+    if ([...this.jobs.values()].some((job) => job.boardId === boardId)) {
+      throw new FlashdeckError({ code: 'FLASH_BUSY', stage: 'starting', message: 'This board is already being flashed.', hint: 'Wait for it to finish or cancel it first.' });
+    }
+  }
+
+  private newJob(boardId: string): Job {
+    this.assertIdle(boardId);
+    const job: Job = { id: randomUUID(), boardId, controller: new AbortController() };
+    this.jobs.set(job.id, job);
+    return job;
+  }
+
+  /** One job from lease to log: whatever `execute` does, the attempt is recorded and announced. */
+  private async run(
+    job: Job,
+    what: { fileName: string; method: string; bytes: number; path: string; returnIds: string[] },
+    execute: (context: { path: string; signal: AbortSignal; onProgress: ProgressListener }) => Promise<FlashOutcome>,
+  ): Promise<void> {
+    const { hub, flashLog } = this.options;
     const now = this.options.now ?? Date.now;
     const startedAt = now();
-    const fileName = input.fileName;
+    const { fileName } = what;
     const emitProgress = throttleProgress((progress) => hub.emit('flash.progress', { jobId: job.id, boardId: job.boardId, fileName, progress }));
     let outcome: FlashOutcome | undefined;
     let failure: unknown;
     let lease: PortLease | undefined;
     try {
-      emitProgress({ stage: 'connecting', bytesDone: 0, bytesTotal: input.bytes.length, bytesPerSecond: 0, etaSeconds: null });
-      lease = this.options.leasePort ? await this.options.leasePort(job.boardId, `Flashing ${fileName}`) : { path: input.board.path, release: async () => {} };
-      outcome = await flasher.flash({
-        ...input,
-        ...flags,
-        path: lease.path,
-        espFlashBaud: settings.get().espFlashBaud,
-        portWatch: registry.portWatch,
-        signal: job.controller.signal,
-        onProgress: emitProgress,
-      });
+      emitProgress({ stage: 'connecting', bytesDone: 0, bytesTotal: what.bytes, bytesPerSecond: 0, etaSeconds: null });
+      lease = this.options.leasePort ? await this.options.leasePort(job.boardId, `Flashing ${fileName}`) : { path: what.path, release: async () => {} };
+      outcome = await execute({ path: lease.path, signal: job.controller.signal, onProgress: emitProgress });
     } catch (error) {
       failure = error;
     } finally {
       this.jobs.delete(job.id);
-      const returnIds = flasher.returnIdentities?.(input) ?? [];
       // The console resumes on its own; a board that does not come back is the console's state to show.
-      void lease?.release({ expectReturn: { usbIds: returnIds } }).catch(() => {});
+      void lease?.release({ expectReturn: { usbIds: what.returnIds } }).catch(() => {});
     }
     const durationMs = now() - startedAt;
     const error = failure ? toErrorInfo(failure, 'flashing') : undefined;
@@ -161,14 +189,14 @@ export class FlashService {
       startedAt,
       durationMs,
       ok: !failure,
-      method: summary.method ?? 'unknown',
+      method: what.method,
       fileName,
-      bytes: input.bytes.length,
+      bytes: what.bytes,
       verifiedBy: outcome?.verifiedBy,
       errorCode: error?.code,
       errorMessage: error?.message,
     });
-    const returnedBoardId = outcome ? this.returnedBoard(job.boardId, outcome, flasher.returnIdentities?.(input) ?? []) : undefined;
+    const returnedBoardId = outcome ? this.returnedBoard(job.boardId, outcome, what.returnIds) : undefined;
     hub.emit('flash.finished', { jobId: job.id, boardId: job.boardId, fileName, ok: !failure, outcome, error, returnedBoardId });
   }
 }

@@ -51,10 +51,10 @@ export class BuildQueue {
   enqueue<T>(
     boardId: string,
     job: (signal: AbortSignal) => Promise<T>,
-    options: { label?: string; signal?: AbortSignal } = {},
+    options: { label?: string; signal?: AbortSignal; id?: string } = {},
   ): QueuedJob<T> {
     const controller = new AbortController();
-    const id = `${this.idPrefix}-${this.nextId++}`;
+    const id = options.id ?? `${this.idPrefix}-${this.nextId++}`;
     let resolveOuter!: (value: T) => void;
     let rejectOuter!: (error: unknown) => void;
     const promise = new Promise<T>((resolve, reject) => {

@@ -1,0 +1,129 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createAppServices, type AppServices } from '../../electron/services/app-services';
+import { createDispatcher } from '../../electron/dispatcher';
+import type { EventName } from '../../electron/contract';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const STAND_IN = join(root, 'test', 'fixtures', 'tinygo', 'tinygo');
+const PORT = { path: '/dev/ttyACM-dk', vendorId: '1366', productId: '1015', serialNumber: '000683000001' };
+
+let services: AppServices | null = null;
+const temps: string[] = [];
+afterEach(async () => {
+  await services?.close();
+  services = null;
+  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+async function setUp(toolInstalled: boolean) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'flashdeck-builds-'));
+  temps.push(dataDir);
+  services = await createAppServices({
+    dataDir,
+    mode: 'serve',
+    version: 'test',
+    programsDir: join(root, 'resources', 'programs'),
+    lister: async () => [PORT],
+    toolProbe: async () => toolInstalled,
+    log: () => {},
+  });
+  const events: { name: EventName; payload: any }[] = [];
+  services.hub.subscribe((name, payload) => events.push({ name, payload }));
+  const dispatch = createDispatcher(services.handlers);
+  const call = async (name: string, args: unknown) => {
+    const reply = await dispatch(name, args);
+    if (!reply.ok) throw Object.assign(new Error(reply.error.message), reply.error);
+    return reply.value as any;
+  };
+  await call('settings.update', { tinygoPath: STAND_IN });
+  const [board] = await call('boards.list', {});
+  await call('boards.update', { boardId: board.id, target: 'pca10040' });
+  const next = (name: EventName, match: (payload: any) => boolean = () => true, timeoutMs = 20_000) =>
+    new Promise<any>((resolvePromise, reject) => {
+      const found = events.find((e) => e.name === name && match(e.payload));
+      if (found) return resolvePromise(found.payload);
+      const timer = setTimeout(() => reject(new Error(`no ${name} within ${timeoutMs} ms`)), timeoutMs);
+      const stop = services!.hub.subscribe((n, payload) => {
+        if (n === name && match(payload)) {
+          clearTimeout(timer);
+          stop();
+          resolvePromise(payload);
+        }
+      });
+    });
+  return { call, next, board, dataDir, events };
+}
+
+function program(marker = ''): string {
+  const dir = mkdtempSync(join(tmpdir(), 'flashdeck-prog-'));
+  temps.push(dir);
+  writeFileSync(join(dir, 'go.mod'), 'module example.com/dk\n\ngo 1.22\n');
+  writeFileSync(join(dir, 'main.go'), `${marker}package main\n\nimport "machine"\n\nfunc main() { machine.LED.Configure(machine.PinConfig{Mode: machine.PinOutput}) }\n`);
+  return dir;
+}
+
+describe('builds for boards that need a probe (tinygo flash)', () => {
+  it('names the missing tool and how to install it, after recording the build', async () => {
+    const { call, next, board } = await setUp(false);
+    const { buildId } = await call('build.start', { boardId: board.id, source: { kind: 'path', path: program() }, flash: true });
+    const summary = await next('build.finished', (p) => p.buildId === buildId);
+    expect(summary.ok).toBe(true);
+    expect(summary.error).toMatchObject({ code: 'NRF_TOOL_MISSING' });
+    expect(`${summary.error.message} ${summary.error.hint}`).toMatch(/OpenOCD/);
+    const history = await call('history.sizes', { boardId: board.id });
+    expect(history).toHaveLength(1);
+    expect(history[0]).toMatchObject({ ok: true, target: 'pca10040' });
+    expect(history[0].flash).toBeGreaterThan(0);
+  });
+
+  it('runs tinygo flash for the board as a flash job; a failing tool is a failed flash, recorded as such', async () => {
+    const { call, next, board } = await setUp(true);
+    const first = await call('build.start', { boardId: board.id, source: { kind: 'path', path: program() }, flash: true });
+    const built = await next('build.finished', (p) => p.buildId === first.buildId);
+    expect(built.error).toBeNull();
+    expect(built.flashJobId).toBeTruthy();
+    const flashed = await next('flash.finished', (p) => p.jobId === built.flashJobId);
+    expect(flashed).toMatchObject({ ok: true, outcome: { verifiedBy: 'tinygo flash' } });
+
+    const second = await call('build.start', { boardId: board.id, source: { kind: 'path', path: program('// fake-tinygo: flash-fail\n') }, flash: true });
+    const built2 = await next('build.finished', (p) => p.buildId === second.buildId);
+    const failed = await next('flash.finished', (p) => p.jobId === built2.flashJobId);
+    expect(failed.ok).toBe(false);
+    expect(failed.error).toMatchObject({ code: 'TINYGO_FLASH_FAILED', message: expect.stringMatching(/failed to flash .*exit status 2/) });
+    const log = await call('flash.history', { boardId: board.id });
+    expect(log.map((entry: any) => entry.ok)).toEqual([false, true]);
+  });
+});
+
+describe('build lifecycle', () => {
+  it('cancels a running build: the process tree is gone and no half-written artifact stays', async () => {
+    const { call, next, board, dataDir } = await setUp(true);
+    await call('boards.update', { boardId: board.id, target: 'feather-nrf52840' });
+    const { buildId } = await call('build.start', { boardId: board.id, source: { kind: 'path', path: program('// fake-tinygo: slow\n') } });
+    await next('build.log', (p) => p.buildId === buildId, 10_000).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 300));
+    await call('build.cancel', { buildId });
+    const summary = await next('build.finished', (p) => p.buildId === buildId);
+    expect(summary).toMatchObject({ ok: false, cancelled: true, artifactPath: null });
+    const buildsDir = join(dataDir, 'cache', 'builds');
+    expect(existsSync(buildsDir) ? readdirSync(buildsDir) : []).toEqual([]);
+    // A cancelled build is not a failed build: nothing in the size history.
+    expect(await call('history.sizes', { boardId: board.id })).toEqual([]);
+  });
+
+  it('queues a second build for the same board behind the first', async () => {
+    const { call, next, board } = await setUp(true);
+    await call('boards.update', { boardId: board.id, target: 'feather-nrf52840' });
+    const a = await call('build.start', { boardId: board.id, source: { kind: 'program', program: 'blink' } });
+    const b = await call('build.start', { boardId: board.id, source: { kind: 'program', program: 'heap-telemetry' } });
+    const queued = await next('build.state', (p) => p.buildId === b.buildId && p.state === 'queued');
+    expect(queued.position).toBe(1);
+    const [first, second] = await Promise.all([next('build.finished', (p) => p.buildId === a.buildId), next('build.finished', (p) => p.buildId === b.buildId)]);
+    expect(first.ok && second.ok).toBe(true);
+    const rows = await call('history.sizes', { boardId: board.id });
+    expect(rows.map((r: any) => r.program)).toEqual(['blink', 'heap-telemetry']);
+  });
+});
