@@ -14,7 +14,7 @@ import type { ByteLink } from '../common/byte-link';
 import { FlashdeckError, cancelledError } from '../common/errors';
 import { type FlashOutcome, type FlashProgress, throttleProgress } from '../common/flash-job';
 import { type ChipFacts, type EspChipSpec, type FlashId, detectChip, readChipFacts, readFlashId, CHIP_DETECT_MAGIC_REG } from './chips';
-import { type EspClock, wallClock } from './clock';
+import { type DriverClock, wallClock } from '../common/clock';
 import { type EspImageSummary, inspectEspImage, planImageWrite } from './esp-image';
 import { EspLoader, type EspTimeouts, timeoutPerMb } from './loader';
 import { FLASH_SECTOR, Op, ROM_FLASH_BLOCK, STUB_FLASH_BLOCK, hex, words } from './protocol';
@@ -50,7 +50,7 @@ export interface FlashEsp32Options {
   fileName?: string;
   signal?: AbortSignal;
   onProgress?: (p: FlashProgress) => void;
-  clock?: EspClock;
+  clock?: DriverClock;
   timeouts?: Partial<EspTimeouts>;
   /** Hex dump of all traffic. */
   trace?: (direction: 'out' | 'in', bytes: Uint8Array) => void;
@@ -81,7 +81,7 @@ class RateMeter {
 
 class Job {
   stage: Stage = 'validating';
-  readonly clock: EspClock;
+  readonly clock: DriverClock;
   readonly report: (p: FlashProgress) => void;
   readonly messages: string[] = [];
   constructor(readonly options: FlashEsp32Options) {

@@ -4,5 +4,5 @@ export { inspectEspImage, planImageWrite, type EspImageSummary, type EspImagePro
 export { resetEsp32, isUsbJtag, type ResetStrategy } from './reset';
 export { openSerialLink, mapPortOpenError } from './port';
 export { CHIPS, type EspChipName, type EspChipSpec } from './chips';
-export { wallClock, type EspClock } from './clock';
+export { wallClock, type DriverClock } from '../common/clock';
 export { DEFAULT_TIMEOUTS, type EspTimeouts } from './loader';

@@ -9,7 +9,7 @@
 import type { ByteLink } from '../common/byte-link';
 import { FlashdeckError, cancelledError } from '../common/errors';
 import { SlipDecoder, slipEncode } from '../common/slip';
-import { type EspClock, wallClock } from './clock';
+import { type DriverClock, wallClock } from '../common/clock';
 import {
   ERR_INVALID_MESSAGE,
   OHAI,
@@ -77,7 +77,7 @@ export interface CommandOptions {
 }
 
 export interface LoaderOptions {
-  clock?: EspClock;
+  clock?: DriverClock;
   signal?: AbortSignal;
   timeouts?: Partial<EspTimeouts>;
   /** Hex dump of the traffic, like esptool --trace. */
@@ -90,7 +90,7 @@ const PANIC_PATTERN = /Guru Meditation Error|Fatal exception|panic'ed|abort\(\) 
 
 export class EspLoader {
   readonly link: ByteLink;
-  readonly clock: EspClock;
+  readonly clock: DriverClock;
   readonly timeouts: EspTimeouts;
   readonly signal?: AbortSignal;
   /** The job stage errors are reported under. */

@@ -8,7 +8,7 @@
  */
 import type { ByteLink, ControlSignals } from '../common/byte-link';
 import { FlashdeckError } from '../common/errors';
-import { type EspClock, wallClock } from './clock';
+import { type DriverClock, wallClock } from '../common/clock';
 
 export type ResetStrategy =
   /** DTR/RTS set one at a time, 50 ms boot delay. */
@@ -70,7 +70,7 @@ export class NoControlLinesError extends FlashdeckError {
 export async function runResetSequence(
   link: ByteLink,
   strategy: ResetStrategy,
-  clock: EspClock = wallClock,
+  clock: DriverClock = wallClock,
   signal?: AbortSignal,
 ): Promise<void> {
   for (const step of RESET_SEQUENCES[strategy]) {
@@ -93,7 +93,7 @@ export async function runResetSequence(
 export async function resetEsp32(
   link: ByteLink,
   strategy: ResetStrategy = 'hard',
-  options: { clock?: EspClock; signal?: AbortSignal } = {},
+  options: { clock?: DriverClock; signal?: AbortSignal } = {},
 ): Promise<void> {
   await runResetSequence(link, strategy, options.clock ?? wallClock, options.signal);
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { FlashdeckError } from '../common/errors';
 import type { FlashOutcome, ProgressListener } from '../common/flash-job';
-import { realClock, type Clock } from './clock';
+import { wallClock, type DriverClock } from '../common/clock';
 import { loadNrfImage } from './inspect-image';
 import { imageToHex } from './hex-image';
 import { candidateMountPoints, defaultDriveRoots, writeUf2File, type DriveRoot, type FileOpener } from './uf2-drive';
@@ -41,14 +41,14 @@ export interface DaplinkCopyOptions {
   driveRoots?: string[];
   onProgress?: ProgressListener;
   signal?: AbortSignal;
-  clock?: Clock;
+  clock?: DriverClock;
   /** How long DAPLink may take to program and remount (default 15 s). */
   remountTimeoutMs?: number;
   openFile?: FileOpener;
 }
 
 export async function copyHexToDaplink(options: DaplinkCopyOptions): Promise<FlashOutcome> {
-  const clock = options.clock ?? realClock;
+  const clock = options.clock ?? wallClock;
   const loaded = loadNrfImage(options.image, options.fileName);
   const hex = new TextEncoder().encode(imageToHex(loaded.image));
   const roots: DriveRoot[] = options.driveRoots ? options.driveRoots.map((p) => ({ path: p, depth: 2 })) : await defaultDriveRoots();

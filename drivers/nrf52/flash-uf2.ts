@@ -10,7 +10,7 @@ import { FlashdeckError } from '../common/errors';
 import type { FlashOutcome, ProgressListener } from '../common/flash-job';
 import type { PortWatch } from '../common/port-watch';
 import { describeAppIdentity, matchesAppIdentity, type AppIdentity } from './app-identity';
-import { realClock, type Clock } from './clock';
+import { wallClock, type DriverClock } from '../common/clock';
 import { imageEnd, imageStart, imageFromBin } from './firmware-image';
 import { loadNrfImage } from './inspect-image';
 import { ADAFRUIT_APP_END_NRF52840, APP_START_FOR_SOFTDEVICE, MBR_END, SOFTDEVICE_LABEL, hex32, softDeviceForAppStart } from './nrf52-layout';
@@ -44,7 +44,7 @@ export interface FlashUf2Options {
   signal?: AbortSignal;
   onProgress?: ProgressListener;
   timeouts?: Partial<Uf2Timeouts>;
-  clock?: Clock;
+  clock?: DriverClock;
   /** Name of the file written to the drive. */
   targetFileName?: string;
   /** Test seam for the file write. */
@@ -135,7 +135,7 @@ function pickDrive(drives: Uf2Drive[], target?: string): Uf2Drive {
 
 export async function flashUf2(options: FlashUf2Options): Promise<FlashOutcome> {
   const timeouts = { ...DEFAULT_UF2_TIMEOUTS, ...options.timeouts };
-  const clock = options.clock ?? realClock;
+  const clock = options.clock ?? wallClock;
   const { signal } = options;
   const emit = options.onProgress ?? (() => {});
   const { uf2, start, end } = uf2ForFile(options.image, options.fileName, options.binBase);

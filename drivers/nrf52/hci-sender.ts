@@ -9,7 +9,7 @@
  */
 import type { ByteLink } from '../common/byte-link';
 import { FlashdeckError } from '../common/errors';
-import type { Clock } from './clock';
+import type { DriverClock } from '../common/clock';
 import type { FrameReader } from './frame-reader';
 import { encodeHciFrame, parseHciAck } from './legacy-hci';
 
@@ -39,7 +39,7 @@ export class HciSender {
   constructor(
     private readonly link: ByteLink,
     private readonly reader: FrameReader,
-    private readonly clock: Clock,
+    private readonly clock: DriverClock,
     private readonly options: HciSenderOptions,
   ) {}
 

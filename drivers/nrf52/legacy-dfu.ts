@@ -11,7 +11,7 @@ import { FlashdeckError, cancelledError } from '../common/errors';
 import type { FlashOutcome, ProgressListener } from '../common/flash-job';
 import type { PortWatch } from '../common/port-watch';
 import { describeAppIdentity, matchesAppIdentity, type AppIdentity } from './app-identity';
-import { realClock, type Clock } from './clock';
+import { wallClock, type DriverClock } from '../common/clock';
 import { FrameReader, LinkClosedError } from './frame-reader';
 import { flattenImage } from './firmware-image';
 import { loadNrfImage } from './inspect-image';
@@ -56,7 +56,7 @@ export interface LegacyDfuOptions {
   signal?: AbortSignal;
   onProgress?: ProgressListener;
   timing?: Partial<LegacyDfuTiming>;
-  clock?: Clock;
+  clock?: DriverClock;
   /** Largest application the board takes (default: 0x26000 … 0xEA000, nRF52840 with S140 v6). */
   maxAppSize?: number;
   /** Load address of a raw .bin (only used for size checks). */
@@ -85,7 +85,7 @@ export function legacyPackageForFile(bytes: Uint8Array, fileName: string, binBas
 
 export async function flashLegacyDfu(link: ByteLink, options: LegacyDfuOptions): Promise<FlashOutcome> {
   const timing = { ...DEFAULT_LEGACY_TIMING, ...options.timing };
-  const clock = options.clock ?? realClock;
+  const clock = options.clock ?? wallClock;
   const { signal } = options;
   const emit = options.onProgress ?? (() => {});
   const { pkg, start, note } = legacyPackageForFile(options.image, options.fileName, options.binBase);

@@ -11,7 +11,7 @@ import { FlashdeckError } from '../common/errors';
 import type { FlashOutcome, ProgressListener } from '../common/flash-job';
 import type { PortWatch } from '../common/port-watch';
 import { describeAppIdentity, matchesAppIdentity, type AppIdentity } from './app-identity';
-import { realClock, type Clock } from './clock';
+import { wallClock, type DriverClock } from '../common/clock';
 import { encodeEndTerminated } from './end-terminated-slip';
 import { flattenImage } from './firmware-image';
 import { FrameReader, LinkClosedError } from './frame-reader';
@@ -55,7 +55,7 @@ export interface SecureDfuOptions {
   signal?: AbortSignal;
   onProgress?: ProgressListener;
   timing?: Partial<SecureDfuTiming>;
-  clock?: Clock;
+  clock?: DriverClock;
   /** Init packet fields when Flashdeck builds the package (hw_version 52, sd_req [0x00], fw_version 1). */
   packageOptions?: SecurePackageOptions;
   /** Where the board runs applications (PCA10059 open bootloader, no SoftDevice: 0x1000). */
@@ -126,7 +126,7 @@ const OP_NAMES: Record<number, string> = {
 
 export async function flashSecureDfu(link: ByteLink, options: SecureDfuOptions): Promise<FlashOutcome> {
   const timing = { ...DEFAULT_SECURE_TIMING, ...options.timing };
-  const clock = options.clock ?? realClock;
+  const clock = options.clock ?? wallClock;
   const { signal } = options;
   const emit = options.onProgress ?? (() => {});
   const { pkg, note } = securePackageForFile(options.image, options.fileName, options);

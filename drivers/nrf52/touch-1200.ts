@@ -7,7 +7,7 @@ import { SerialPortStream } from '@serialport/stream';
 import { autoDetect } from '@serialport/bindings-cpp';
 import type { BindingInterface } from '@serialport/bindings-interface';
 import { FlashdeckError } from '../common/errors';
-import { realClock, type Clock } from './clock';
+import { wallClock, type DriverClock } from '../common/clock';
 
 export interface TouchOptions {
   path: string;
@@ -16,13 +16,13 @@ export interface TouchOptions {
   /** Opens tried before giving up (TinyGo: 3, 1 s apart). */
   attempts?: number;
   retryDelayMs?: number;
-  clock?: Clock;
+  clock?: DriverClock;
   signal?: AbortSignal;
 }
 
 export async function touchSerialPortAt1200(options: TouchOptions): Promise<void> {
   const attempts = options.attempts ?? 3;
-  const clock = options.clock ?? realClock;
+  const clock = options.clock ?? wallClock;
   const binding = options.binding ?? (autoDetect() as unknown as BindingInterface);
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {

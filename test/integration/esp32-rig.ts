@@ -3,14 +3,14 @@
  * it, a clock that shortens the driver's own waits, and short timeouts so failure paths finish fast.
  */
 import type { ByteLink } from '../../drivers/common/byte-link';
-import type { EspClock } from '../../drivers/esp32/clock';
-import { wallClock } from '../../drivers/esp32/clock';
+import type { DriverClock } from '../../drivers/common/clock';
+import { wallClock } from '../../drivers/common/clock';
 import type { FlashEsp32Options } from '../../drivers/esp32/flash-esp32';
 import { openSerialLink } from '../../drivers/esp32/port';
 import { type Esp32Sim, type StartEsp32SimOptions, startEsp32Sim } from '../sim/esp32/start-sim';
 
 /** Wall clock whose sleeps (reset pulses, retry pauses) run `factor` times as long. */
-export function scaledClock(factor: number): EspClock {
+export function scaledClock(factor: number): DriverClock {
   return { ...wallClock, sleep: (ms, signal, stage) => wallClock.sleep(ms * factor, signal, stage) };
 }
 

@@ -1,27 +1,26 @@
 /**
- * Time as the ESP32 driver sees it. Injected so tests can shrink waits and benchmarks can
- * measure; the default is the wall clock.
+ * Time as the drivers see it. Injected so tests shrink waits and benchmarks measure; the default
+ * is the wall clock. Sleeps reject with CANCELLED (in the caller's stage) when their signal aborts.
  */
-import { cancelledError } from '../common/errors';
+import { cancelledError } from './errors';
 
-export interface EspClock {
+export interface DriverClock {
   /** Milliseconds, monotonic. */
   now(): number;
-  /** Resolves after `ms`; rejects with CANCELLED (stage as given) when `signal` aborts. */
   sleep(ms: number, signal?: AbortSignal, stage?: string): Promise<void>;
   /** Calls `run` after `ms`; returns a cancel function. */
   setTimer(run: () => void, ms: number): () => void;
 }
 
-export const wallClock: EspClock = {
+export const wallClock: DriverClock = {
   now: () => performance.now(),
-  sleep(ms, signal, stage = 'connecting') {
+  sleep(ms, signal, stage = 'waiting') {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(cancelledError(stage));
       const timer = setTimeout(() => {
         signal?.removeEventListener('abort', onAbort);
         resolve();
-      }, ms);
+      }, Math.max(0, ms));
       const onAbort = () => {
         clearTimeout(timer);
         reject(cancelledError(stage));
