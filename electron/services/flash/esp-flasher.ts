@@ -1,6 +1,7 @@
 /** ESP32-family boards: our ROM-protocol driver (drivers/esp32) over the board's serial port. */
 import type { ImageSummary } from '../../contract';
-import { CHIPS, flashEsp32, inspectEspImage, isUsbJtag, openSerialLink } from '../../../drivers/esp32';
+import { CHIPS, flashEsp32, inspectEspImage, isUsbJtag } from '../../../drivers/esp32';
+import { openPortForFlashing } from './open-port';
 import type { FamilyFlasher, FlashInput, FlashRun } from './family-flasher';
 
 const hex = (value: number) => `0x${value.toString(16)}`;
@@ -51,7 +52,7 @@ export const espFlasher: FamilyFlasher = {
 
   async flash(run: FlashRun) {
     const summary = this.inspect(run);
-    const { link, close } = await openSerialLink(run.path, { baudRate: 115200 });
+    const { link, close } = await openPortForFlashing(run.path, run.board);
     try {
       return await flashEsp32(link, run.bytes, {
         offset: summary.offset ?? undefined,

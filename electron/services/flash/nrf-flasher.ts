@@ -7,7 +7,7 @@ import type { ImageSummary } from '../../contract';
 
 type Problem = ImageSummary['problems'][number];
 import { flashNrf52, inspectNrfImage, planNrfFlash } from '../../../drivers/nrf52';
-import { openSerialLink } from '../../../drivers/esp32';
+import { openPortForFlashing } from './open-port';
 import type { FamilyFlasher, FlashInput, FlashRun } from './family-flasher';
 
 const hex = (value: number) => `0x${value.toString(16)}`;
@@ -79,7 +79,7 @@ export function createNrfFlasher(options: NrfFlasherOptions = {}): FamilyFlasher
         image: run.bytes,
         fileName: run.fileName,
         portWatch: run.portWatch,
-        openLink: (path, baudRate) => openSerialLink(path, { baudRate }),
+        openLink: (path, baudRate) => openPortForFlashing(path, run.board, baudRate),
         appPortPath: run.board.present ? run.path : undefined,
         driveRoots: options.driveRoots,
         touchPort: options.touchPort,

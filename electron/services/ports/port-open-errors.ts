@@ -124,6 +124,8 @@ export interface PortContext {
   /** Injected for tests; defaults to the live checks. */
   holders?: PortHolder[];
   accessGroup?: string | null;
+  /** What to do when the port is gone (the console waits by itself; a flash must be retried). */
+  vanishedHint?: string;
 }
 
 /** CH340/CH341 bridges: brltty (braille displays) claims them on many distributions. */
@@ -173,7 +175,7 @@ export function explainOpenError(error: unknown, context: PortContext, stage = '
       : named.length
         ? `It is held by ${named.join(', ')}.`
         : 'Another program holds it (the OS did not say which).';
-    const close = named.length && !modemManager && !brltty ? `Close ${(lockers[0] ?? holders[0]).name} (for example a serial monitor or another Flashdeck), then open the console again.` : 'Close other serial monitors (screen, minicom, Arduino IDE, another Flashdeck), then open the console again.';
+    const close = named.length && !modemManager && !brltty ? `Close ${(lockers[0] ?? holders[0]).name} (for example a serial monitor or another Flashdeck), then try again.` : 'Close other serial monitors (screen, minicom, Arduino IDE, another Flashdeck), then try again.';
     return new FlashdeckError(
       {
         code: 'PORT_BUSY',
@@ -186,7 +188,7 @@ export function explainOpenError(error: unknown, context: PortContext, stage = '
   }
   if (kind === 'vanished') {
     return new FlashdeckError(
-      { code: 'PORT_VANISHED', stage, message: `${path} is not there (the board is unplugged or resetting).`, hint: 'Waiting for the board: plug it in and the console reconnects by itself.' },
+      { code: 'PORT_VANISHED', stage, message: `${path} is not there (the board is unplugged or resetting).`, hint: context.vanishedHint ?? 'Waiting for the board: plug it in and the console reconnects by itself.' },
       { cause: error },
     );
   }

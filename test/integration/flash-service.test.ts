@@ -1,0 +1,88 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createAppServices, type AppServices } from '../../electron/services/app-services';
+import { createDispatcher } from '../../electron/dispatcher';
+import { findPortHolders } from '../../electron/services/ports/port-open-errors';
+import { startEsp32Sim, type Esp32Sim } from '../sim/esp32/start-sim';
+import { tinygoStyleImage } from '../sim/esp32/esp-image-builder';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function setUp(): Promise<{ services: AppServices; sim: Esp32Sim; call: (name: string, args: unknown) => Promise<any>; finished: () => Promise<any> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'flashdeck-flash-'));
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  const sim = await startEsp32Sim({ chip: 'esp32', transport: 'pty', baud: 115200, timeScale: 0 });
+  cleanups.push(() => sim.close());
+  const services = await createAppServices({ dataDir, mode: 'serve', version: 'test', programsDir: join(root, 'resources', 'programs'), lister: async () => [], log: () => {} });
+  cleanups.push(() => services.close());
+  const dispatch = createDispatcher(services.handlers);
+  const call = async (name: string, args: unknown) => {
+    const reply = await dispatch(name, args);
+    if (!reply.ok) throw Object.assign(new Error(reply.error.message), reply.error);
+    return reply.value;
+  };
+  const finished = () => new Promise<any>((done) => { const stop = services.hub.subscribe((name, payload) => { if (name === 'flash.finished') { stop(); done(payload); } }); });
+  return { services, sim, call, finished };
+}
+
+const image = () => ({ name: 'app.bin', dataBase64: Buffer.from(tinygoStyleImage(0, 12 * 1024, 3)).toString('base64') });
+
+describe('flash jobs', () => {
+  it('names the program holding a busy port, records the failure, and flashes once it lets go', async () => {
+    const { sim, call, finished } = await setUp();
+    const board = await call('boards.addByPath', { path: sim.hostPath });
+    await call('boards.update', { boardId: board.id, target: 'esp32-coreboard-v2' });
+    const holder: ChildProcess = spawn('flock', ['--exclusive', sim.hostPath, 'sleep', '30'], { stdio: 'ignore', detached: true });
+    const stopHolder = () => {
+      try {
+        process.kill(-holder.pid!, 'SIGTERM');
+      } catch {
+        // gone already
+      }
+    };
+    cleanups.push(stopHolder);
+    await expect.poll(() => findPortHolders(sim.hostPath).some((h) => h.locks), { timeout: 5000 }).toBe(true);
+
+    let done = finished();
+    await call('flash.start', { boardId: board.id, file: image() });
+    const failed = await done;
+    expect(failed.ok).toBe(false);
+    expect(failed.error).toMatchObject({ code: 'PORT_BUSY', stage: 'connecting' });
+    expect(failed.error.message).toContain(`held by flock (pid ${holder.pid})`);
+    expect(failed.error.hint).toMatch(/Close flock .* then try again/);
+
+    const exited = new Promise((r) => holder.once('exit', r));
+    stopHolder();
+    await exited;
+    done = finished();
+    await call('flash.start', { boardId: board.id, file: image() });
+    expect(await done).toMatchObject({ ok: true, outcome: { verifiedBy: 'md5' } });
+    const log = await call('flash.history', { boardId: board.id });
+    expect(log.map((entry: any) => [entry.ok, entry.errorCode])).toEqual([[true, null], [false, 'PORT_BUSY']]);
+  });
+
+  it('cancels a running flash: the job ends as cancelled, never as success', async () => {
+    const { sim, services, call, finished } = await setUp();
+    const board = await call('boards.addByPath', { path: sim.hostPath });
+    await call('boards.update', { boardId: board.id, target: 'esp32-coreboard-v2' });
+    const done = finished();
+    const stopProgress = services.hub.subscribe((name, payload: any) => {
+      if (name === 'flash.progress' && payload.progress.stage === 'writing') {
+        stopProgress();
+        void call('flash.cancel', { jobId: payload.jobId });
+      }
+    });
+    const big = { name: 'big.bin', dataBase64: Buffer.from(tinygoStyleImage(0, 512 * 1024, 4)).toString('base64') };
+    await call('flash.start', { boardId: board.id, file: big });
+    const result = await done;
+    expect(result.ok).toBe(false);
+    expect(result.error.code).toBe('CANCELLED');
+  });
+});
