@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, projectRoot, removeDir, screenshot, startServe, watchPageErrors, type ServeProcess } from './harness';
+import { addBoardByPath, launchBrowser, projectRoot, removeDir, screenshot, startServe, watchPageErrors, type ServeProcess } from './harness';
 import { startEsp32Sim, type Esp32Sim } from '../sim/esp32/start-sim';
 
 const STAND_IN_TINYGO = join(projectRoot, 'test', 'fixtures', 'tinygo', 'tinygo');
@@ -21,10 +21,7 @@ describe('TinyGo builds from the app (stand-in tinygo, simulated ESP32 on a pty)
     page = await browser.newPage();
     errors = watchPageErrors(page);
     await page.goto(serve.url);
-    await page.getByLabel('Add a port by path').locator('input').fill(sim.hostPath);
-    await page.getByRole('button', { name: 'Add', exact: true }).click();
-    await page.getByLabel('TinyGo target').selectOption('esp32-coreboard-v2');
-    await page.getByTestId('board-guess').filter({ hasText: 'ESP32 DevKitC' }).waitFor();
+    await addBoardByPath(page, sim.hostPath, { target: 'esp32-coreboard-v2', guess: 'ESP32 DevKitC' });
   });
 
   afterAll(async () => {

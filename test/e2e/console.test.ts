@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, removeDir, screenshot, startServe, watchPageErrors, type ServeProcess } from './harness';
+import { addBoardByPath, launchBrowser, removeDir, screenshot, startServe, watchPageErrors, type ServeProcess } from './harness';
 import { attachToPty, type PtyAttachment } from '../sim/common/pty-transport';
 import { TinyGoAppSim } from '../sim/app/tinygo-app-sim';
 
@@ -26,9 +26,7 @@ describe('Console and Telemetry tabs (npm run serve, Chromium)', () => {
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     errors = watchPageErrors(page);
     await page.goto(serve.url);
-    await page.getByLabel('Add a port by path').locator('input').fill(board.hostPath);
-    await page.getByRole('button', { name: 'Add', exact: true }).click();
-    await page.locator(`nav [data-board-id="port:${board.hostPath}"]`).waitFor();
+    await addBoardByPath(page, board.hostPath);
   });
 
   afterAll(async () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, removeDir, screenshot, startServe, watchPageErrors, type ServeProcess } from './harness';
+import { addBoardByPath, launchBrowser, removeDir, screenshot, startServe, watchPageErrors, type ServeProcess } from './harness';
 import { startEsp32Sim, type Esp32Sim } from '../sim/esp32/start-sim';
 import { tinygoStyleImage } from '../sim/esp32/esp-image-builder';
 
@@ -24,10 +24,7 @@ describe('flashing an ESP32 from the Flash tab (serve mode, simulated board on a
     page = await browser.newPage();
     errors = watchPageErrors(page);
     await page.goto(serve.url);
-    await page.getByLabel('Add a port by path').locator('input').fill(sim.hostPath);
-    await page.getByRole('button', { name: 'Add', exact: true }).click();
-    await page.getByLabel('TinyGo target').selectOption('esp32-coreboard-v2');
-    await page.getByTestId('board-guess').filter({ hasText: 'ESP32 DevKitC' }).waitFor();
+    await addBoardByPath(page, sim.hostPath, { target: 'esp32-coreboard-v2', guess: 'ESP32 DevKitC' });
     await page.getByRole('tab', { name: 'Flash' }).click();
   });
 

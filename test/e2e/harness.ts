@@ -110,3 +110,14 @@ export async function startServeInProcess(options: Pick<ServeOptions, 'lister' |
   const server = await startServer({ port: 0, dataDir, log: () => {}, ...options });
   return { ...server, dataDir };
 }
+
+/** Adds a port by path in the sidebar, as a user would, and pins its TinyGo target if given. */
+export async function addBoardByPath(page: Page, path: string, target?: { target: string; guess: string }): Promise<void> {
+  await page.getByLabel('Add a port by path').locator('input').fill(path);
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  await page.locator(`nav [data-board-id="port:${path}"]`).waitFor();
+  if (target) {
+    await page.getByLabel('TinyGo target').selectOption(target.target);
+    await page.getByTestId('board-guess').filter({ hasText: target.guess }).waitFor();
+  }
+}

@@ -330,7 +330,14 @@ export class PortSession {
     this.link = linkFromSerialPort(port);
     this.identity = { ...this.identity, path };
     port.on('data', (chunk: Buffer) => this.receive(chunk));
+    // Some drivers (and pseudo-terminals whose other end went away) never fail the pending read
+    // after an unplug: when the device node is gone, close the port ourselves.
+    const nodeExists = this.options.pathExists ?? ((candidate: string) => process.platform === 'win32' || existsSync(candidate));
+    const watchdog = setInterval(() => {
+      if (this.port === port && !nodeExists(path)) port.close(() => {});
+    }, 500);
     port.on('close', (error: (Error & { disconnected?: boolean }) | null) => {
+      clearInterval(watchdog);
       if (this.port !== port) return;
       this.port = null;
       this.link = null;
