@@ -114,7 +114,7 @@ describe('build lifecycle', () => {
     expect(await call('history.sizes', { boardId: board.id })).toEqual([]);
   });
 
-  it('queues a second build for the same board behind the first', async () => {
+  it('queues a second build for the same board behind the first, and keeps an ELF of the last one for the console', async () => {
     const { call, next, board } = await setUp(true);
     await call('boards.update', { boardId: board.id, target: 'feather-nrf52840' });
     const a = await call('build.start', { boardId: board.id, source: { kind: 'program', program: 'blink' } });
@@ -125,5 +125,8 @@ describe('build lifecycle', () => {
     expect(first.ok && second.ok).toBe(true);
     const rows = await call('history.sizes', { boardId: board.id });
     expect(rows.map((r: any) => r.program)).toEqual(['blink', 'heap-telemetry']);
+    // Flash formats drop the ELF; it is linked again in the background so console panics resolve.
+    await expect.poll(async () => (await call('console.status', { boardId: board.id })).elfPath, { timeout: 10_000 }).toMatch(/heap-telemetry\.elf$/);
+    expect(existsSync((await call('console.status', { boardId: board.id })).elfPath)).toBe(true);
   });
 });

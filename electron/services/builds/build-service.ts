@@ -58,6 +58,10 @@ export class BuildService {
   private readonly queue = new BuildQueue();
   private healthCache: { key: string; at: number; value: ToolchainHealth } | null = null;
   private targetCache: Promise<JsonFileTargetCache> | null = null;
+  /** Background ELF links (for symbolising panics); aborted on quit. */
+  private readonly elfBuilds = new AbortController();
+  /** The newest successful build per board: a slower ELF link of an older build must not win. */
+  private readonly latestBuild = new Map<string, string>();
   private readonly locator: LocatorContext;
 
   constructor(private readonly options: BuildServiceOptions) {
@@ -160,6 +164,7 @@ export class BuildService {
   /** Stops every queued and running build (app quit): tinygo runs in its own process group. */
   cancelAll(): void {
     this.queue.cancelAll();
+    this.elfBuilds.abort();
   }
 
   private async targetService(health: ToolchainHealth): Promise<TargetService> {
@@ -223,13 +228,14 @@ export class BuildService {
     let failure: unknown = null;
     let program = label;
     let flashWithTinygo: (() => { jobId: string }) | null = null;
+    let linkElf: (() => Promise<BuildResult>) | null = null;
     try {
       const health = await this.requireToolchain();
       const resolved = await this.resolve(source, target, health.features.memStatsHeapAlloc);
       program = resolved.name;
       const board = this.options.registry.require(boardId);
       const format: ArtifactFormat = modelOf(board)?.outputFormat ?? 'bin';
-      result = await runBuild({
+      const request = {
         tinygoPath: health.tinygoPath,
         tinygoVersion: health.versionInfo,
         program: { buildDir: resolved.buildDir, packageArg: resolved.packageArg, name: resolved.name },
@@ -240,9 +246,16 @@ export class BuildService {
         env: toolchainEnv(this.locator, health.tinygoPath),
         signal,
         onLine,
-      });
+      };
+      result = await runBuild(request);
       // Keep the cache bounded: the last builds stay (the console symbolises panics with them).
       void pruneBuildDirs(this.options.cacheDir, { keep: result.artifactPath ? [result.artifactPath] : [] }).catch(() => undefined);
+      if (result.ok && result.artifactPath && !result.artifactPath.endsWith('.elf')) {
+        // Flash formats drop the ELF; link it again (packages are cached) so the console can turn
+        // panic addresses into function and file:line. Runs after the flash has started.
+        const elfRequest = { ...request, format: 'elf' as const, buildId: `${result.buildId}-elf`, signal: this.elfBuilds.signal, onLine: undefined };
+        linkElf = () => runBuild(elfRequest);
+      }
       if (modelOf(board)?.flashMethod === 'tinygo-flash') {
         // A probe or vendor tool writes this board: `tinygo flash` runs it (the build is cached, so this is quick).
         const tags = [...(flags.tags ?? []), ...resolved.tags];
@@ -293,6 +306,13 @@ export class BuildService {
         } catch (e) {
           flashError = toErrorInfo(e, 'flashing');
         }
+      }
+      this.latestBuild.set(boardId, buildId);
+      if (linkElf) {
+        void linkElf().then(
+          (elf) => elf.ok && elf.artifactPath && this.latestBuild.get(boardId) === buildId && this.options.onArtifact?.(boardId, elf.artifactPath),
+          () => undefined,
+        );
       }
     }
 
