@@ -62,6 +62,9 @@ describe('Flashdeck in the browser (npm run serve)', () => {
     await board.close();
     await page.getByTestId('board-state').filter({ hasText: 'Port not found' }).waitFor({ timeout: 5000 });
     expect(Date.now() - started).toBeLessThan(1500);
+    // A port added by mistake can be removed; with no boards left the window teaches again.
+    await page.getByRole('button', { name: 'Remove this port' }).click();
+    await page.getByRole('heading', { name: 'Connect a board' }).waitFor();
     await page.close();
   });
 
