@@ -11,6 +11,7 @@ import { BoardStore } from './store/board-store';
 import { BoardRegistry } from './ports/board-registry';
 import { createSystemPortLister, type PortLister } from './ports/port-lister';
 import { checkSerialAccess } from './ports/serial-access';
+import { createDeviceWatch } from './ports/device-watch';
 import { FlashLog } from './store/flash-log';
 import { FlashService } from './flash/flash-service';
 import { espFlasher } from './flash/esp-flasher';
@@ -64,6 +65,8 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     lister: options.lister ?? createSystemPortLister(),
     store: boardStore,
     pollMs: options.pollMs,
+    // Tests inject their own lister (simulated USB ports): they keep the plain 500 ms poll.
+    deviceWatch: options.lister ? undefined : createDeviceWatch(),
     onChange: (boards) => hub.emit('boards.changed', { boards }),
     onListError: (error) => log(`Listing serial ports failed: ${error instanceof Error ? error.message : String(error)}`),
   });

@@ -152,3 +152,34 @@ describe('board registry', () => {
     expect(errors).toHaveLength(1);
   });
 });
+
+describe('hot-plug without polling', () => {
+  it('lists ports when the device watch fires, not on a fast timer', async () => {
+    const ports: SerialPortInfo[] = [];
+    let listings = 0;
+    let fire = () => {};
+    const reg = new BoardRegistry({
+      lister: async () => {
+        listings++;
+        return [...ports];
+      },
+      store: new BoardStore(openDatabase(':memory:')),
+      deviceWatch: (onChange) => {
+        fire = onChange;
+        return () => {};
+      },
+      watchedPollMs: 60_000,
+    });
+    await reg.start();
+    const afterStart = listings;
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(listings).toBe(afterStart); // no 500 ms polling while a watch is in place
+    ports.push({ path: '/dev/ttyACM0', vendorId: '239a', productId: '802a' });
+    fire();
+    fire(); // a burst of inotify events is one listing
+    await expect.poll(() => reg.list().length, { timeout: 1000 }).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(listings).toBe(afterStart + 2); // once at once, once more after udev has settled
+    reg.stop();
+  });
+});

@@ -17,6 +17,12 @@ export interface BoardRegistryOptions {
   store: BoardStore;
   /** How often to look for hot-plugged boards. 500 ms keeps appear/disappear under 1 s. */
   pollMs?: number;
+  /**
+   * Signals that device nodes changed (Linux inotify). With it, ports are listed on change and
+   * polled only every `watchedPollMs` as a safety net, instead of every `pollMs`.
+   */
+  deviceWatch?: (onChange: () => void) => () => void;
+  watchedPollMs?: number;
   /** Whether a manually added path exists now. */
   pathExists?: (path: string) => boolean;
   onChange?: (boards: Board[]) => void;
@@ -34,6 +40,8 @@ export class BoardRegistry {
   private boards: Board[] = [];
   private lastJson = '';
   private timer: NodeJS.Timeout | null = null;
+  private unwatch: (() => void) | null = null;
+  private pollSoon: () => void = () => {};
   private refreshing: Promise<Board[]> | null = null;
   private readonly waiters = new Set<Waiter>();
   private readonly pathExists: (path: string) => boolean;
@@ -43,17 +51,45 @@ export class BoardRegistry {
   }
 
   start(): Promise<Board[]> {
+    const pollMs = this.options.deviceWatch ? (this.options.watchedPollMs ?? 5000) : (this.options.pollMs ?? 500);
     const tick = async () => {
       await this.refresh();
-      if (this.timer !== null) this.timer = setTimeout(tick, this.waiters.size ? 100 : (this.options.pollMs ?? 500));
+      if (this.timer !== null) this.timer = setTimeout(tick, this.waiters.size ? 100 : pollMs);
     };
-    this.timer = setTimeout(tick, this.options.pollMs ?? 500);
+    this.timer = setTimeout(tick, pollMs);
+    // Someone waits for a board to come back: look every 100 ms from now on, not after the long sleep.
+    this.pollSoon = () => {
+      if (this.timer === null) return;
+      clearTimeout(this.timer);
+      this.timer = setTimeout(tick, 100);
+    };
+    if (this.options.deviceWatch) {
+      // Coalesce bursts (a USB plug creates several nodes); list again a little later too, since udev
+      // may not have recorded the new port's USB identity when its node first appears.
+      let pending: NodeJS.Timeout | null = null;
+      let settle: NodeJS.Timeout | null = null;
+      const stopWatch = this.options.deviceWatch(() => {
+        pending ??= setTimeout(() => {
+          pending = null;
+          void this.refresh();
+          if (settle) clearTimeout(settle);
+          settle = setTimeout(() => void this.refresh(), 850);
+        }, 150);
+      });
+      this.unwatch = () => {
+        stopWatch();
+        if (pending) clearTimeout(pending);
+        if (settle) clearTimeout(settle);
+      };
+    }
     return this.refresh();
   }
 
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.unwatch?.();
+    this.unwatch = null;
   }
 
   list(): Board[] {
@@ -136,6 +172,7 @@ export class BoardRegistry {
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.add(waiter);
       void this.refresh();
+      this.pollSoon();
     });
   }
 
