@@ -11,6 +11,7 @@ import { LegacyDfuBootloaderSim, startLegacyDfuSim, type StartLegacyDfuSimOption
 import { SimPortWatch } from '../sim/nrf52/sim-port-watch';
 import { SimBinding } from '../sim/common/sim-binding';
 import { appFiles, tinygoApp } from '../sim/nrf52/fixtures';
+import { expectFlashError } from './expect-flash-error';
 
 const APP_BASE = 0x26000;
 const app = tinygoApp(40 * 1024, APP_BASE, 11);
@@ -49,20 +50,6 @@ async function startBoard(options: StartLegacyDfuSimOptions = {}): Promise<{ boa
   cleanup.push(board.close);
   const link = await openLink(board.hostPath);
   return { board, watch, link };
-}
-
-async function expectFlashError(promise: Promise<unknown>, code: string, message: RegExp): Promise<FlashdeckError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('flashing reported success');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(FlashdeckError);
-  expect((error as FlashdeckError).code).toBe(code);
-  expect((error as FlashdeckError).message).toMatch(message);
-  expect((error as FlashdeckError).hint ?? '').not.toBe('');
-  return error as FlashdeckError;
 }
 
 describe('legacy serial DFU over a real pty', () => {

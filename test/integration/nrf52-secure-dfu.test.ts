@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SerialPort } from 'serialport';
 import { linkFromSerialPort, type ByteLink } from '../../drivers/common/byte-link';
-import { FlashdeckError } from '../../drivers/common/errors';
+import type { FlashdeckError } from '../../drivers/common/errors';
 import { flashSecureDfu, type SecureDfuTiming } from '../../drivers/nrf52/secure-dfu';
 import { startSecureDfuSim, type StartSecureDfuSimOptions, type StartedSecureDfuSim, type SecureDfuBootloaderSim } from '../sim/nrf52/secure-dfu-sim';
 import { SimPortWatch } from '../sim/nrf52/sim-port-watch';
 import { appFiles, tinygoApp } from '../sim/nrf52/fixtures';
+import { expectFlashError } from './expect-flash-error';
 
 const DONGLE_BASE = 0x1000;
 const app = tinygoApp(40 * 1024 + 12, DONGLE_BASE, 21);
@@ -45,20 +46,6 @@ async function startDongle(options: StartSecureDfuSimOptions = {}, existing?: Se
   );
   cleanup.push(dongle.close);
   return { dongle, watch, link: await openLink(dongle.hostPath) };
-}
-
-async function expectFlashError(promise: Promise<unknown>, code: string, message: RegExp): Promise<FlashdeckError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('flashing reported success');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(FlashdeckError);
-  expect((error as FlashdeckError).code).toBe(code);
-  expect((error as FlashdeckError).message).toMatch(message);
-  expect((error as FlashdeckError).hint ?? '').not.toBe('');
-  return error as FlashdeckError;
 }
 
 describe('Secure DFU over a real pty (PCA10059 open bootloader)', () => {

@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtemp, rm, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { FlashdeckError } from '../../drivers/common/errors';
 import { flashUf2, type FlashUf2Options } from '../../drivers/nrf52/flash-uf2';
 import { defaultDriveRoots, findUf2Drives, fatMountsFromProcMounts, windowsRemovableDrives, writeUf2File, type WritableFile } from '../../drivers/nrf52/uf2-drive';
 import { touchSerialPortAt1200 } from '../../drivers/nrf52/touch-1200';
@@ -12,6 +11,7 @@ import { Uf2DriveSim, type Uf2DriveSimOptions } from '../sim/nrf52/uf2-drive-sim
 import { TinyGoAppSim } from '../sim/nrf52/tinygo-app-sim';
 import { SimBinding } from '../sim/common/sim-binding';
 import { appFiles, tinygoApp } from '../sim/nrf52/fixtures';
+import { expectFlashError } from './expect-flash-error';
 
 const FEATHER_APP = { vendorId: '239a', productId: '802a' };
 const APP_PORT = { path: '/dev/ttyACM-app', ...FEATHER_APP };
@@ -40,20 +40,6 @@ async function board(options: Partial<Uf2DriveSimOptions> = {}): Promise<{ sim: 
 
 function options(sim: Uf2DriveSim, media: string, extra: Partial<FlashUf2Options>): FlashUf2Options {
   return { image: files.uf2, fileName: 'firmware.uf2', driveRoots: [media], portWatch: sim.portWatch, appIdentity: FEATHER_APP, timeouts: FAST, ...extra };
-}
-
-async function expectFlashError(promise: Promise<unknown>, code: string, message: RegExp): Promise<FlashdeckError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('flashing reported success');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(FlashdeckError);
-  expect((error as FlashdeckError).code).toBe(code);
-  expect((error as FlashdeckError).message).toMatch(message);
-  expect((error as FlashdeckError).hint ?? '').not.toBe('');
-  return error as FlashdeckError;
 }
 
 describe('UF2 drive flashing', () => {
