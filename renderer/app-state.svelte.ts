@@ -52,9 +52,10 @@ export function rememberedBoardId(): string | null {
   return localStorage.getItem(SELECTED_KEY);
 }
 
-export function selectBoard(id: string | null): void {
+/** `known`: the board as a reply just gave it, for when its boards.changed event has not arrived yet. */
+export function selectBoard(id: string | null, known?: Board): void {
   app.selectedId = id;
-  lastSelected = app.boards.find((board) => board.id === id) ?? null;
+  lastSelected = app.boards.find((board) => board.id === id) ?? (known?.id === id ? known : null);
   app.showSettings = false;
   if (id) localStorage.setItem(SELECTED_KEY, id);
 }
@@ -78,7 +79,15 @@ export function applyTheme(settings: Settings | null): void {
   else document.documentElement.setAttribute('data-theme', theme);
 }
 
+/**
+ * How many boards.changed / settings.changed events have arrived. Every change in main emits one,
+ * so a snapshot requested before the latest event may be older than it and must not replace it
+ * (a board added just after the window opened would otherwise vanish again).
+ */
+const eventsSeen = { boards: 0, settings: 0 };
+
 async function loadAll(): Promise<void> {
+  const asked = { ...eventsSeen };
   const [info, boards, settings, catalogue] = await Promise.all([
     request('app.info', {}),
     request('boards.list', {}),
@@ -86,15 +95,21 @@ async function loadAll(): Promise<void> {
     request('catalogue.list', {}),
   ]);
   app.info = info;
-  app.settings = settings;
   app.catalogue = catalogue;
-  setBoards(boards);
-  applyTheme(settings);
+  if (asked.boards === eventsSeen.boards) setBoards(boards);
+  if (asked.settings === eventsSeen.settings) {
+    app.settings = settings;
+    applyTheme(settings);
+  }
 }
 
 export function startAppState(): void {
-  on('boards.changed', ({ boards }) => setBoards(boards));
+  on('boards.changed', ({ boards }) => {
+    eventsSeen.boards++;
+    setBoards(boards);
+  });
   on('settings.changed', ({ settings }) => {
+    eventsSeen.settings++;
     app.settings = settings;
     applyTheme(settings);
   });
