@@ -1,6 +1,7 @@
 /**
  * Turns a ByteLink's byte stream into SLIP frames a driver can await one at a time, with a timeout,
- * cancellation, and the port vanishing under it reported as LinkClosedError.
+ * cancellation, and the port vanishing under it reported as LinkClosedError — whether the port
+ * says so with its close event or a write fails first (EIO on an unplugged USB CDC device).
  */
 import type { ByteLink } from '../common/byte-link';
 import { cancelledError } from '../common/errors';
@@ -35,20 +36,39 @@ export class FrameReader {
   private readonly unsubscribe: Array<() => void>;
   private readonly decoder: { push(bytes: Uint8Array): void; reset(): void };
 
-  constructor(link: ByteLink, options: FrameReaderOptions) {
+  constructor(
+    private readonly link: ByteLink,
+    options: FrameReaderOptions,
+  ) {
     const handlers = { onFrame: (frame: Uint8Array) => this.deliver(frame), onNoise: options.onNoise };
     this.decoder = options.endTerminated ? new EndTerminatedSlipDecoder(handlers) : new SlipDecoder(handlers);
-    this.unsubscribe = [
-      link.onData((bytes) => this.decoder.push(bytes)),
-      link.onClose((error) => {
-        this.closed = new LinkClosedError(error);
-        const waiter = this.waiter;
-        this.waiter = null;
-        waiter?.cleanup();
-        waiter?.reject(this.closed);
-        for (const listener of this.closeListeners) listener();
-      }),
-    ];
+    this.unsubscribe = [link.onData((bytes) => this.decoder.push(bytes)), link.onClose((error) => this.markClosed(error))];
+  }
+
+  get path(): string {
+    return this.link.path;
+  }
+
+  /** Writes through the link. A write that fails means the port is gone: LinkClosedError. */
+  async write(bytes: Uint8Array): Promise<void> {
+    if (this.closed) throw this.closed;
+    try {
+      await this.link.write(bytes);
+    } catch (error) {
+      throw this.markClosed(error as Error);
+    }
+  }
+
+  private markClosed(error: Error | null): LinkClosedError {
+    if (this.closed) return this.closed;
+    const closed = new LinkClosedError(error);
+    this.closed = closed;
+    const waiter = this.waiter;
+    this.waiter = null;
+    waiter?.cleanup();
+    waiter?.reject(closed);
+    for (const listener of this.closeListeners) listener();
+    return closed;
   }
 
   get isClosed(): boolean {

@@ -7,7 +7,6 @@
  * still names the oldest in-flight frame means it was lost, and the window is re-sent from there; a
  * timeout re-sends the window too, a bounded number of times.
  */
-import type { ByteLink } from '../common/byte-link';
 import { FlashdeckError } from '../common/errors';
 import type { DriverClock } from '../common/clock';
 import type { FrameReader } from './frame-reader';
@@ -37,7 +36,6 @@ export class HciSender {
   private stage = 'writing';
 
   constructor(
-    private readonly link: ByteLink,
     private readonly reader: FrameReader,
     private readonly clock: DriverClock,
     private readonly options: HciSenderOptions,
@@ -62,7 +60,7 @@ export class HciSender {
       this.headAttempts = 1;
       this.currentLabel = label;
     }
-    await this.link.write(encodeHciFrame(frame.seq, payload));
+    await this.reader.write(encodeHciFrame(frame.seq, payload));
   }
 
   /** Waits until every frame is acknowledged. */
@@ -72,7 +70,7 @@ export class HciSender {
   }
 
   private async resendWindow(): Promise<void> {
-    for (const frame of this.inFlight) await this.link.write(encodeHciFrame(frame.seq, frame.payload));
+    for (const frame of this.inFlight) await this.reader.write(encodeHciFrame(frame.seq, frame.payload));
   }
 
   private async awaitProgress(): Promise<void> {
@@ -120,7 +118,7 @@ export class HciSender {
       throw new FlashdeckError({
         code: 'NRF_DFU_NO_ACK',
         stage: this.stage,
-        message: `The bootloader on ${this.link.path} did not acknowledge ${head.label} after ${this.options.attempts} attempts.`,
+        message: `The bootloader on ${this.reader.path} did not acknowledge ${head.label} after ${this.options.attempts} attempts.`,
         hint: 'Check the cable and that the board is in the bootloader (double-tap RESET: the LED pulses), then retry. The board is not bricked: it stays in the bootloader.',
       });
     }

@@ -105,7 +105,7 @@ export async function flashLegacyDfu(link: ByteLink, options: LegacyDfuOptions):
   if (note) emit({ stage: 'preparing', bytesDone: 0, bytesTotal: total, bytesPerSecond: 0, etaSeconds: null, message: note });
 
   const reader = new FrameReader(link, { endTerminated: false });
-  const sender = new HciSender(link, reader, clock, {
+  const sender = new HciSender(reader, clock, {
     ackTimeoutMs: timing.ackTimeoutMs,
     attempts: timing.attempts,
     signal,
@@ -181,7 +181,7 @@ export async function flashLegacyDfu(link: ByteLink, options: LegacyDfuOptions):
     // still in DFU mode re-ACKs it without acting; a running application does not speak HCI.
     const previous = sender.lastAcceptedSeq;
     reader.discard();
-    await link.write(encodeHciFrame(previous, stopDataPayload())).catch(() => {});
+    await reader.write(encodeHciFrame(previous, stopDataPayload())).catch(() => {});
     const reply = await reader.next(timing.ackTimeoutMs, signal, 'verifying').catch(() => undefined);
     reader.dispose();
     if (reply && parseHciAck(reply) !== undefined) {

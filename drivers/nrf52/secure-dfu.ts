@@ -151,7 +151,7 @@ export async function flashSecureDfu(link: ByteLink, options: SecureDfuOptions):
   let finalExecuteSent = false;
 
   const request = async (op: number, params: number[] | Uint8Array, timeoutMs = timing.responseTimeoutMs): Promise<Uint8Array> => {
-    await link.write(encodeEndTerminated(Uint8Array.from([op, ...params])));
+    await reader.write(encodeEndTerminated(Uint8Array.from([op, ...params])));
     const deadline = clock.now() + timeoutMs;
     for (;;) {
       const left = deadline - clock.now();
@@ -187,7 +187,7 @@ export async function flashSecureDfu(link: ByteLink, options: SecureDfuOptions):
     }
   };
   const write = async (data: Uint8Array) => {
-    await link.write(encodeEndTerminated(Uint8Array.from([SecureOp.OBJECT_WRITE, ...data])));
+    await reader.write(encodeEndTerminated(Uint8Array.from([SecureOp.OBJECT_WRITE, ...data])));
   };
   const select = async (type: number) => {
     const r = await requestRetrying(SecureOp.OBJECT_SELECT, [type], 12);

@@ -110,6 +110,17 @@ describe('legacy serial DFU over a real pty', () => {
     await expectFlashError(flashLegacyDfu(link, { image: files.bin, fileName: 'firmware.bin', timing: CLIENT_TIMING }), 'NRF_DFU_DISCONNECTED', /disconnected during DATA packet 24 of 80/);
   });
 
+  it('fails with NRF_DFU_DISCONNECTED when a write fails before the port reports the unplug', async () => {
+    // USB CDC after an unplug: the next write fails with EIO while the close event is still to come.
+    const { board, link } = await startBoard();
+    let writes = 0;
+    const dying: ByteLink = Object.create(link, {
+      write: { value: (bytes: Uint8Array) => (++writes > 25 ? Promise.reject(Object.assign(new Error('Input/output error, cannot write'), { code: 'EIO' })) : link.write(bytes)) },
+    });
+    await expectFlashError(flashLegacyDfu(dying, { image: files.bin, fileName: 'firmware.bin', timing: CLIENT_TIMING }), 'NRF_DFU_DISCONNECTED', /disconnected during DATA packet/);
+    expect(board.sim.events.some((e) => /activat/.test(e))).toBe(false);
+  });
+
   it('reports a silent STOP_DATA CRC failure instead of success', async () => {
     const { board, link } = await startBoard({ faults: { corruptDataPacket: 7 } });
     await expectFlashError(flashLegacyDfu(link, { image: files.bin, fileName: 'firmware.bin', timing: CLIENT_TIMING }), 'NRF_DFU_NOT_ACCEPTED', /did not start it/);

@@ -118,6 +118,16 @@ describe('Secure DFU over a real pty (PCA10059 open bootloader)', () => {
     expect(dongle.sim.appBytes(app.length)).toEqual(app);
   });
 
+  it('reports a write that fails before the port reports the unplug as a disconnect', async () => {
+    const { dongle, link } = await startDongle();
+    let writes = 0;
+    const dying: ByteLink = Object.create(link, {
+      write: { value: (bytes: Uint8Array) => (++writes > 40 ? Promise.reject(Object.assign(new Error('Input/output error, cannot write'), { code: 'EIO' })) : link.write(bytes)) },
+    });
+    await expectFlashError(flashSecureDfu(dying, { image: files.bin, fileName: 'firmware.bin', timing: CLIENT_TIMING }), 'NRF_SDFU_DISCONNECTED', /disconnected during writing/);
+    expect(dongle.sim.events).not.toContain('image verified: activating');
+  });
+
   it('says when no Secure DFU bootloader answers', async () => {
     const { link } = await startDongle({ faults: { silent: true } });
     await expectFlashError(flashSecureDfu(link, { image: files.bin, fileName: 'firmware.bin', timing: CLIENT_TIMING }), 'NRF_SDFU_NO_BOOTLOADER', /No Secure DFU bootloader answered/);
