@@ -5,6 +5,7 @@
  * control lines. `linkFromSerialPort` adapts a node-serialport stream (real board, pty, or the
  * in-process simulator binding), so the same driver code runs against all three.
  */
+import { existsSync } from 'node:fs';
 import type { SerialPortStream } from '@serialport/stream';
 
 export interface ControlSignals {
@@ -34,7 +35,15 @@ export interface ByteLink {
   flushInput(): Promise<void>;
 }
 
-export function linkFromSerialPort(port: SerialPortStream): ByteLink {
+export interface SerialLinkOptions {
+  /** Whether a device node exists (tests inject it for in-process simulators). */
+  pathExists?: (path: string) => boolean;
+  /** How often to look for the device node; 0 turns the check off. */
+  vanishCheckMs?: number;
+}
+
+export function linkFromSerialPort(port: SerialPortStream, options: SerialLinkOptions = {}): ByteLink {
+  closeWhenDeviceNodeVanishes(port, options.pathExists ?? existsSync, options.vanishCheckMs ?? 250);
   let signals: ControlSignals = { dtr: true, rts: true };
   const link: ByteLink = {
     get path() {
@@ -82,4 +91,20 @@ export function linkFromSerialPort(port: SerialPortStream): ByteLink {
     },
   };
   return link;
+}
+
+/**
+ * Some USB serial drivers, and pseudo-terminals whose other end went away, never fail the pending
+ * read after an unplug, so the port never says it closed and a driver would wait out its timeout
+ * (or a console stay "connected"). Where the port has a device node (not Windows COM ports, not an
+ * in-process binding), close the port as soon as that node is gone: the usual close event follows.
+ */
+function closeWhenDeviceNodeVanishes(port: SerialPortStream, exists: (path: string) => boolean, everyMs: number): void {
+  const path = port.path;
+  if (everyMs <= 0 || !exists(path)) return;
+  const timer = setInterval(() => {
+    if (port.isOpen && !exists(path)) port.close(() => {});
+  }, everyMs);
+  timer.unref?.();
+  port.once('close', () => clearInterval(timer));
 }

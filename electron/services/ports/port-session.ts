@@ -327,17 +327,11 @@ export class PortSession {
       return;
     }
     this.port = port;
-    this.link = linkFromSerialPort(port);
+    // The link also closes the port once its device node is gone (drivers that never fail the read).
+    this.link = linkFromSerialPort(port, { pathExists: this.options.pathExists });
     this.identity = { ...this.identity, path };
     port.on('data', (chunk: Buffer) => this.receive(chunk));
-    // Some drivers (and pseudo-terminals whose other end went away) never fail the pending read
-    // after an unplug: when the device node is gone, close the port ourselves.
-    const nodeExists = this.options.pathExists ?? ((candidate: string) => process.platform === 'win32' || existsSync(candidate));
-    const watchdog = setInterval(() => {
-      if (this.port === port && !nodeExists(path)) port.close(() => {});
-    }, 500);
     port.on('close', (error: (Error & { disconnected?: boolean }) | null) => {
-      clearInterval(watchdog);
       if (this.port !== port) return;
       this.port = null;
       this.link = null;
