@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { ESPLoader, Transport } from 'esptool-js';
 import { flashEsp32 } from '../drivers/esp32/flash-esp32';
-import { openSerialLink } from '../drivers/esp32/port';
+import { openSerialLink } from '../drivers/common/serial-port-link';
 import { tinygoStyleImage } from '../test/sim/esp32/esp-image-builder';
 import { startEsp32Sim } from '../test/sim/esp32/start-sim';
 import { NodeWebSerialPort } from '../test/sim/esp32/web-serial-adapter';

@@ -2,7 +2,6 @@
 export { flashEsp32, DEFAULT_FLASH_BAUD, ROM_BAUD, type FlashEsp32Options } from './flash-esp32';
 export { inspectEspImage, planImageWrite, type EspImageSummary, type EspImageProblem, type EspAppImage } from './esp-image';
 export { resetEsp32, isUsbJtag, type ResetStrategy } from './reset';
-export { openSerialLink, mapPortOpenError } from './port';
 export { CHIPS, type EspChipName, type EspChipSpec } from './chips';
 export { wallClock, type DriverClock } from '../common/clock';
 export { DEFAULT_TIMEOUTS, type EspTimeouts } from './loader';

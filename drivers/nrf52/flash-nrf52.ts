@@ -15,11 +15,9 @@ import { inspectNrfImage } from './inspect-image';
 import { flashLegacyDfu, type LegacyDfuTiming } from './legacy-dfu';
 import { flashSecureDfu, type SecureDfuTiming } from './secure-dfu';
 import { touchSerialPortAt1200 } from './touch-1200';
+import type { OpenedLink } from '../common/serial-port-link';
 
-export interface OpenedLink {
-  link: ByteLink;
-  close(): Promise<void>;
-}
+export type { OpenedLink };
 
 export interface FlashNrf52Options {
   target: string;

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ESPLoader, Transport } from 'esptool-js';
 import { flashEsp32 } from '../../drivers/esp32/flash-esp32';
-import { openSerialLink } from '../../drivers/esp32/port';
+import { openSerialLink } from '../../drivers/common/serial-port-link';
 import { tinygoStyleImage } from '../sim/esp32/esp-image-builder';
 import { type Esp32Sim, startEsp32Sim } from '../sim/esp32/start-sim';
 import { NodeWebSerialPort } from '../sim/esp32/web-serial-adapter';

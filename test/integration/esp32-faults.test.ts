@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FlashdeckError } from '../../drivers/common/errors';
 import { type FlashEsp32Options, flashEsp32 } from '../../drivers/esp32/flash-esp32';
-import { openSerialLink } from '../../drivers/esp32/port';
+import { openSerialLink } from '../../drivers/common/serial-port-link';
 import { Op } from '../../drivers/esp32/protocol';
 import { tinygoStyleImage } from '../sim/esp32/esp-image-builder';
 import { startEsp32Sim } from '../sim/esp32/start-sim';

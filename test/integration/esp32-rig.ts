@@ -6,7 +6,7 @@ import type { ByteLink } from '../../drivers/common/byte-link';
 import type { DriverClock } from '../../drivers/common/clock';
 import { wallClock } from '../../drivers/common/clock';
 import type { FlashEsp32Options } from '../../drivers/esp32/flash-esp32';
-import { openSerialLink } from '../../drivers/esp32/port';
+import { openSerialLink } from '../../drivers/common/serial-port-link';
 import { type Esp32Sim, type StartEsp32SimOptions, startEsp32Sim } from '../sim/esp32/start-sim';
 
 /** Wall clock whose sleeps (reset pulses, retry pauses) run `factor` times as long. */

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { flashEsp32 } from '../../drivers/esp32/flash-esp32';
-import { openSerialLink } from '../../drivers/esp32/port';
+import { openSerialLink } from '../../drivers/common/serial-port-link';
 import { tinygoStyleImage } from '../sim/esp32/esp-image-builder';
 
 describe('npm run sim -- esp32', () => {

@@ -2,10 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SerialPort } from 'serialport';
-import { linkFromSerialPort } from '../../drivers/common/byte-link';
+import { openSerialLink } from '../../drivers/common/serial-port-link';
 import { FlashdeckError } from '../../drivers/common/errors';
-import { flashNrf52, type OpenedLink } from '../../drivers/nrf52/flash-nrf52';
+import { flashNrf52 } from '../../drivers/nrf52/flash-nrf52';
 import { startSecureDfuSim } from '../sim/nrf52/secure-dfu-sim';
 import { SimPortWatch } from '../sim/nrf52/sim-port-watch';
 import { Uf2DriveSim } from '../sim/nrf52/uf2-drive-sim';
@@ -17,11 +16,7 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function openPty(portPath: string): Promise<OpenedLink> {
-  const port = new SerialPort({ path: portPath, baudRate: 115200, autoOpen: false });
-  await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
-  return { link: linkFromSerialPort(port), close: () => new Promise((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())) };
-}
+
 
 describe('flashNrf52 routes by target', () => {
   it('pca10059: waits for the dongle bootloader port, converts TinyGo\'s legacy zip, flashes by Secure DFU', async () => {
@@ -48,7 +43,7 @@ describe('flashNrf52 routes by target', () => {
       image: appFiles(app, 0x1000).legacyZip,
       fileName: 'pca10059.zip',
       portWatch: watch,
-      openLink: (portPath) => openPty(portPath === '/dev/ttyACM1' ? dongle.hostPath : portPath),
+      openLink: (portPath) => openSerialLink(portPath === '/dev/ttyACM1' ? dongle.hostPath : portPath),
       bootloaderWaitMs: 2000,
       secureTiming: { responseTimeoutMs: 300, disconnectTimeoutMs: 1000, reenumerateTimeoutMs: 1500 },
       onProgress: (p) => p.message && messages.push(p.message),

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SerialPort } from 'serialport';
 import { SerialPortStream } from '@serialport/stream';
 import { linkFromSerialPort, type ByteLink } from '../../drivers/common/byte-link';
+import { openSerialLink } from '../../drivers/common/serial-port-link';
 import { FlashdeckError } from '../../drivers/common/errors';
 import { flashLegacyDfu, type LegacyDfuTiming } from '../../drivers/nrf52/legacy-dfu';
 import { touchSerialPortAt1200 } from '../../drivers/nrf52/touch-1200';
@@ -29,10 +30,9 @@ afterEach(async () => {
 });
 
 async function openLink(path: string): Promise<ByteLink> {
-  const port = new SerialPort({ path, baudRate: 115200, autoOpen: false });
-  await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
-  cleanup.push(() => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())));
-  return linkFromSerialPort(port);
+  const { link, close } = await openSerialLink(path);
+  cleanup.push(close);
+  return link;
 }
 
 async function startBoard(options: StartLegacyDfuSimOptions = {}): Promise<{ board: StartedLegacyDfuSim; watch: SimPortWatch; link: ByteLink }> {

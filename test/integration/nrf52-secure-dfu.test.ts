@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SerialPort } from 'serialport';
-import { linkFromSerialPort, type ByteLink } from '../../drivers/common/byte-link';
+import type { ByteLink } from '../../drivers/common/byte-link';
+import { openSerialLink } from '../../drivers/common/serial-port-link';
 import type { FlashdeckError } from '../../drivers/common/errors';
 import { flashSecureDfu, type SecureDfuTiming } from '../../drivers/nrf52/secure-dfu';
 import { startSecureDfuSim, type StartSecureDfuSimOptions, type StartedSecureDfuSim, type SecureDfuBootloaderSim } from '../sim/nrf52/secure-dfu-sim';
@@ -23,10 +23,9 @@ afterEach(async () => {
 });
 
 async function openLink(path: string): Promise<ByteLink> {
-  const port = new SerialPort({ path, baudRate: 115200, autoOpen: false });
-  await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
-  cleanup.push(() => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())));
-  return linkFromSerialPort(port);
+  const { link, close } = await openSerialLink(path);
+  cleanup.push(close);
+  return link;
 }
 
 async function startDongle(options: StartSecureDfuSimOptions = {}, existing?: SecureDfuBootloaderSim): Promise<{ dongle: StartedSecureDfuSim; watch: SimPortWatch; link: ByteLink }> {

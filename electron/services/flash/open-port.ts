@@ -3,8 +3,7 @@
  * program holds a busy port, which group to join, that the board is gone.
  */
 import type { Board } from '../../contract';
-import { openSerialLink } from '../../../drivers/esp32';
-import type { OpenedLink } from '../../../drivers/nrf52';
+import { openSerialLink, type OpenedLink } from '../../../drivers/common/serial-port-link';
 import { explainOpenError } from '../ports/port-open-errors';
 
 export async function openPortForFlashing(path: string, board: Board, baudRate = 115200): Promise<OpenedLink> {

@@ -1,11 +1,11 @@
 /**
- * Opening a serial port for the ESP32 driver, with the OS errors people actually hit turned into
- * FlashdeckErrors (busy port, missing permission, vanished device).
+ * Opening a serial port for a flashing driver (any family), with the OS errors people actually hit
+ * turned into FlashdeckErrors (busy port, missing permission, vanished device).
  */
 import type { BindingInterface } from '@serialport/bindings-interface';
 import { SerialPortStream } from '@serialport/stream';
-import { type ByteLink, linkFromSerialPort } from '../common/byte-link';
-import { FlashdeckError } from '../common/errors';
+import { type ByteLink, linkFromSerialPort } from './byte-link';
+import { FlashdeckError } from './errors';
 
 export function mapPortOpenError(error: unknown, path: string): FlashdeckError {
   const err = error as { code?: string; message?: string };
@@ -61,8 +61,13 @@ export interface OpenLinkOptions {
   binding?: BindingInterface;
 }
 
+export interface OpenedLink {
+  link: ByteLink;
+  close(): Promise<void>;
+}
+
 /** Opens `path` and returns a ByteLink plus a close function. */
-export async function openSerialLink(path: string, options: OpenLinkOptions = {}): Promise<{ link: ByteLink; close: () => Promise<void> }> {
+export async function openSerialLink(path: string, options: OpenLinkOptions = {}): Promise<OpenedLink> {
   const binding = options.binding ?? (await import('@serialport/bindings-cpp')).autoDetect();
   const port = new SerialPortStream({ binding, path, baudRate: options.baudRate ?? 115200, autoOpen: false });
   await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(mapPortOpenError(err, path)) : resolve())));
