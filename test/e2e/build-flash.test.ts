@@ -95,4 +95,29 @@ describe('TinyGo builds from the app (stand-in tinygo, simulated ESP32 on a pty)
     await expect(page.getByTestId('size-row').filter({ hasText: 'overflowed by' }).count()).resolves.toBe(1);
     expect(errors).toEqual([]);
   });
+
+  it('builds a .go file dropped on the Flash tab for the board, then flashes it verified', async () => {
+    await page.getByRole('tab', { name: 'Flash' }).click();
+    const before = Buffer.from(sim.flash.read(0x1000, 4096)).toString('hex');
+    const source = 'package main\n\nimport "time"\n\nfunc main() {\n\tfor {\n\t\tprintln("dropped and running")\n\t\ttime.Sleep(time.Second)\n\t}\n}\n';
+    const transfer = await page.evaluateHandle((text) => {
+      const data = new DataTransfer();
+      data.items.add(new File([text], 'main.go', { type: 'text/plain' }));
+      return data;
+    }, source);
+    await page.getByLabel('Drop a firmware image here or choose a file').dispatchEvent('drop', { dataTransfer: transfer });
+    // The Programs tab takes the source over: build for the board's target, then flash. The board
+    // runs heap-telemetry and a pty has no reset lines, so the app asks for BOOT + EN; the user does it.
+    await page.getByRole('tab', { name: 'Programs', selected: true }).waitFor();
+    await page.getByTestId('flash-notice').filter({ hasText: 'hold BOOT, tap EN' }).waitFor({ timeout: 30_000 });
+    sim.device.pressBootAndTapEn();
+    await page.locator('[role="tab"][aria-selected="true"]', { hasText: 'Console' }).waitFor({ timeout: 60_000 });
+    await page.getByRole('tab', { name: 'Flash' }).click();
+    await expect(page.getByTestId('flash-result').first().textContent()).resolves.toContain('verified (md5)');
+    expect(Buffer.from(sim.flash.read(0x1000, 4096)).toString('hex')).not.toBe(before);
+    expect(sim.flash.read(0x1000, 1)[0]).toBe(0xe9);
+    await page.getByRole('tab', { name: 'Size history' }).click();
+    await expect.poll(() => page.getByTestId('size-row').count()).toBe(4);
+    expect(errors).toEqual([]);
+  });
 });

@@ -275,6 +275,12 @@ export class Esp32SimDevice implements SimDevice {
     if (this.baud !== 115200) this.setBaud(115200);
   }
 
+  /** The user holds BOOT and taps EN (a board or port without auto-reset): the ROM loader starts. */
+  pressBootAndTapEn(): void {
+    this.holdInReset();
+    this.boot('download');
+  }
+
   /** Software reset (stub FLASH_END(0), watchdog): boot again as strapped now. */
   softReset(): void {
     this.holdInReset();
