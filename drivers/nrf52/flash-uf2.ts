@@ -181,10 +181,25 @@ export async function flashUf2(options: FlashUf2Options): Promise<FlashOutcome> 
     },
   });
 
-  progress('waiting-for-board', total, `Copied; waiting for ${describeAppIdentity(options.appIdentity)} to appear.`);
+  // The bootloader resets once it has every block, and its drive goes with it. Only then does a
+  // matching port prove anything: some boards' bootloader ports carry the app's USB ids too.
+  progress('waiting-for-board', total, 'Copied; waiting for the bootloader to take the image and restart.');
+  const infoFile = path.join(drive.root, drive.infoFileName);
+  const deadline = clock.now() + timeouts.reenumerateMs;
+  const driveStillThere = () => fs.stat(infoFile).then(() => true, () => false);
+  while ((await driveStillThere()) && clock.now() < deadline) await clock.sleep(timeouts.drivePollMs, signal, 'waiting-for-board');
+  if (await driveStillThere()) {
+    throw new FlashdeckError({
+      code: 'NRF_UF2_IGNORED',
+      stage: 'waiting-for-board',
+      message: 'The bootloader ignored the file: its drive is still there and the board did not restart.',
+      hint: 'The file does not suit this board (family ID, address range or SoftDevice). Check the target, then retry.',
+    });
+  }
   const identity = options.appIdentity;
+  progress('waiting-for-board', total, `The bootloader restarted; waiting for ${describeAppIdentity(identity)} to appear.`);
   try {
-    const port = await options.portWatch.waitFor((p) => matchesAppIdentity(identity, p), timeouts.reenumerateMs, signal);
+    const port = await options.portWatch.waitFor((p) => matchesAppIdentity(identity, p), Math.max(1, deadline - clock.now()), signal);
     return {
       bytesWritten: (uf2.length / 512) * 256,
       verifiedBy: 're-enumerated',
@@ -199,18 +214,6 @@ export async function flashUf2(options: FlashUf2Options): Promise<FlashOutcome> 
     };
   } catch (error) {
     if (error instanceof FlashdeckError && error.code === 'CANCELLED') throw error;
-    const stillThere = await fs.stat(path.join(drive.root, drive.infoFileName)).then(() => true, () => false);
-    if (stillThere) {
-      throw new FlashdeckError(
-        {
-          code: 'NRF_UF2_IGNORED',
-          stage: 'waiting-for-board',
-          message: 'The bootloader ignored the file: its drive is still there and the board did not restart.',
-          hint: 'The file does not suit this board (family ID, address range or SoftDevice). Check the target, then retry.',
-        },
-        { cause: error },
-      );
-    }
     throw new FlashdeckError(
       {
         code: 'BOARD_DID_NOT_RETURN',

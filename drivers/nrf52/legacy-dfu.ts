@@ -142,8 +142,8 @@ export async function flashLegacyDfu(link: ByteLink, options: LegacyDfuOptions):
       emit({ stage: 'writing', bytesDone: done, bytesTotal: total, bytesPerSecond: rate, etaSeconds: rate > 0 ? (total - done) / rate : null });
     }
     await sender.flush('writing');
-    stopSent = true;
     await sender.send(stopDataPayload(), 'STOP_DATA', 'verifying', 1);
+    stopSent = true; // written: from here a vanishing port may be the bootloader starting the app
     await sender.flush('verifying');
   } catch (error) {
     // STOP_DATA reached the device but its ACK did not reach us before it reset into the app: verified below.
@@ -184,6 +184,7 @@ export async function flashLegacyDfu(link: ByteLink, options: LegacyDfuOptions):
     await reader.write(encodeHciFrame(previous, stopDataPayload())).catch(() => {});
     const reply = await reader.next(timing.ackTimeoutMs, signal, 'verifying').catch(() => undefined);
     reader.dispose();
+    if (signal?.aborted) throw cancelledError('verifying');
     if (reply && parseHciAck(reply) !== undefined) {
       fail(
         'NRF_DFU_NOT_ACCEPTED',

@@ -121,6 +121,19 @@ describe('legacy serial DFU over a real pty', () => {
     expect(board.sim.events.some((e) => /activat/.test(e))).toBe(false);
   });
 
+  it('a STOP_DATA that never left the computer is a disconnect, never an activation', async () => {
+    const { board, watch, link } = await startBoard();
+    let writes = 0;
+    // START, INIT and 80 DATA packets go out; the port dies as STOP_DATA is written.
+    const dying: ByteLink = Object.create(link, {
+      write: { value: (bytes: Uint8Array) => (++writes > 82 ? Promise.reject(Object.assign(new Error('Input/output error, cannot write'), { code: 'EIO' })) : link.write(bytes)) },
+    });
+    setTimeout(() => watch.add({ path: '/dev/ttyACM-app', ...FEATHER_APP }), 300); // even if the app showed up later
+    await expectFlashError(flashLegacyDfu(dying, { image: files.bin, fileName: 'firmware.bin', portWatch: watch, appIdentity: FEATHER_APP, timing: CLIENT_TIMING }), 'NRF_DFU_DISCONNECTED', /during STOP_DATA/);
+    expect(writes).toBe(83);
+    expect(board.sim.events.some((e) => /activat/.test(e))).toBe(false);
+  });
+
   it('reports a silent STOP_DATA CRC failure instead of success', async () => {
     const { board, link } = await startBoard({ faults: { corruptDataPacket: 7 } });
     await expectFlashError(flashLegacyDfu(link, { image: files.bin, fileName: 'firmware.bin', timing: CLIENT_TIMING }), 'NRF_DFU_NOT_ACCEPTED', /did not start it/);

@@ -118,6 +118,13 @@ describe('UF2 drive flashing', () => {
     expect(sim.events).toEqual(['drive mounted']);
   });
 
+  it("does not take a bootloader port that carries the app's USB ids for the app coming back (Nano 33 BLE)", async () => {
+    // The Nano 33 BLE's bootloader and app both enumerate as 239a:0063: a matching port is there all along.
+    const nano = { path: '/dev/ttyACM-boot', vendorId: '239a', productId: '0063' };
+    const { sim, media } = await board({ ignoreBlocks: true, bootloaderPort: nano });
+    await expectFlashError(flashUf2(options(sim, media, { appIdentity: { vendorId: '239a', productId: '0063' } })), 'NRF_UF2_IGNORED', /ignored the file/);
+  });
+
   it('reports a file the bootloader ignored (drive still there)', async () => {
     const { sim, media } = await board({ ignoreBlocks: true });
     await expectFlashError(flashUf2(options(sim, media, {})), 'NRF_UF2_IGNORED', /ignored the file/);

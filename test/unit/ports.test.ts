@@ -137,6 +137,10 @@ describe('board registry', () => {
     await reg.refresh();
     await expect(waiting).resolves.toMatchObject({ path: '/dev/ttyACM3' });
     await expect(reg.portWatch.waitFor(() => false, 50)).rejects.toMatchObject({ code: 'BOARD_DID_NOT_RETURN', hint: expect.stringContaining('replug') });
+    // A job cancelled before it starts waiting ends as cancelled at once, not after the timeout.
+    const cancelled = new AbortController();
+    cancelled.abort();
+    await expect(reg.portWatch.waitFor(() => true, 10_000, cancelled.signal)).rejects.toMatchObject({ code: 'CANCELLED' });
   });
 
   it('survives a lister that throws', async () => {

@@ -147,6 +147,7 @@ export class BoardRegistry {
 
   waitFor(match: (port: SerialPortInfo) => boolean, timeoutMs: number, signal?: AbortSignal): Promise<SerialPortInfo> {
     return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(cancelledError('waiting-for-board'));
       const present = this.ports.find(match);
       if (present) return resolve(present);
       const waiter: Waiter = {
