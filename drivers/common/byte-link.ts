@@ -35,6 +35,12 @@ export interface ByteLink {
   flushInput(): Promise<void>;
 }
 
+/** Whether an error from a port operation means the device is gone (unplugged), rather than refused the request. */
+export function isPortGoneError(error: unknown): boolean {
+  const err = error as { code?: string; message?: string } | null;
+  return /EIO|ENXIO|ENODEV|EBADF|Input\/output error|No such device|Port is not open|Bad file descriptor/i.test(`${err?.code ?? ''} ${err?.message ?? String(error)}`);
+}
+
 export interface SerialLinkOptions {
   /** Whether a device node exists (tests inject it for in-process simulators). */
   pathExists?: (path: string) => boolean;

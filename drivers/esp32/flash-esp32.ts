@@ -183,7 +183,7 @@ async function switchBaud(job: Job, loader: EspLoader, target: number, romBaud: 
   try {
     await loader.changeBaud(target, current);
     commanded = true;
-    await link.setBaudRate(target);
+    await loader.setHostBaud(target);
     await loader.clock.sleep(50, job.options.signal, job.stage);
     await loader.flushInput();
     await loader.readReg(CHIP_DETECT_MAGIC_REG, 500);
@@ -191,7 +191,7 @@ async function switchBaud(job: Job, loader: EspLoader, target: number, romBaud: 
   } catch (error) {
     if (isFatal(error)) throw error;
     job.say(`Could not switch to ${target} baud (${(error as Error).message}); continuing at ${current} baud.`);
-    await link.setBaudRate(current);
+    await loader.setHostBaud(current);
     await loader.flushInput();
     if (!commanded) return current;
     // The board may have switched while we did not hear it: check at the old rate, else reconnect.
@@ -200,7 +200,7 @@ async function switchBaud(job: Job, loader: EspLoader, target: number, romBaud: 
       return current;
     } catch (syncError) {
       if (isFatal(syncError)) throw syncError;
-      await link.setBaudRate(romBaud);
+      await loader.setHostBaud(romBaud);
       await reconnect();
       return romBaud;
     }
@@ -334,7 +334,7 @@ export async function flashEsp32(link: ByteLink, image: Uint8Array, options: Fla
   const connectOptions = { usbJtag, attempts, reset: options.reset ?? 'auto' } as const;
   try {
     job.enter('connecting', loader, `Connecting to ${link.path}…`);
-    if (link.baudRate !== romBaud) await link.setBaudRate(romBaud);
+    if (link.baudRate !== romBaud) await loader.setHostBaud(romBaud);
     let { stubRunning } = await connect(job, loader, connectOptions);
     loader.isStub = stubRunning;
 
@@ -370,7 +370,7 @@ export async function flashEsp32(link: ByteLink, image: Uint8Array, options: Fla
         } catch (error) {
           if (isFatal(error)) throw error;
           // The ROM jumped into the stub and is gone: reset and start over without it.
-          await link.setBaudRate(romBaud);
+          await loader.setHostBaud(romBaud);
           try {
             await reconnect();
           } catch (reconnectError) {

@@ -6,7 +6,7 @@
  * and garbage into the distinctions a person can act on (nothing at all / stream stopped /
  * packet cut off / app output or panic instead of packets).
  */
-import type { ByteLink } from '../common/byte-link';
+import { type ByteLink, isPortGoneError } from '../common/byte-link';
 import { FlashdeckError, cancelledError } from '../common/errors';
 import { SlipDecoder, slipEncode } from '../common/slip';
 import { type DriverClock, wallClock } from '../common/clock';
@@ -197,6 +197,25 @@ export class EspLoader {
   checkCancelled(): void {
     if (this.signal?.aborted) throw cancelledError(this.stage);
     if (this.closedError) throw this.closedError;
+  }
+
+  /** Changes the host side's baud: a gone port is ESP_DISCONNECTED, a refused rate ESP_BAUD_UNSUPPORTED (never a raw error). */
+  async setHostBaud(baud: number): Promise<void> {
+    try {
+      await this.link.setBaudRate(baud);
+    } catch (error) {
+      if (this.closedError) throw this.closedError;
+      const gone = isPortGoneError(error);
+      throw new FlashdeckError(
+        {
+          code: gone ? 'ESP_DISCONNECTED' : 'ESP_BAUD_UNSUPPORTED',
+          stage: this.stage,
+          message: `The serial port ${this.link.path} failed while changing to ${baud} baud (${(error as Error).message}).`,
+          hint: gone ? 'The board was unplugged or reset its USB connection: plug it in again and retry.' : 'Some USB-serial adapters do not support every rate: pick a lower ESP flashing baud in Settings.',
+        },
+        { cause: error },
+      );
+    }
   }
 
   async send(packet: Uint8Array): Promise<void> {

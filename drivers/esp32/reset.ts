@@ -6,7 +6,7 @@
  * (VID 303a PID 1001) decode the same lines differently and need their own sequence.
  * Timings after esptool's reset.py (v5.3.1).
  */
-import type { ByteLink, ControlSignals } from '../common/byte-link';
+import { type ByteLink, type ControlSignals, isPortGoneError } from '../common/byte-link';
 import { FlashdeckError } from '../common/errors';
 import { type DriverClock, wallClock } from '../common/clock';
 
@@ -66,7 +66,7 @@ export class NoControlLinesError extends FlashdeckError {
   }
 }
 
-/** Plays one reset sequence. Throws NoControlLinesError if the port rejects setSignals. */
+/** Plays one reset sequence. Throws NoControlLinesError if the port has no control lines, ESP_DISCONNECTED if it is gone. */
 export async function runResetSequence(
   link: ByteLink,
   strategy: ResetStrategy,
@@ -81,6 +81,13 @@ export async function runResetSequence(
     try {
       await link.setSignals(step);
     } catch (error) {
+      // A device that is gone, not a port without DTR/RTS (ENOTTY on a pty).
+      if (isPortGoneError(error)) {
+        throw new FlashdeckError(
+          { code: 'ESP_DISCONNECTED', stage: 'connecting', message: `The serial port ${link.path} went away while resetting the board (${(error as Error)?.message ?? error}).`, hint: 'The board was unplugged or reset its USB connection: plug it in again and retry.' },
+          { cause: error },
+        );
+      }
       throw new NoControlLinesError(link.path, error);
     }
   }

@@ -244,6 +244,31 @@ describe('writing and verifying', () => {
     expect(e.hint).toMatch(/unplugged/);
   });
 
+  it('an unplug seen first by the control lines or the baud change → ESP_DISCONNECTED, not manual boot mode or an internal error', async () => {
+    const eio = () => Promise.reject(Object.assign(new Error('Input/output error, cannot set'), { code: 'EIO' }));
+    rig = await openRig({ chip: 'esp32', transport: 'binding' });
+    const link = rig.link;
+    const gone = Object.create(link, { setSignals: { value: eio } });
+    const atReset = await flashError({ ...rig, link: gone }, esp32Image());
+    expect(atReset).toMatchObject({ code: 'ESP_DISCONNECTED', stage: 'connecting' });
+    expect(atReset.message).toMatch(/went away while resetting/);
+
+    // The stub runs, then the port fails as it changes to the fast baud.
+    const baudFails = Object.create(link, { setBaudRate: { value: (baud: number) => (baud === 115200 ? link.setBaudRate(baud) : eio()) } });
+    const atBaud = await flashError({ ...rig, link: baudFails }, esp32Image(), { baud: 921600 });
+    expect(atBaud.code).toBe('ESP_DISCONNECTED');
+    expect(atBaud.message).toMatch(/failed while changing to 921600 baud/);
+
+    // An adapter that refuses the rate (EINVAL) is not an unplug: the job goes on at 115200, verified.
+    const refuses = Object.create(link, {
+      setBaudRate: { value: (baud: number) => (baud === 115200 ? link.setBaudRate(baud) : Promise.reject(Object.assign(new Error('Invalid argument, cannot set'), { code: 'EINVAL' }))) },
+    });
+    const image = esp32Image();
+    const outcome = await flashEsp32(refuses, image, { ...FAST, baud: 921600 });
+    expect(outcome.details.baud).toBe('115200');
+    expect(sameBytes(rig.sim.flash.read(0x1000, image.length), image)).toBe(true);
+  });
+
   it('cancellation via AbortSignal stops the job in the current stage', async () => {
     rig = await openRig({ chip: 'esp32', transport: 'pty', throttle: true });
     const controller = new AbortController();
