@@ -335,6 +335,20 @@ export const allocationSchema = z.object({
 // ── Requests ─────────────────────────────────────────────────────────────────────────────────
 
 const empty = z.object({}).strict();
+
+const flashFinishedSchema = z.object({
+  jobId: z.string(),
+  boardId,
+  fileName: z.string(),
+  ok: z.boolean(),
+  outcome: flashOutcomeSchema.optional(),
+  error: errorInfoSchema.optional(),
+  /** The board as it came back after flashing, when that is another identity (bootloader → app port). */
+  returnedBoardId: boardId.optional(),
+});
+
+/** Each board's latest flash job as main knows it: for a window that (re)connects mid-job. */
+const flashJobSnapshotSchema = z.object({ boardId, jobId: z.string(), fileName: z.string(), running: z.boolean(), finished: flashFinishedSchema.nullable() });
 const ok = z.object({ ok: z.literal(true) });
 
 export const requests = {
@@ -376,6 +390,7 @@ export const requests = {
   },
   'flash.cancel': { args: z.object({ jobId: z.string().max(100) }).strict(), result: ok },
   'flash.history': { args: z.object({ boardId, limit: z.number().int().min(1).max(500).optional() }).strict(), result: z.array(flashRecordSchema) },
+  'flash.jobs': { args: empty, result: z.array(flashJobSnapshotSchema) },
 
   'console.open': { args: z.object({ boardId, settings: consoleSettingsSchema.partial().optional() }).strict(), result: consoleStatusSchema },
   'console.close': { args: z.object({ boardId }).strict(), result: ok },
@@ -435,16 +450,7 @@ export const events = {
   /** Plotter samples, batched (≈50–100 ms): t in ms since epoch, one value (or null) per t per series. */
   'telemetry.batch': z.object({ boardId, t: z.array(z.number()), series: z.record(z.string(), z.array(z.number().nullable())) }),
   'flash.progress': z.object({ jobId: z.string(), boardId, fileName: z.string(), progress: flashProgressSchema }),
-  'flash.finished': z.object({
-    jobId: z.string(),
-    boardId,
-    fileName: z.string(),
-    ok: z.boolean(),
-    outcome: flashOutcomeSchema.optional(),
-    error: errorInfoSchema.optional(),
-    /** The board as it came back after flashing, when that is another identity (bootloader → app port). */
-    returnedBoardId: boardId.optional(),
-  }),
+  'flash.finished': flashFinishedSchema,
 } as const;
 
 // ── Types the renderer and both adapters share ───────────────────────────────────────────────

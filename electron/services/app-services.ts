@@ -102,6 +102,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       return { ok: true as const };
     },
     'flash.history': ({ boardId, limit }) => flashLog.recent(boardId, limit),
+    'flash.jobs': () => flash.latestJobs(),
     'toolchain.health': ({ refresh }) => builds.health(refresh),
     'toolchain.targets': () => builds.targets(),
     'programs.list': () => builds.programs(),

@@ -1,11 +1,12 @@
 /**
  * Flash jobs as the window sees them, per board, kept across tab and board switches: the running
  * job's progress, then its verified outcome or its error. Jobs started elsewhere (a build that
- * flashes its artifact) are picked up from their first event.
+ * flashes its artifact) are picked up from their first event; a window that (re)connects mid-job
+ * catches up from main's list of each board's latest job.
  */
 import type { EventPayload } from '../../electron/contract';
-import { on } from '../api';
-import { followBoard } from '../app-state.svelte';
+import { on, request } from '../api';
+import { app, followBoard } from '../app-state.svelte';
 
 export interface BoardFlashState {
   jobId: string | null;
@@ -31,7 +32,9 @@ on('flash.progress', ({ boardId, jobId, fileName, progress }) => {
   if (progress.message) state.log.push(progress.message);
 });
 
-on('flash.finished', (payload) => {
+on('flash.finished', (payload) => finishJob(payload));
+
+function finishJob(payload: EventPayload<'flash.finished'>): void {
   if (flashJobs[payload.boardId]?.jobId !== payload.jobId) beginJob(payload.boardId, payload.jobId, payload.fileName);
   const state = flashJobs[payload.boardId];
   state.running = false;
@@ -41,4 +44,36 @@ on('flash.finished', (payload) => {
     flashJobs[payload.returnedBoardId] = state;
     followBoard(payload.boardId, payload.returnedBoardId);
   }
+}
+
+/** Events sent while this window was not connected are lost: ask main how each board's latest job stands. */
+async function catchUp(): Promise<void> {
+  const latest = await request('flash.jobs', {});
+  for (const job of latest) {
+    const known = flashJobs[job.boardId];
+    if (job.running) beginJob(job.boardId, job.jobId, job.fileName);
+    else if (job.finished && known?.jobId === job.jobId && known.running) finishJob(job.finished);
+  }
+  // A job main no longer knows (it restarted): it cannot be running any more.
+  for (const [boardId, state] of Object.entries(flashJobs)) {
+    if (state.running && !latest.some((job) => job.jobId === state.jobId)) {
+      state.running = false;
+      state.finished = {
+        jobId: state.jobId ?? '',
+        boardId,
+        fileName: state.fileName,
+        ok: false,
+        error: { code: 'DISCONNECTED', stage: 'ipc', message: 'Flashdeck restarted while this job ran, so its outcome is unknown.', hint: 'Check the board, then flash again; the flash log below lists what was recorded.' },
+      };
+    }
+  }
+}
+
+$effect.root(() => {
+  let wasOpen = false;
+  $effect(() => {
+    const open = app.connection === 'open';
+    if (open && !wasOpen) void catchUp().catch(() => {});
+    wasOpen = open;
+  });
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, WebSocketRoute } from 'playwright-core';
 import { addBoardByPath, launchBrowser, removeDir, screenshot, startServe, watchPageErrors, type ServeProcess } from './harness';
 import { startEsp32Sim, type Esp32Sim } from '../sim/esp32/start-sim';
 import { tinygoStyleImage } from '../sim/esp32/esp-image-builder';
@@ -61,5 +61,39 @@ describe('flashing an ESP32 from the Flash tab (serve mode, simulated board on a
     await page.getByRole('region', { name: 'Recent flashes' }).getByText('heap-telemetry.bin').waitFor();
     await screenshot(page, 'flash-esp32');
     expect(errors).toEqual([]);
+  });
+
+  it('a window whose connection dropped mid-flash shows how the job ended once it is back', async () => {
+    let networkDown = false;
+    let pageSide: WebSocketRoute | null = null;
+    let serverSide: WebSocketRoute | null = null;
+    await page.routeWebSocket(/\/api\?/, (ws) => {
+      if (networkDown) return void ws.close();
+      pageSide = ws;
+      serverSide = ws.connectToServer();
+    });
+    await page.reload();
+    await page.getByRole('tab', { name: 'Flash' }).click();
+    const image = tinygoStyleImage(ESP32_CHIP_ID, 64 * 1024, 11);
+    const file = join(files, 'blink.bin');
+    writeFileSync(file, image);
+    await page.getByTestId('flash-file-input').setInputFiles(file);
+    await page.getByTestId('image-kind').filter({ hasText: 'tinygo-app for ESP32' }).waitFor();
+    sim.device.pressBootAndTapEn(); // the board runs the last app and a pty cannot reset it
+    const boots = sim.device.boots.length;
+    await page.getByRole('button', { name: /^Flash / }).click();
+    await page.getByTestId('flash-stage').filter({ hasText: 'writing' }).waitFor({ timeout: 30_000 });
+    networkDown = true;
+    await pageSide!.close();
+    await serverSide!.close();
+    // The job finishes in main (the board restarts into the new app) while nobody hears flash.finished.
+    await expect.poll(() => sim.device.boots.length > boots && sim.device.boots.at(-1)!.mode === 'spi', { timeout: 60_000 }).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await expect(page.getByTestId('flash-stage').textContent()).resolves.toBe('writing');
+    networkDown = false;
+    const result = page.getByTestId('flash-result');
+    await result.waitFor({ timeout: 30_000 });
+    await expect(result.textContent()).resolves.toContain('verified (md5)');
+    expect(Buffer.from(sim.flash.read(0x1000, image.length)).equals(Buffer.from(image))).toBe(true);
   });
 });

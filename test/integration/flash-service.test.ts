@@ -73,16 +73,23 @@ describe('flash jobs', () => {
     const board = await call('boards.addByPath', { path: sim.hostPath });
     await call('boards.update', { boardId: board.id, target: 'esp32-coreboard-v2' });
     const done = finished();
+    let whileRunning: any;
     const stopProgress = services.hub.subscribe((name, payload: any) => {
       if (name === 'flash.progress' && payload.progress.stage === 'writing') {
         stopProgress();
+        // A window connecting now learns of the running job from flash.jobs.
+        void call('flash.jobs', {}).then((jobs: any) => (whileRunning = jobs));
         void call('flash.cancel', { jobId: payload.jobId });
       }
     });
     const big = { name: 'big.bin', dataBase64: Buffer.from(tinygoStyleImage(0, 512 * 1024, 4)).toString('base64') };
-    await call('flash.start', { boardId: board.id, file: big });
+    const { jobId } = await call('flash.start', { boardId: board.id, file: big });
     const result = await done;
     expect(result.ok).toBe(false);
     expect(result.error.code).toBe('CANCELLED');
+    expect(whileRunning).toEqual([{ boardId: board.id, jobId, fileName: 'big.bin', running: true, finished: null }]);
+    // …and one that missed flash.finished learns how it ended.
+    const after = await call('flash.jobs', {});
+    expect(after).toMatchObject([{ boardId: board.id, jobId, running: false, finished: { ok: false, error: { code: 'CANCELLED' } } }]);
   });
 });

@@ -4,7 +4,7 @@
  * the attempt (success or failure) in the flash log, and hands the port back.
  */
 import { randomUUID } from 'node:crypto';
-import type { Board, FileRef, ImageSummary } from '../../contract';
+import type { Board, EventPayload, FileRef, ImageSummary, RequestResult } from '../../contract';
 import type { EventHub } from '../../dispatcher';
 import { findBoard, type BoardModel } from '../../../drivers/common/board-catalogue';
 import { FlashdeckError, toErrorInfo } from '../../../drivers/common/errors';
@@ -40,6 +40,8 @@ interface Job {
 
 export class FlashService {
   private readonly jobs = new Map<string, Job>();
+  /** Each board's latest job, running or finished: what a window that connects mid-job catches up on. */
+  private readonly latest = new Map<string, RequestResult<'flash.jobs'>[number]>();
 
   constructor(private readonly options: FlashServiceOptions) {}
 
@@ -167,6 +169,7 @@ export class FlashService {
     const now = this.options.now ?? Date.now;
     const startedAt = now();
     const { fileName } = what;
+    this.latest.set(job.boardId, { boardId: job.boardId, jobId: job.id, fileName, running: true, finished: null });
     const emitProgress = throttleProgress((progress) => hub.emit('flash.progress', { jobId: job.id, boardId: job.boardId, fileName, progress }));
     let outcome: FlashOutcome | undefined;
     let failure: unknown;
@@ -197,7 +200,14 @@ export class FlashService {
       errorMessage: error?.message,
     });
     const returnedBoardId = outcome ? this.returnedBoard(job.boardId, outcome, what.returnIds) : undefined;
-    hub.emit('flash.finished', { jobId: job.id, boardId: job.boardId, fileName, ok: !failure, outcome, error, returnedBoardId });
+    const finished: EventPayload<'flash.finished'> = { jobId: job.id, boardId: job.boardId, fileName, ok: !failure, outcome, error, returnedBoardId };
+    this.latest.set(job.boardId, { boardId: job.boardId, jobId: job.id, fileName, running: false, finished });
+    hub.emit('flash.finished', finished);
+  }
+
+  /** Each board's latest job (running, or finished with its outcome). */
+  latestJobs(): RequestResult<'flash.jobs'> {
+    return [...this.latest.values()];
   }
 }
 
