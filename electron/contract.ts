@@ -336,6 +336,8 @@ export const allocationSchema = z.object({
 
 const empty = z.object({}).strict();
 
+const buildStateSchema = z.object({ buildId: z.string(), boardId, program: z.string(), state: z.enum(['queued', 'running', 'done', 'failed', 'cancelled']), position: z.number().int() });
+
 const flashFinishedSchema = z.object({
   jobId: z.string(),
   boardId,
@@ -414,6 +416,8 @@ export const requests = {
     result: z.object({ buildId: z.string() }),
   },
   'build.cancel': { args: z.object({ buildId: z.string().max(100) }).strict(), result: ok },
+  /** Each board's latest build as announced: its state, and its summary once finished (for a window that connects mid-build). */
+  'build.jobs': { args: empty, result: z.array(buildStateSchema.extend({ summary: buildSummarySchema.nullable() })) },
   'build.allocReport': {
     args: z.object({ boardId, source: buildSourceSchema, flags: buildFlagsSchema.optional(), pattern: z.string().regex(/^[^\s-][^\s]{0,199}$/).optional() }).strict(),
     result: z.object({ ok: z.boolean(), allocations: z.array(allocationSchema), diagnostics: z.array(diagnosticSchema), error: errorInfoSchema.nullable(), note: z.string().nullable(), durationMs: z.number() }),
@@ -430,7 +434,7 @@ export const events = {
   /** The whole board list, whenever anything in it changes (hot-plug, rename, pin). */
   'boards.changed': z.object({ boards: z.array(boardSchema) }),
   'settings.changed': z.object({ settings: settingsSchema }),
-  'build.state': z.object({ buildId: z.string(), boardId, program: z.string(), state: z.enum(['queued', 'running', 'done', 'failed', 'cancelled']), position: z.number().int() }),
+  'build.state': buildStateSchema,
   'build.log': z.object({ buildId: z.string(), boardId, lines: z.array(z.object({ stream: z.enum(['stdout', 'stderr', 'info']), text: z.string(), atMs: z.number() })) }),
   'build.finished': buildSummarySchema,
   'history.changed': z.object({ boardId }),

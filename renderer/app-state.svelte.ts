@@ -121,6 +121,21 @@ export function startAppState(): void {
   void loadAll().then(() => (app.connection = 'open'));
 }
 
+/**
+ * Runs `catchUp` each time the connection to main opens (the first time and after every drop):
+ * events sent while it was down are lost, so views that follow events ask for the state again.
+ */
+export function onEachConnection(catchUp: () => Promise<unknown>): void {
+  $effect.root(() => {
+    let wasOpen = false;
+    $effect(() => {
+      const open = app.connection === 'open';
+      if (open && !wasOpen) void catchUp().catch(() => {});
+      wasOpen = open;
+    });
+  });
+}
+
 export function boardTitle(board: Board): string {
   return board.name ?? board.guess.label ?? board.path;
 }

@@ -107,6 +107,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     'toolchain.targets': () => builds.targets(),
     'programs.list': () => builds.programs(),
     'build.start': ({ boardId, source, flags, flash: thenFlash }) => builds.start(boardId, source, flags, thenFlash),
+    'build.jobs': () => builds.latestBuilds(),
     'build.cancel': ({ buildId }) => {
       builds.cancel(buildId);
       return { ok: true as const };

@@ -6,7 +6,7 @@
  */
 import type { ConsoleSettings, ConsoleStatus } from '../../electron/contract';
 import { on, request } from '../api';
-import { app, rememberedBoardId, selectBoard } from '../app-state.svelte';
+import { app, onEachConnection, rememberedBoardId, selectBoard } from '../app-state.svelte';
 import { moveTelemetry } from '../telemetry/telemetry-sessions';
 import { ConsoleModel } from './console-model';
 
@@ -88,15 +88,11 @@ on('console.panic', (report) => {
   notifyRedraw(report.boardId);
 });
 
+// After the connection to main comes back (serve restarted, socket dropped), states may have
+// changed without us hearing: ask again for every console this window knows.
+onEachConnection(() => Promise.all(Object.keys(consoleStatus).map((boardId) => refreshConsoleStatus(boardId).catch(() => {}))));
+
 $effect.root(() => {
-  // After the connection to main comes back (serve restarted, socket dropped), states may have
-  // changed without us hearing: ask again for every console this window knows.
-  let wasOpen = false;
-  $effect(() => {
-    const open = app.connection === 'open';
-    if (open && !wasOpen) for (const boardId of Object.keys(consoleStatus)) void refreshConsoleStatus(boardId).catch(() => {});
-    wasOpen = open;
-  });
   $effect(() => {
     const lines = app.settings?.scrollbackLines;
     if (!lines) return;

@@ -6,7 +6,7 @@
  */
 import type { EventPayload } from '../../electron/contract';
 import { on, request } from '../api';
-import { app, followBoard } from '../app-state.svelte';
+import { followBoard, onEachConnection } from '../app-state.svelte';
 
 export interface BoardFlashState {
   jobId: string | null;
@@ -69,11 +69,4 @@ async function catchUp(): Promise<void> {
   }
 }
 
-$effect.root(() => {
-  let wasOpen = false;
-  $effect(() => {
-    const open = app.connection === 'open';
-    if (open && !wasOpen) void catchUp().catch(() => {});
-    wasOpen = open;
-  });
-});
+onEachConnection(catchUp);

@@ -3,7 +3,8 @@
  * finished summary with diagnostics and sizes.
  */
 import type { BuildSummary, EventPayload } from '../../electron/contract';
-import { on } from '../api';
+import { on, request } from '../api';
+import { onEachConnection } from '../app-state.svelte';
 
 const MAX_LOG_LINES = 5000;
 
@@ -43,8 +44,34 @@ on('build.log', ({ boardId, buildId, lines }) => {
   if (job.log.length > MAX_LOG_LINES) job.log.splice(0, job.log.length - MAX_LOG_LINES);
 });
 
-on('build.finished', (summary) => {
+on('build.finished', (summary) => finishBuild(summary));
+
+function finishBuild(summary: BuildSummary): void {
   const job = stateFor(summary.boardId, summary.buildId, summary.program);
   job.summary = summary;
   job.state = summary.cancelled ? 'cancelled' : summary.ok ? 'done' : 'failed';
-});
+}
+
+/** Events sent while this window was not connected are lost: ask main how each board's latest build stands. */
+async function catchUp(): Promise<void> {
+  const latest = await request('build.jobs', {});
+  for (const build of latest) {
+    const known = buildJobs[build.boardId];
+    if (build.summary) {
+      if (known?.buildId === build.buildId && !known.summary) finishBuild(build.summary);
+    } else {
+      const job = stateFor(build.boardId, build.buildId, build.program);
+      job.state = build.state;
+      job.position = build.position;
+    }
+  }
+  // A build main no longer knows (it restarted) is not running any more.
+  for (const job of Object.values(buildJobs)) {
+    if ((job.state === 'running' || job.state === 'queued') && !latest.some((build) => build.buildId === job.buildId)) {
+      job.state = 'failed';
+      job.log.push({ stream: 'info', text: 'Flashdeck restarted while this build ran, so its outcome is unknown. Build again.', atMs: Date.now() });
+    }
+  }
+}
+
+onEachConnection(catchUp);

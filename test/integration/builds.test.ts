@@ -105,9 +105,12 @@ describe('build lifecycle', () => {
     const { buildId } = await call('build.start', { boardId: board.id, source: { kind: 'path', path: program('// fake-tinygo: slow\n') } });
     await next('build.log', (p) => p.buildId === buildId, 10_000).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 300));
+    // A window connecting now learns of the running build, and later of how it ended.
+    expect(await call('build.jobs', {})).toEqual([expect.objectContaining({ boardId: board.id, buildId, state: 'running', summary: null })]);
     await call('build.cancel', { buildId });
     const summary = await next('build.finished', (p) => p.buildId === buildId);
     expect(summary).toMatchObject({ ok: false, cancelled: true, artifactPath: null });
+    expect(await call('build.jobs', {})).toEqual([expect.objectContaining({ buildId, state: 'cancelled', summary: expect.objectContaining({ cancelled: true }) })]);
     const buildsDir = join(dataDir, 'cache', 'builds');
     expect(existsSync(buildsDir) ? readdirSync(buildsDir) : []).toEqual([]);
     // A cancelled build is not a failed build: nothing in the size history.
@@ -121,6 +124,8 @@ describe('build lifecycle', () => {
     const b = await call('build.start', { boardId: board.id, source: { kind: 'program', program: 'heap-telemetry' } });
     const queued = await next('build.state', (p) => p.buildId === b.buildId && p.state === 'queued');
     expect(queued.position).toBe(1);
+    // The build waiting in line does not hide the one that runs.
+    expect((await call('build.jobs', {}))[0]).toMatchObject({ buildId: a.buildId, state: 'running' });
     const [first, second] = await Promise.all([next('build.finished', (p) => p.buildId === a.buildId), next('build.finished', (p) => p.buildId === b.buildId)]);
     expect(first.ok && second.ok).toBe(true);
     const rows = await call('history.sizes', { boardId: board.id });

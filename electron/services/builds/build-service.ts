@@ -7,7 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { BuildFlagsDto, BuildSource, BuildSummary, ToolchainHealthDto } from '../../contract';
+import type { BuildFlagsDto, BuildSource, BuildSummary, EventPayload, RequestResult, ToolchainHealthDto } from '../../contract';
 import type { EventHub } from '../../dispatcher';
 import { FlashdeckError, toErrorInfo } from '../../../drivers/common/errors';
 import type { BoardRegistry } from '../ports/board-registry';
@@ -63,13 +63,15 @@ export class BuildService {
   /** The newest successful build per board: a slower ELF link of an older build must not win. */
   private readonly latestBuild = new Map<string, string>();
   private readonly locator: LocatorContext;
+  /** Each board's latest build as announced (state, then summary): what a window connecting mid-build catches up on. */
+  private readonly announced = new Map<string, RequestResult<'build.jobs'>[number]>();
 
   constructor(private readonly options: BuildServiceOptions) {
     this.locator = options.locator ?? nodeLocatorContext();
     // Builds waiting behind another build for the same board show their place in line.
     this.queue.onChange((snapshot) => {
       for (const entry of snapshot) {
-        if (entry.state === 'queued') options.hub.emit('build.state', { buildId: entry.id, boardId: entry.boardId, program: entry.label, state: 'queued', position: entry.position });
+        if (entry.state === 'queued') this.announceState({ buildId: entry.id, boardId: entry.boardId, program: entry.label, state: 'queued', position: entry.position });
       }
     });
   }
@@ -222,7 +224,7 @@ export class BuildService {
       pending.push(line);
       flushTimer ??= setTimeout(flushLog, LOG_BATCH_MS);
     };
-    hub.emit('build.state', { buildId, boardId, program: label, state: 'running', position: 0 });
+    this.announceState({ buildId, boardId, program: label, state: 'running', position: 0 });
 
     let result: BuildResult | null = null;
     let failure: unknown = null;
@@ -333,9 +335,22 @@ export class BuildService {
       args: result?.args ?? [],
       flashJobId,
     };
-    hub.emit('build.state', { buildId, boardId, program, state: cancelled ? 'cancelled' : summary.ok ? 'done' : 'failed', position: 0 });
+    this.announceState({ buildId, boardId, program, state: cancelled ? 'cancelled' : summary.ok ? 'done' : 'failed', position: 0 });
+    this.announced.set(boardId, { ...this.announced.get(boardId)!, summary });
     hub.emit('build.finished', summary);
     return summary;
+  }
+
+  /** Each board's latest build (a build queued behind a running one does not hide it). */
+  latestBuilds(): RequestResult<'build.jobs'> {
+    return [...this.announced.values()];
+  }
+
+  private announceState(state: EventPayload<'build.state'>): void {
+    const previous = this.announced.get(state.boardId);
+    const behindRunning = state.state === 'queued' && previous?.state === 'running' && previous.buildId !== state.buildId;
+    if (!behindRunning) this.announced.set(state.boardId, { ...state, summary: previous?.buildId === state.buildId ? previous.summary : null });
+    this.options.hub.emit('build.state', state);
   }
 }
 
