@@ -223,9 +223,31 @@ export class EspLoader {
     const framed = slipEncode(packet);
     this.trace?.('out', framed);
     this.bytesSent += framed.length;
+    // A chip that stops reading (USB-Serial-JTAG while firmware ignores it) never drains the write:
+    // give up after four times its wire time (at least 3 s), or at once on cancel.
+    const patienceMs = Math.max(3000, ((framed.length * 10) / this.link.baudRate) * 1000 * 4);
+    const written = this.link.write(framed);
+    written.catch(() => {}); // settled by the port closing if we stop waiting
+    let stopTimer = () => {};
+    let onAbort = () => {};
+    const gaveUp = new Promise<'timeout' | 'cancelled'>((resolve) => {
+      stopTimer = this.clock.setTimer(() => resolve('timeout'), patienceMs);
+      onAbort = () => resolve('cancelled');
+      this.signal?.addEventListener('abort', onAbort, { once: true });
+    });
     try {
-      await this.link.write(framed);
+      const first = await Promise.race([written.then(() => 'written' as const), gaveUp]);
+      if (first === 'cancelled') throw cancelledError(this.stage);
+      if (first === 'timeout') {
+        throw new FlashdeckError({
+          code: 'ESP_WRITE_FAILED',
+          stage: this.stage,
+          message: `The board stopped taking data: ${this.link.path} accepted nothing for ${(patienceMs / 1000).toFixed(0)} s.`,
+          hint: 'Its USB serial only drains while the ROM loader or firmware reads it: hold BOOT, tap EN (RESET), release BOOT, then retry.',
+        });
+      }
     } catch (error) {
+      if (error instanceof FlashdeckError) throw error;
       if (this.closedError) throw this.closedError;
       throw new FlashdeckError(
         {
@@ -236,6 +258,9 @@ export class EspLoader {
         },
         { cause: error },
       );
+    } finally {
+      stopTimer();
+      this.signal?.removeEventListener('abort', onAbort);
     }
   }
 
@@ -560,3 +585,4 @@ function lastLine(text: string, pattern: RegExp): string {
   const from = line.search(pattern);
   return line.slice(Math.max(0, from)).replace(/[^\x20-\x7e]/g, '').slice(0, 120);
 }
+

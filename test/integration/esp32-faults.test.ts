@@ -269,6 +269,26 @@ describe('writing and verifying', () => {
     expect(sameBytes(rig.sim.flash.read(0x1000, image.length), image)).toBe(true);
   });
 
+  it('a board that stops taking data (the write never drains) → ESP_WRITE_FAILED, and Cancel works meanwhile', async () => {
+    rig = await openRig({ chip: 'esp32', transport: 'binding' });
+    const link = rig.link;
+    let writes = 0;
+    // After the first few frames the port accepts nothing more, as USB-Serial-JTAG does when nobody reads it.
+    const stuck = Object.create(link, { write: { value: (bytes: Uint8Array) => (++writes > 3 ? new Promise<void>(() => {}) : link.write(bytes)) } });
+    const started = performance.now();
+    const e = await flashError({ ...rig, link: stuck }, esp32Image());
+    expect(e.code).toBe('ESP_WRITE_FAILED');
+    expect(e.message).toMatch(/stopped taking data/);
+    expect(performance.now() - started).toBeLessThan(10_000);
+
+    writes = 0;
+    const controller = new AbortController();
+    const run = flashEsp32(stuck, esp32Image(), { ...FAST, signal: controller.signal });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    controller.abort();
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
+  });
+
   it('cancellation via AbortSignal stops the job in the current stage', async () => {
     rig = await openRig({ chip: 'esp32', transport: 'pty', throttle: true });
     const controller = new AbortController();
