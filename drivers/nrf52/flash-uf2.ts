@@ -150,7 +150,13 @@ export async function flashUf2(options: FlashUf2Options): Promise<FlashOutcome> 
   if (!drives.length) {
     if (options.touchPort) {
       progress('entering-bootloader', 0, 'Resetting the board into its bootloader (1200-baud touch).');
-      await options.touchPort();
+      try {
+        await options.touchPort();
+      } catch (error) {
+        // A port held by another program or without permission needs the user first; anything else: ask for a double-tap.
+        if (!(error instanceof FlashdeckError) || error.code !== 'NRF_TOUCH_FAILED') throw error;
+        progress('entering-bootloader', 0, `${error.message} Double-tap the board's RESET button now (the LED pulses); Flashdeck waits for its drive.`);
+      }
     }
     const deadline = clock.now() + timeouts.driveAppearMs;
     while (!drives.length && clock.now() < deadline) {

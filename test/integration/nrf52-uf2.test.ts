@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { FlashdeckError } from '../../drivers/common/errors';
 import { mkdtemp, rm, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -76,6 +77,18 @@ describe('UF2 drive flashing', () => {
     expect(app1200.touched).toBe(true);
     expect(outcome.verifiedBy).toBe('re-enumerated');
     expect(stages).toEqual(expect.arrayContaining(['entering-bootloader', 'finding-drive', 'checking-board', 'writing', 'waiting-for-board']));
+    expect(sim.appBytes(V6, app.length)).toEqual(app);
+  });
+
+  it('when the 1200-baud touch cannot open the port, asks for a double-tap and flashes once the drive appears', async () => {
+    const { sim, media } = await board({ startInBootloader: false });
+    const messages: string[] = [];
+    const touchFails = () => Promise.reject(new FlashdeckError({ code: 'NRF_TOUCH_FAILED', stage: 'entering-bootloader', message: 'Could not open /dev/ttyACM0 at 1200 baud.', hint: 'Double-tap.' }));
+    const flashing = flashUf2(options(sim, media, { touchPort: touchFails, onProgress: (p) => p.message && messages.push(p.message) }));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(messages.join('\n')).toMatch(/Double-tap the board's RESET button now/);
+    await sim.enterBootloader(); // the user double-taps
+    await expect(flashing).resolves.toMatchObject({ verifiedBy: 're-enumerated' });
     expect(sim.appBytes(V6, app.length)).toEqual(app);
   });
 
