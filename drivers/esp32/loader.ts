@@ -585,4 +585,3 @@ function lastLine(text: string, pattern: RegExp): string {
   const from = line.search(pattern);
   return line.slice(Math.max(0, from)).replace(/[^\x20-\x7e]/g, '').slice(0, 120);
 }
-
