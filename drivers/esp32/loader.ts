@@ -142,15 +142,7 @@ export class EspLoader {
         this.decoder.push(bytes);
       }),
       link.onClose((error) => {
-        this.closedError = new FlashdeckError(
-          {
-            code: 'ESP_DISCONNECTED',
-            stage: this.stage,
-            message: `The serial port ${link.path} closed while ${this.stage}${error ? ` (${error.message})` : ''}.`,
-            hint: 'The board was unplugged or reset itself onto a new port. Check the cable (try another USB port, avoid unpowered hubs), then retry.',
-          },
-          { cause: error ?? undefined },
-        );
+        this.closedError = disconnectedError(link.path, this.stage, `closed while ${this.stage}${error ? ` (${error.message})` : ''}`, error);
         this.wakeWithError(this.closedError);
       }),
     );
@@ -205,14 +197,10 @@ export class EspLoader {
       await this.link.setBaudRate(baud);
     } catch (error) {
       if (this.closedError) throw this.closedError;
-      const gone = isPortGoneError(error);
+      const what = `failed while changing to ${baud} baud (${(error as Error).message})`;
+      if (isPortGoneError(error)) throw disconnectedError(this.link.path, this.stage, what, error);
       throw new FlashdeckError(
-        {
-          code: gone ? 'ESP_DISCONNECTED' : 'ESP_BAUD_UNSUPPORTED',
-          stage: this.stage,
-          message: `The serial port ${this.link.path} failed while changing to ${baud} baud (${(error as Error).message}).`,
-          hint: gone ? 'The board was unplugged or reset its USB connection: plug it in again and retry.' : 'Some USB-serial adapters do not support every rate: pick a lower ESP flashing baud in Settings.',
-        },
+        { code: 'ESP_BAUD_UNSUPPORTED', stage: this.stage, message: `The serial port ${this.link.path} ${what}.`, hint: 'Some USB-serial adapters do not support every rate: pick a lower ESP flashing baud in Settings.' },
         { cause: error },
       );
     }
@@ -584,4 +572,17 @@ function lastLine(text: string, pattern: RegExp): string {
   const line = text.split(/\r?\n/).find((l) => pattern.test(l)) ?? text;
   const from = line.search(pattern);
   return line.slice(Math.max(0, from)).replace(/[^\x20-\x7e]/g, '').slice(0, 120);
+}
+
+/** The board's port went away (unplugged, or the chip re-enumerated): `what` says when. */
+export function disconnectedError(path: string, stage: string, what: string, cause?: unknown): FlashdeckError {
+  return new FlashdeckError(
+    {
+      code: 'ESP_DISCONNECTED',
+      stage,
+      message: `The serial port ${path} ${what}.`,
+      hint: 'The board was unplugged or reset itself onto a new port. Check the cable (try another USB port, avoid unpowered hubs), then retry.',
+    },
+    { cause: cause ?? undefined },
+  );
 }

@@ -9,6 +9,7 @@
 import { type ByteLink, type ControlSignals, isPortGoneError } from '../common/byte-link';
 import { FlashdeckError } from '../common/errors';
 import { type DriverClock, wallClock } from '../common/clock';
+import { disconnectedError } from './loader';
 
 export type ResetStrategy =
   /** DTR/RTS set one at a time, 50 ms boot delay. */
@@ -82,12 +83,7 @@ export async function runResetSequence(
       await link.setSignals(step);
     } catch (error) {
       // A device that is gone, not a port without DTR/RTS (ENOTTY on a pty).
-      if (isPortGoneError(error)) {
-        throw new FlashdeckError(
-          { code: 'ESP_DISCONNECTED', stage: 'connecting', message: `The serial port ${link.path} went away while resetting the board (${(error as Error)?.message ?? error}).`, hint: 'The board was unplugged or reset its USB connection: plug it in again and retry.' },
-          { cause: error },
-        );
-      }
+      if (isPortGoneError(error)) throw disconnectedError(link.path, 'connecting', `went away while resetting the board (${(error as Error)?.message ?? error})`, error);
       throw new NoControlLinesError(link.path, error);
     }
   }
