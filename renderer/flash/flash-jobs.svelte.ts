@@ -54,7 +54,7 @@ async function catchUp(): Promise<void> {
     if (job.running) beginJob(job.boardId, job.jobId, job.fileName);
     else if (job.finished && known?.jobId === job.jobId && known.running) finishJob(job.finished);
   }
-  // A job main no longer knows (it restarted): it cannot be running any more.
+  // A job that is no longer main's latest (main restarted, or a newer job replaced it meanwhile) has ended unheard.
   for (const [boardId, state] of Object.entries(flashJobs)) {
     if (state.running && !latest.some((job) => job.jobId === state.jobId)) {
       state.running = false;
@@ -63,7 +63,7 @@ async function catchUp(): Promise<void> {
         boardId,
         fileName: state.fileName,
         ok: false,
-        error: { code: 'DISCONNECTED', stage: 'ipc', message: 'Flashdeck restarted while this job ran, so its outcome is unknown.', hint: 'Check the board, then flash again; the flash log below lists what was recorded.' },
+        error: { code: 'DISCONNECTED', stage: 'ipc', message: 'The connection to Flashdeck was lost while this job ran, so this window missed how it ended.', hint: 'The Flash tab\'s recent flashes list what was recorded; flash again if the board does not run the new program.' },
       };
     }
   }

@@ -65,11 +65,11 @@ async function catchUp(): Promise<void> {
       job.position = build.position;
     }
   }
-  // A build main no longer knows (it restarted) is not running any more.
+  // A build that is no longer main's latest (main restarted, or a newer build replaced it) has ended unheard.
   for (const job of Object.values(buildJobs)) {
     if ((job.state === 'running' || job.state === 'queued') && !latest.some((build) => build.buildId === job.buildId)) {
       job.state = 'failed';
-      job.log.push({ stream: 'info', text: 'Flashdeck restarted while this build ran, so its outcome is unknown. Build again.', atMs: Date.now() });
+      job.log.push({ stream: 'info', text: 'The connection to Flashdeck was lost while this build ran, so this window missed how it ended; the Size history tab lists recorded builds. Build again to see its log.', atMs: Date.now() });
     }
   }
 }

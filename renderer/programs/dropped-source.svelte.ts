@@ -24,7 +24,7 @@ export async function buildSourceFromDrop(transfer: DataTransfer | null | undefi
 }
 
 /** A source dropped on another tab, waiting for this board's Programs tab to build and flash it. */
-export const handedOver = $state<{ boardId: string | null; source: BuildSource | null }>({ boardId: null, source: null });
+const handedOver = $state<{ boardId: string | null; source: BuildSource | null }>({ boardId: null, source: null });
 
 export function handOverSource(boardId: string, source: BuildSource): void {
   handedOver.boardId = boardId;

@@ -335,8 +335,7 @@ export class BuildService {
       args: result?.args ?? [],
       flashJobId,
     };
-    this.announceState({ buildId, boardId, program, state: cancelled ? 'cancelled' : summary.ok ? 'done' : 'failed', position: 0 });
-    this.announced.set(boardId, { ...this.announced.get(boardId)!, summary });
+    this.announceState({ buildId, boardId, program, state: cancelled ? 'cancelled' : summary.ok ? 'done' : 'failed', position: 0 }, summary);
     hub.emit('build.finished', summary);
     return summary;
   }
@@ -346,10 +345,11 @@ export class BuildService {
     return [...this.announced.values()];
   }
 
-  private announceState(state: EventPayload<'build.state'>): void {
+  /** Emits a build's state and remembers it as the board's latest (with its summary once finished). */
+  private announceState(state: EventPayload<'build.state'>, summary: BuildSummary | null = null): void {
     const previous = this.announced.get(state.boardId);
     const behindRunning = state.state === 'queued' && previous?.state === 'running' && previous.buildId !== state.buildId;
-    if (!behindRunning) this.announced.set(state.boardId, { ...state, summary: previous?.buildId === state.buildId ? previous.summary : null });
+    if (!behindRunning) this.announced.set(state.boardId, { ...state, summary });
     this.options.hub.emit('build.state', state);
   }
 }
