@@ -38,7 +38,11 @@ const ALL_RATES: Rate[] = [
   { name: '1 MB/s USB-CDC', bytesPerSecond: 1_000_000 },
 ];
 const RATES = flag('--rates')
-  ? ALL_RATES.filter((rate) => flag('--rates')!.split(',').some((r) => Math.round(rate.bytesPerSecond * (rate.name.includes('USB') ? 1 : 10)) === Number(r)))
+  ? ALL_RATES.filter((rate) =>
+      flag('--rates')!
+        .split(',')
+        .some((r) => Math.round(rate.bytesPerSecond * (rate.name.includes('USB') ? 1 : 10)) === Number(r)),
+    )
   : ALL_RATES;
 
 /** Streams `seq N\r\n` lines at a fixed byte rate, paced in 5 ms ticks. */
@@ -97,7 +101,9 @@ function percentile(sorted: number[], p: number): number {
 }
 
 function cpuTicks(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /, '')
+    .split(' ');
   // After "(comm) ": state is fields[0]; utime is field 14 overall → index 11, stime → 12.
   return Number(fields[11]) + Number(fields[12]);
 }
@@ -173,10 +179,13 @@ async function main(): Promise<void> {
       const started = performance.now();
       let heapAt10 = NaN;
       const heap10Timer = new Promise<void>((resolve) =>
-        setTimeout(async () => {
-          heapAt10 = await heapMb(cdp);
-          resolve();
-        }, Math.min(10, SECONDS / 3) * 1000),
+        setTimeout(
+          async () => {
+            heapAt10 = await heapMb(cdp);
+            resolve();
+          },
+          Math.min(10, SECONDS / 3) * 1000,
+        ),
       );
       await streamer.start(rate.bytesPerSecond, SECONDS);
       await heap10Timer;
@@ -199,7 +208,10 @@ async function main(): Promise<void> {
       // (A pty path can be reused by the next run: look only at this run's lines.)
       const fromThisRun = Math.min(20_000, stats!.linesReceived - before);
       const held = await page.evaluate(([id, count]) => window.__flashdeckConsole!.lines(id).slice(-count), [boardId, fromThisRun] as const);
-      const sequence = held.map((line) => /seq (\d+)$/.exec(line)).filter((m) => m !== null).map((m) => Number(m[1]));
+      const sequence = held
+        .map((line) => /seq (\d+)$/.exec(line))
+        .filter((m) => m !== null)
+        .map((m) => Number(m[1]));
       const intact = sequence.length > 0 && sequence.at(-1) === streamer.sent && sequence.every((n, i) => i === 0 || n === sequence[i - 1] + 1);
       const sorted = [...frames].sort((a, b) => a - b);
       const received = stats!.linesReceived - before;

@@ -153,13 +153,20 @@ async function main(): Promise<void> {
   const partial = await userCycle(false);
   console.log(`40 KiB cycle @921600, erase only written sectors: ${partial.wallSeconds.toFixed(2)} s (${((partial.wallSeconds / 1.5) * 100).toFixed(0)} % of the 1.5 s budget)`);
   const full = await userCycle(true);
-  console.log(`40 KiB cycle @921600, whole-chip erase first:    ${full.wallSeconds.toFixed(2)} s → erase-only-written is ${(full.wallSeconds / partial.wallSeconds).toFixed(1)}× faster`);
+  console.log(
+    `40 KiB cycle @921600, whole-chip erase first:    ${full.wallSeconds.toFixed(2)} s → erase-only-written is ${(full.wallSeconds / partial.wallSeconds).toFixed(1)}× faster`,
+  );
 
   const ourRuns = runs.filter((r) => r.client === 'flashdeck');
   const minEfficiency = Math.min(...ourRuns.map((r) => r.wireEfficiency));
   const minRatio = Math.min(...cases.map(([chip, baud]) => ratio(chip, baud)));
   const goals = {
-    wireEfficiencyAtLeast0_90: { value: minEfficiency, unit: 'ratio', pass: minEfficiency >= 0.9, byRun: Object.fromEntries(ourRuns.map((r) => [`${r.chip}@${r.baud}`, r.wireEfficiency])) },
+    wireEfficiencyAtLeast0_90: {
+      value: minEfficiency,
+      unit: 'ratio',
+      pass: minEfficiency >= 0.9,
+      byRun: Object.fromEntries(ourRuns.map((r) => [`${r.chip}@${r.baud}`, r.wireEfficiency])),
+    },
     ratioVsEsptoolJsAtLeast1: { value: minRatio, unit: 'ratio', pass: minRatio >= 1 },
     cycle40KiBAtMost1_5s: { value: partial.wallSeconds, unit: 's', pass: partial.wallSeconds <= 1.5 },
     cycleSpeedupVsChipEraseAtLeast5: { value: round(full.wallSeconds / partial.wallSeconds, 2), unit: 'ratio', pass: full.wallSeconds / partial.wallSeconds >= 5 },
@@ -168,7 +175,11 @@ async function main(): Promise<void> {
 
   const results = {
     generatedAt: new Date().toISOString(),
-    simulator: { chips: Object.keys(TARGETS), transport: 'in-process serialport binding, paced at 10 bits/byte at the device baud, DTR/RTS reset', flashTiming: 'W25Q32JV typ.: sector 45 ms, 64 KiB block 150 ms, chip 2500 ms/MiB, page 0.4 ms/256 B' },
+    simulator: {
+      chips: Object.keys(TARGETS),
+      transport: 'in-process serialport binding, paced at 10 bits/byte at the device baud, DTR/RTS reset',
+      flashTiming: 'W25Q32JV typ.: sector 45 ms, 64 KiB block 150 ms, chip 2500 ms/MiB, page 0.4 ms/256 B',
+    },
     image: { bytes: image.length, unit: 'B', deflateRatio: { value: round(deflateRatio), unit: 'ratio' } },
     throughput: runs.map((r) => ({
       client: r.client,

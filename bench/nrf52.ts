@@ -33,7 +33,16 @@ async function openLink(portPath: string): Promise<{ link: ByteLink; close(): Pr
   return { link: linkFromSerialPort(port), close: () => new Promise((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())) };
 }
 
-function figures(name: string, wallMs: number, imageBytes: number, erasePages: number, hostToDeviceBytes: number, deviceToHostBytes: number, extra: Record<string, Figure>, verifiedBy: string) {
+function figures(
+  name: string,
+  wallMs: number,
+  imageBytes: number,
+  erasePages: number,
+  hostToDeviceBytes: number,
+  deviceToHostBytes: number,
+  extra: Record<string, Figure>,
+  verifiedBy: string,
+) {
   const imageWireS = (imageBytes * 10) / BAUD;
   const eraseS = (erasePages * ERASE_PAGE_MS) / 1000;
   const lowerBoundS = imageWireS + eraseS;
@@ -78,9 +87,18 @@ async function benchLegacy() {
   const toHost = board.attachment.toHost.bytesCarried;
   await close();
   await board.close();
-  return figures('legacy DFU', wallMs, app.length, Math.ceil(app.length / PAGE), toDevice, toHost, {
-    activationDelay: fig(300, 'ms'),
-  }, outcome.verifiedBy);
+  return figures(
+    'legacy DFU',
+    wallMs,
+    app.length,
+    Math.ceil(app.length / PAGE),
+    toDevice,
+    toHost,
+    {
+      activationDelay: fig(300, 'ms'),
+    },
+    outcome.verifiedBy,
+  );
 }
 
 async function benchSecure() {
@@ -97,10 +115,19 @@ async function benchSecure() {
   const toHost = dongle.attachment.toHost.bytesCarried;
   await close();
   await dongle.close();
-  return figures('Secure DFU', wallMs, app.length, Math.ceil(app.length / PAGE), toDevice, toHost, {
-    activationDelay: fig(500, 'ms'),
-    mtu: fig(2051, 'B'),
-  }, outcome.verifiedBy);
+  return figures(
+    'Secure DFU',
+    wallMs,
+    app.length,
+    Math.ceil(app.length / PAGE),
+    toDevice,
+    toHost,
+    {
+      activationDelay: fig(500, 'ms'),
+      mtu: fig(2051, 'B'),
+    },
+    outcome.verifiedBy,
+  );
 }
 
 async function main(): Promise<void> {

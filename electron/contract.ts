@@ -24,7 +24,10 @@ const portPath = z
   .min(1, 'Give the port path, e.g. /dev/ttyUSB0 or COM7.')
   .max(260)
   .refine((path) => !/[\0\n\r]/.test(path), 'A port path cannot contain control characters.');
-const base64 = z.string().max(64 * 1024 * 1024).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'Expected base64 data.');
+const base64 = z
+  .string()
+  .max(64 * 1024 * 1024)
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'Expected base64 data.');
 
 export const boardFamilySchema = z.enum(['esp32', 'nrf52']);
 
@@ -88,10 +91,7 @@ export const appInfoSchema = z.object({
 export type AppInfo = z.infer<typeof appInfoSchema>;
 
 /** A file the user dropped: its path (Electron, or a path typed by the user) or its bytes (browser). */
-export const fileRefSchema = z.union([
-  z.object({ path: z.string().min(1).max(4096) }).strict(),
-  z.object({ name: z.string().min(1).max(255), dataBase64: base64 }).strict(),
-]);
+export const fileRefSchema = z.union([z.object({ path: z.string().min(1).max(4096) }).strict(), z.object({ name: z.string().min(1).max(255), dataBase64: base64 }).strict()]);
 export type FileRef = z.infer<typeof fileRefSchema>;
 
 export const imageProblemSchema = z.object({ code: z.string(), severity: z.enum(['error', 'warning']), message: z.string() });
@@ -231,16 +231,41 @@ export const buildFlagsSchema = z
     scheduler: z.enum(['none', 'tasks', 'cores', 'threads', 'asyncify']).optional(),
     panic: z.enum(['print', 'trap']).optional(),
     noDebug: z.boolean().optional(),
-    stackSize: z.string().regex(/^\d{1,9}(?:[kKmM]?[bB]?|[kKmM]i[bB])?$/, 'A size such as 4096, 8kb or 16KB.').optional(),
-    tags: z.array(z.string().regex(/^[A-Za-z0-9_.]+$/)).max(20).optional(),
-    ldflags: z.array(z.object({ name: goIdentifierPath, value: z.string().regex(/^[A-Za-z0-9_.:,+@%=\/-]*$/, 'No spaces or quotes in -X values.').max(200) })).max(20).optional(),
+    stackSize: z
+      .string()
+      .regex(/^\d{1,9}(?:[kKmM]?[bB]?|[kKmM]i[bB])?$/, 'A size such as 4096, 8kb or 16KB.')
+      .optional(),
+    tags: z
+      .array(z.string().regex(/^[A-Za-z0-9_.]+$/))
+      .max(20)
+      .optional(),
+    ldflags: z
+      .array(
+        z.object({
+          name: goIdentifierPath,
+          value: z
+            .string()
+            .regex(/^[A-Za-z0-9_.:,+@%=\/-]*$/, 'No spaces or quotes in -X values.')
+            .max(200),
+        }),
+      )
+      .max(20)
+      .optional(),
   })
   .strict();
 export type BuildFlagsDto = z.infer<typeof buildFlagsSchema>;
 
 /** What to build: a bundled program, a folder or .go file on this machine, or an uploaded .go file. */
 export const buildSourceSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('program'), program: z.string().regex(/^[a-z0-9-]+$/).max(60) }).strict(),
+  z
+    .object({
+      kind: z.literal('program'),
+      program: z
+        .string()
+        .regex(/^[a-z0-9-]+$/)
+        .max(60),
+    })
+    .strict(),
   z.object({ kind: z.literal('path'), path: z.string().min(1).max(4096) }).strict(),
   z.object({ kind: z.literal('upload'), name: z.string().regex(/^[A-Za-z0-9_.-]+\.go$/, 'Upload a single .go file.'), dataBase64: base64 }).strict(),
 ]);
@@ -314,7 +339,9 @@ export const programInfoSchema = z.object({
   id: z.string(),
   name: z.string(),
   description: z.string(),
-  variables: z.array(z.object({ name: z.string(), label: z.string(), description: z.string(), defaultValue: z.string(), pattern: z.string().optional(), choices: z.array(z.string()).optional() })),
+  variables: z.array(
+    z.object({ name: z.string(), label: z.string(), description: z.string(), defaultValue: z.string(), pattern: z.string().optional(), choices: z.array(z.string()).optional() }),
+  ),
   requiresLed: z.boolean(),
   console: z.string(),
   notes: z.array(z.string()),
@@ -336,7 +363,13 @@ export const allocationSchema = z.object({
 
 const empty = z.object({}).strict();
 
-const buildStateSchema = z.object({ buildId: z.string(), boardId, program: z.string(), state: z.enum(['queued', 'running', 'done', 'failed', 'cancelled']), position: z.number().int() });
+const buildStateSchema = z.object({
+  buildId: z.string(),
+  boardId,
+  program: z.string(),
+  state: z.enum(['queued', 'running', 'done', 'failed', 'cancelled']),
+  position: z.number().int(),
+});
 
 const flashFinishedSchema = z.object({
   jobId: z.string(),
@@ -366,7 +399,12 @@ export const requests = {
       .object({
         boardId,
         name: z.string().trim().max(80).nullable().optional(),
-        target: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, 'A TinyGo target name looks like "feather-nrf52840".').max(100).nullable().optional(),
+        target: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9._-]*$/i, 'A TinyGo target name looks like "feather-nrf52840".')
+          .max(100)
+          .nullable()
+          .optional(),
       })
       .strict(),
     result: boardSchema,
@@ -419,11 +457,31 @@ export const requests = {
   /** Each board's latest build as announced: its state, and its summary once finished (for a window that connects mid-build). */
   'build.jobs': { args: empty, result: z.array(buildStateSchema.extend({ summary: buildSummarySchema.nullable() })) },
   'build.allocReport': {
-    args: z.object({ boardId, source: buildSourceSchema, flags: buildFlagsSchema.optional(), pattern: z.string().regex(/^[^\s-][^\s]{0,199}$/).optional() }).strict(),
-    result: z.object({ ok: z.boolean(), allocations: z.array(allocationSchema), diagnostics: z.array(diagnosticSchema), error: errorInfoSchema.nullable(), note: z.string().nullable(), durationMs: z.number() }),
+    args: z
+      .object({
+        boardId,
+        source: buildSourceSchema,
+        flags: buildFlagsSchema.optional(),
+        pattern: z
+          .string()
+          .regex(/^[^\s-][^\s]{0,199}$/)
+          .optional(),
+      })
+      .strict(),
+    result: z.object({
+      ok: z.boolean(),
+      allocations: z.array(allocationSchema),
+      diagnostics: z.array(diagnosticSchema),
+      error: errorInfoSchema.nullable(),
+      note: z.string().nullable(),
+      durationMs: z.number(),
+    }),
   },
   'history.sizes': { args: z.object({ boardId, limit: z.number().int().min(1).max(5000).optional() }).strict(), result: z.array(sizeHistoryRowSchema) },
-  'editor.open': { args: z.object({ file: z.string().min(1).max(4096), line: z.number().int().min(1).optional(), column: z.number().int().min(1).optional() }).strict(), result: z.object({ opened: z.boolean(), how: z.string() }) },
+  'editor.open': {
+    args: z.object({ file: z.string().min(1).max(4096), line: z.number().int().min(1).optional(), column: z.number().int().min(1).optional() }).strict(),
+    result: z.object({ opened: z.boolean(), how: z.string() }),
+  },
   'settings.get': { args: empty, result: settingsSchema },
   'settings.update': { args: settingsSchema.partial().strict(), result: settingsSchema },
 } as const;

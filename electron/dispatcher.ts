@@ -18,7 +18,12 @@ export function createDispatcher(handlers: Handlers): Dispatch {
     if (!isRequestName(name)) {
       return {
         ok: false,
-        error: { code: 'UNKNOWN_REQUEST', stage: 'ipc', message: `Flashdeck has no request named "${String(name).slice(0, 80)}".`, hint: 'The app and its window are from different versions; restart Flashdeck.' },
+        error: {
+          code: 'UNKNOWN_REQUEST',
+          stage: 'ipc',
+          message: `Flashdeck has no request named "${String(name).slice(0, 80)}".`,
+          hint: 'The app and its window are from different versions; restart Flashdeck.',
+        },
       };
     }
     const spec = requests[name];
@@ -34,7 +39,15 @@ export function createDispatcher(handlers: Handlers): Dispatch {
       const value = await handler(parsed.data);
       const checked = spec.result.safeParse(value);
       if (!checked.success) {
-        return { ok: false, error: { code: 'INVALID_RESULT', stage: name, message: `Flashdeck produced an invalid result for ${name}: ${z.prettifyError(checked.error)}`, hint: 'This is a Flashdeck bug; please report it.' } };
+        return {
+          ok: false,
+          error: {
+            code: 'INVALID_RESULT',
+            stage: name,
+            message: `Flashdeck produced an invalid result for ${name}: ${z.prettifyError(checked.error)}`,
+            hint: 'This is a Flashdeck bug; please report it.',
+          },
+        };
       }
       return { ok: true, value: checked.data };
     } catch (error) {

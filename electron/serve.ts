@@ -64,7 +64,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const rendererDir = options.rendererDir ?? join(projectRoot, 'dist', 'renderer');
   const log = options.log ?? ((line: string) => console.error(line));
   const version = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')).version as string;
-  const services = await createAppServices({ dataDir: options.dataDir, mode: 'serve', version, lister: options.lister, nrf: options.nrf, log, programsDir: join(projectRoot, 'resources', 'programs') });
+  const services = await createAppServices({
+    dataDir: options.dataDir,
+    mode: 'serve',
+    version,
+    lister: options.lister,
+    nrf: options.nrf,
+    log,
+    programsDir: join(projectRoot, 'resources', 'programs'),
+  });
   const dispatch = createDispatcher(services.handlers);
 
   let port = options.port;
@@ -96,7 +104,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         return;
       }
       if (typeof message !== 'object' || message === null || message.type !== 'request' || typeof message.id !== 'number') {
-        ws.send(JSON.stringify({ type: 'reply', id: null, reply: { ok: false, error: { code: 'INVALID_PAYLOAD', stage: 'ipc', message: 'Expected {type: "request", id: number, name, args}.' } } }));
+        ws.send(
+          JSON.stringify({
+            type: 'reply',
+            id: null,
+            reply: { ok: false, error: { code: 'INVALID_PAYLOAD', stage: 'ipc', message: 'Expected {type: "request", id: number, name, args}.' } },
+          }),
+        );
         return;
       }
       const reply = await dispatch(message.name, message.args);

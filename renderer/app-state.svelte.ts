@@ -88,12 +88,7 @@ const eventsSeen = { boards: 0, settings: 0 };
 
 async function loadAll(): Promise<void> {
   const asked = { ...eventsSeen };
-  const [info, boards, settings, catalogue] = await Promise.all([
-    request('app.info', {}),
-    request('boards.list', {}),
-    request('settings.get', {}),
-    request('catalogue.list', {}),
-  ]);
+  const [info, boards, settings, catalogue] = await Promise.all([request('app.info', {}), request('boards.list', {}), request('settings.get', {}), request('catalogue.list', {})]);
   app.info = info;
   app.catalogue = catalogue;
   if (asked.boards === eventsSeen.boards) setBoards(boards);

@@ -17,10 +17,13 @@ export const wallClock: DriverClock = {
   sleep(ms, signal, stage = 'waiting') {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(cancelledError(stage));
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, Math.max(0, ms));
+      const timer = setTimeout(
+        () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        Math.max(0, ms),
+      );
       const onAbort = () => {
         clearTimeout(timer);
         reject(cancelledError(stage));

@@ -33,9 +33,7 @@ export interface EspChipSpec {
   /** Crystal from UART_CLKDIV (ESP32, S2) or fixed. */
   crystal: { kind: 'clkdiv'; reg: number; divider: number } | { kind: 'fixed'; mhz: number };
   /** Revision fields: major and minor as (hi<<3 | lo) or, for the ESP32, the rev bits. */
-  revision:
-    | { kind: 'esp32'; efuse3: number; efuse5: number; apbCtlDate: number }
-    | { kind: 'block1'; major: BitField; minorHi: BitField; minorLo: BitField };
+  revision: { kind: 'esp32'; efuse3: number; efuse5: number; apbCtlDate: number } | { kind: 'block1'; major: BitField; minorHi: BitField; minorLo: BitField };
 }
 
 const SPI_ESP32 = { base: 0x3ff42000, usr: 0x1c, usr1: 0x20, usr2: 0x24, w0: 0x80, mosiDlen: 0x28, misoDlen: 0x2c };

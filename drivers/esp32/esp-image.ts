@@ -144,7 +144,9 @@ export function parseAppImage(bytes: Uint8Array, start: number, problems: EspIma
       error('IMAGE_TRUNCATED', 'The file ends inside the appended SHA-256.');
       image.sha256Ok = false;
     } else {
-      const digest = createHash('sha256').update(bytes.subarray(start, checksumPos + 1)).digest();
+      const digest = createHash('sha256')
+        .update(bytes.subarray(start, checksumPos + 1))
+        .digest();
       const stored = bytes.subarray(checksumPos + 1, checksumPos + 33);
       image.sha256Ok = digest.every((b, i) => b === stored[i]);
       if (!image.sha256Ok) error('IMAGE_BAD_SHA256', 'The SHA-256 appended to the image does not match its contents: the file is corrupted or was edited after it was built.');
@@ -176,8 +178,7 @@ export function inspectEspImage(bytes: Uint8Array, fileName?: string): EspImageS
   }
 
   // Merged file that starts with padding before a bootloader at 0x1000 (ESP32/S2, TinyGo .img).
-  const paddedAt0x1000 =
-    bytes.length > 0x1000 + 24 && bytes[0x1000] === ESP_IMAGE_MAGIC && (allEqual(bytes, 0, 0x1000, 0xff) || allEqual(bytes, 0, 0x1000, 0x00));
+  const paddedAt0x1000 = bytes.length > 0x1000 + 24 && bytes[0x1000] === ESP_IMAGE_MAGIC && (allEqual(bytes, 0, 0x1000, 0xff) || allEqual(bytes, 0, 0x1000, 0x00));
   // Merged file with a bootloader at 0 and a partition table at 0x8000 (C3/S3/C6, or ESP32 merge_bin from 0).
   const partitionTable = bytes.length > PARTITION_TABLE_OFFSET + 2 && bytes[PARTITION_TABLE_OFFSET] === 0xaa && bytes[PARTITION_TABLE_OFFSET + 1] === 0x50;
   if (paddedAt0x1000 || (bytes[0] === ESP_IMAGE_MAGIC && partitionTable)) {
@@ -246,11 +247,7 @@ export interface BoardFacts {
  * Decide the offset and refuse what must not be written to this board. Throws FlashdeckError
  * with a message that names both the board and the image.
  */
-export function planImageWrite(
-  summary: EspImageSummary,
-  board: BoardFacts,
-  options: { offset?: number; allowChipMismatch?: boolean },
-): { offset: number; warnings: string[] } {
+export function planImageWrite(summary: EspImageSummary, board: BoardFacts, options: { offset?: number; allowChipMismatch?: boolean }): { offset: number; warnings: string[] } {
   const stage = 'detecting';
   const warnings: string[] = [];
   const name = summary.fileName ? `'${summary.fileName}'` : 'The image';

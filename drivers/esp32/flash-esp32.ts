@@ -165,7 +165,7 @@ async function connect(job: Job, loader: EspLoader, options: { usbJtag: boolean;
       code: 'ESP_WRONG_BOOT_MODE',
       stage: 'syncing',
       message: `Wrong boot mode detected (${wrongBootMode}): the board started its firmware instead of the download mode.`,
-      hint: 'Hold BOOT, tap EN (RESET), release BOOT, then retry. If this happens every time, the board\'s auto-reset circuit is missing or too slow (a 1-10 µF capacitor from EN to GND helps).',
+      hint: "Hold BOOT, tap EN (RESET), release BOOT, then retry. If this happens every time, the board's auto-reset circuit is missing or too slow (a 1-10 µF capacitor from EN to GND helps).",
     });
   }
   if (lastError instanceof FlashdeckError) {
@@ -406,10 +406,14 @@ export async function flashEsp32(link: ByteLink, image: Uint8Array, options: Fla
     const boardFlash = flashSize ?? 4 * 1024 * 1024;
     await loader.spiSetParams(boardFlash);
 
-    const { offset, warnings } = planImageWrite(summary, { chip, revision: facts.revision, flashSizeBytes: boardFlash }, {
-      offset: options.offset,
-      allowChipMismatch: options.allowChipMismatch,
-    });
+    const { offset, warnings } = planImageWrite(
+      summary,
+      { chip, revision: facts.revision, flashSizeBytes: boardFlash },
+      {
+        offset: options.offset,
+        allowChipMismatch: options.allowChipMismatch,
+      },
+    );
     for (const w of warnings) job.say(w);
 
     if (options.eraseAll) {
@@ -419,7 +423,9 @@ export async function flashEsp32(link: ByteLink, image: Uint8Array, options: Fla
       } else {
         const beginWords = [boardFlash, 0, ROM_FLASH_BLOCK, 0];
         if (chip.romFlashBeginHasEncryptedWord) beginWords.push(0);
-        await loader.command(Op.FLASH_BEGIN, words(...beginWords), { timeoutMs: Math.max(loader.timeouts.chipEraseMs, timeoutPerMb(loader.timeouts, loader.timeouts.eraseRegionPerMbMs, boardFlash)) });
+        await loader.command(Op.FLASH_BEGIN, words(...beginWords), {
+          timeoutMs: Math.max(loader.timeouts.chipEraseMs, timeoutPerMb(loader.timeouts, loader.timeouts.eraseRegionPerMbMs, boardFlash)),
+        });
       }
     }
 
@@ -489,7 +495,10 @@ export async function flashEsp32(link: ByteLink, image: Uint8Array, options: Fla
     };
   } catch (error) {
     if (error instanceof FlashdeckError) throw error;
-    throw new FlashdeckError({ code: 'ESP_INTERNAL', stage: job.stage, message: (error as Error)?.message ?? String(error), hint: 'This is a Flashdeck bug; the log has details.' }, { cause: error });
+    throw new FlashdeckError(
+      { code: 'ESP_INTERNAL', stage: job.stage, message: (error as Error)?.message ?? String(error), hint: 'This is a Flashdeck bug; the log has details.' },
+      { cause: error },
+    );
   } finally {
     loader.dispose();
   }

@@ -200,7 +200,12 @@ export class EspLoader {
       const what = `failed while changing to ${baud} baud (${(error as Error).message})`;
       if (isPortGoneError(error)) throw disconnectedError(this.link.path, this.stage, what, error);
       throw new FlashdeckError(
-        { code: 'ESP_BAUD_UNSUPPORTED', stage: this.stage, message: `The serial port ${this.link.path} ${what}.`, hint: 'Some USB-serial adapters do not support every rate: pick a lower ESP flashing baud in Settings.' },
+        {
+          code: 'ESP_BAUD_UNSUPPORTED',
+          stage: this.stage,
+          message: `The serial port ${this.link.path} ${what}.`,
+          hint: 'Some USB-serial adapters do not support every rate: pick a lower ESP flashing baud in Settings.',
+        },
         { cause: error },
       );
     }
@@ -563,7 +568,10 @@ export function latin1(bytes: Uint8Array): string {
 
 /** A short, printable excerpt for an error message. */
 function printable(text: string): string {
-  const clean = text.replace(/[^\x20-\x7e\n]/g, '').replace(/\s+/g, ' ').trim();
+  const clean = text
+    .replace(/[^\x20-\x7e\n]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   return clean.length > 80 ? '…' + clean.slice(-80) : clean;
 }
 
@@ -571,7 +579,10 @@ function printable(text: string): string {
 function lastLine(text: string, pattern: RegExp): string {
   const line = text.split(/\r?\n/).find((l) => pattern.test(l)) ?? text;
   const from = line.search(pattern);
-  return line.slice(Math.max(0, from)).replace(/[^\x20-\x7e]/g, '').slice(0, 120);
+  return line
+    .slice(Math.max(0, from))
+    .replace(/[^\x20-\x7e]/g, '')
+    .slice(0, 120);
 }
 
 /** The board's port went away (unplugged, or the chip re-enumerated): `what` says when. */

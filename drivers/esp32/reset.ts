@@ -68,12 +68,7 @@ export class NoControlLinesError extends FlashdeckError {
 }
 
 /** Plays one reset sequence. Throws NoControlLinesError if the port has no control lines, ESP_DISCONNECTED if it is gone. */
-export async function runResetSequence(
-  link: ByteLink,
-  strategy: ResetStrategy,
-  clock: DriverClock = wallClock,
-  signal?: AbortSignal,
-): Promise<void> {
+export async function runResetSequence(link: ByteLink, strategy: ResetStrategy, clock: DriverClock = wallClock, signal?: AbortSignal): Promise<void> {
   for (const step of RESET_SEQUENCES[strategy]) {
     if (typeof step === 'number') {
       await clock.sleep(step, signal, 'connecting');
@@ -93,10 +88,6 @@ export async function runResetSequence(
  * The console's "reset board" button: 'hard' (or 'hard-usb') restarts the app, any other
  * strategy leaves the board waiting in the ROM loader.
  */
-export async function resetEsp32(
-  link: ByteLink,
-  strategy: ResetStrategy = 'hard',
-  options: { clock?: DriverClock; signal?: AbortSignal } = {},
-): Promise<void> {
+export async function resetEsp32(link: ByteLink, strategy: ResetStrategy = 'hard', options: { clock?: DriverClock; signal?: AbortSignal } = {}): Promise<void> {
   await runResetSequence(link, strategy, options.clock ?? wallClock, options.signal);
 }

@@ -58,12 +58,19 @@ export async function copyHexToDaplink(options: DaplinkCopyOptions): Promise<Fla
     throw new FlashdeckError({
       code: drives.length ? 'DAPLINK_SEVERAL_DRIVES' : 'DAPLINK_NO_DRIVE',
       stage: 'finding-drive',
-      message: drives.length ? `Several DAPLink drives are mounted: ${drives.map((d) => d.root).join(', ')}.` : `No DAPLink drive${options.volumeName ? ` (${options.volumeName})` : ''} is mounted.`,
-      hint: drives.length ? 'Unplug the boards you do not want to flash, then retry.' : 'Connect the board by its USB port (not the battery connector); the drive appears within a few seconds.',
+      message: drives.length
+        ? `Several DAPLink drives are mounted: ${drives.map((d) => d.root).join(', ')}.`
+        : `No DAPLink drive${options.volumeName ? ` (${options.volumeName})` : ''} is mounted.`,
+      hint: drives.length
+        ? 'Unplug the boards you do not want to flash, then retry.'
+        : 'Connect the board by its USB port (not the battery connector); the drive appears within a few seconds.',
     });
   }
   const target = path.join(chosen.root, 'firmware.hex');
-  await writeUf2File(target, hex, { open: options.openFile, onProgress: (n) => options.onProgress?.({ stage: 'writing', bytesDone: n, bytesTotal: hex.length, bytesPerSecond: 0, etaSeconds: null }) });
+  await writeUf2File(target, hex, {
+    open: options.openFile,
+    onProgress: (n) => options.onProgress?.({ stage: 'writing', bytesDone: n, bytesTotal: hex.length, bytesPerSecond: 0, etaSeconds: null }),
+  });
   // DAPLink remounts after programming; FAIL.TXT explains a failure.
   const deadline = clock.now() + (options.remountTimeoutMs ?? 15_000);
   let failText: string | undefined;
@@ -82,7 +89,12 @@ export async function copyHexToDaplink(options: DaplinkCopyOptions): Promise<Fla
     }
   }
   if (failText) {
-    throw new FlashdeckError({ code: 'DAPLINK_FAILED', stage: 'verifying', message: `DAPLink could not program the board: ${failText.trim()}`, hint: 'Check that the .hex is built for this board (e.g. -target=microbit-v2), then retry.' });
+    throw new FlashdeckError({
+      code: 'DAPLINK_FAILED',
+      stage: 'verifying',
+      message: `DAPLink could not program the board: ${failText.trim()}`,
+      hint: 'Check that the .hex is built for this board (e.g. -target=microbit-v2), then retry.',
+    });
   }
   return { bytesWritten: hex.length, verifiedBy: remounted ? 'daplink-remount' : 'copied', details: { drive: chosen.root } };
 }

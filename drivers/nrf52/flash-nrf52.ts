@@ -57,7 +57,12 @@ async function bootloaderPort(plan: NrfFlashPlan, options: FlashNrf52Options, hi
   const match = idMatcher(plan.bootloaderUsbIds);
   const present = (await options.portWatch.list()).filter(match);
   if (present.length > 1) {
-    throw new FlashdeckError({ code: 'NRF_SEVERAL_BOOTLOADERS', stage: 'finding-port', message: `Several boards are in their bootloader: ${present.map((p) => p.path).join(', ')}.`, hint: 'Unplug the ones you do not want to flash, then retry.' });
+    throw new FlashdeckError({
+      code: 'NRF_SEVERAL_BOOTLOADERS',
+      stage: 'finding-port',
+      message: `Several boards are in their bootloader: ${present.map((p) => p.path).join(', ')}.`,
+      hint: 'Unplug the ones you do not want to flash, then retry.',
+    });
   }
   if (present.length === 1) return present[0].path;
   options.onProgress?.({ stage: 'waiting-for-board', bytesDone: 0, bytesTotal: 0, bytesPerSecond: 0, etaSeconds: null, message: hint });
@@ -65,7 +70,10 @@ async function bootloaderPort(plan: NrfFlashPlan, options: FlashNrf52Options, hi
     return (await options.portWatch.waitFor(match, options.bootloaderWaitMs ?? 30_000, options.signal)).path;
   } catch (error) {
     if (error instanceof FlashdeckError && error.code === 'CANCELLED') throw error;
-    throw new FlashdeckError({ code: 'NRF_NO_BOOTLOADER_PORT', stage: 'finding-port', message: `No ${plan.target} bootloader (USB ${plan.bootloaderUsbIds.join(', ').toUpperCase()}) appeared.`, hint }, { cause: error });
+    throw new FlashdeckError(
+      { code: 'NRF_NO_BOOTLOADER_PORT', stage: 'finding-port', message: `No ${plan.target} bootloader (USB ${plan.bootloaderUsbIds.join(', ').toUpperCase()}) appeared.`, hint },
+      { cause: error },
+    );
   }
 }
 
@@ -81,7 +89,8 @@ async function withLink<T>(options: FlashNrf52Options, path: string, run: (link:
 export async function flashNrf52(options: FlashNrf52Options): Promise<FlashOutcome> {
   const info = inspectNrfImage(options.image, options.fileName);
   const plan = planNrfFlash(options.target, info.kind);
-  if (plan.fileProblem) throw new FlashdeckError({ code: 'NRF_WRONG_FILE', stage: 'preparing', message: plan.fileProblem, hint: 'Build the file tinygo build makes for this target.' });
+  if (plan.fileProblem)
+    throw new FlashdeckError({ code: 'NRF_WRONG_FILE', stage: 'preparing', message: plan.fileProblem, hint: 'Build the file tinygo build makes for this target.' });
   const common = { image: options.image, fileName: options.fileName, signal: options.signal, onProgress: options.onProgress };
   switch (plan.method) {
     case 'uf2': {
@@ -103,9 +112,11 @@ export async function flashNrf52(options: FlashNrf52Options): Promise<FlashOutco
       return withLink(options, path, (link) => flashSecureDfu(link, { ...common, portWatch: options.portWatch, appIdentity, timing: options.secureTiming }));
     }
     case 'nrf-legacy-dfu': {
-      const path = options.appPortPath ?? (await bootloaderPort(plan, options, 'Double-tap the board\'s RESET button to enter the bootloader.'));
+      const path = options.appPortPath ?? (await bootloaderPort(plan, options, "Double-tap the board's RESET button to enter the bootloader."));
       const appIdentity = plan.appUsbIds.length ? plan.appUsbIds : undefined;
-      return withLink(options, path, (link) => flashLegacyDfu(link, { ...common, portWatch: appIdentity ? options.portWatch : undefined, appIdentity, timing: options.legacyTiming }));
+      return withLink(options, path, (link) =>
+        flashLegacyDfu(link, { ...common, portWatch: appIdentity ? options.portWatch : undefined, appIdentity, timing: options.legacyTiming }),
+      );
     }
     case 'daplink':
       return copyHexToDaplink({ ...common, volumeName: plan.volumeName, driveRoots: options.driveRoots });

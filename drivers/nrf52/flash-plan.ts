@@ -55,7 +55,7 @@ export const TOOL_INSTALL_HINTS: Record<ExternalTool, string> = {
   openocd: 'Install OpenOCD (apt install openocd, brew install open-ocd, or the xPack build on Windows) and connect a debug probe.',
   nrfjprog: "Install Nordic's nRF Command Line Tools (nrfjprog) and SEGGER J-Link from nordicsemi.com, and connect the board's J-Link USB port.",
   bossac: 'Install the Arduino Mbed OS Nano boards core (it ships bossac), or BOSSA from shumatech.com, and put bossac on the PATH.',
-  nrfutil: "Flashdeck flashes this board itself; nrfutil is not needed.",
+  nrfutil: 'Flashdeck flashes this board itself; nrfutil is not needed.',
 };
 
 function toolFor(board: BoardModel | undefined, target: string): ExternalTool | undefined {
@@ -72,7 +72,16 @@ export function planNrfFlash(target: string, fileKind?: NrfImageKind): NrfFlashP
   const ids = { appUsbIds: board?.usbApp ?? [], bootloaderUsbIds: board?.usbBootloader ?? [] };
   let method: NrfFlashMethod;
   if (board?.family === 'nrf52') {
-    method = board.flashMethod === 'uf2' ? 'uf2' : board.flashMethod === 'nrf-secure-dfu' ? 'nrf-secure-dfu' : board.flashMethod === 'nrf-legacy-dfu' ? 'nrf-legacy-dfu' : board.flashMethod === 'daplink' ? 'daplink' : 'tinygo-flash';
+    method =
+      board.flashMethod === 'uf2'
+        ? 'uf2'
+        : board.flashMethod === 'nrf-secure-dfu'
+          ? 'nrf-secure-dfu'
+          : board.flashMethod === 'nrf-legacy-dfu'
+            ? 'nrf-legacy-dfu'
+            : board.flashMethod === 'daplink'
+              ? 'daplink'
+              : 'tinygo-flash';
   } else if (UF2_VOLUME_NAMES[target] || /-uf2(-generic)?$/.test(target)) {
     method = 'uf2';
   } else if (/^pca10059/.test(target)) {

@@ -64,11 +64,19 @@ export function uf2ForFile(bytes: Uint8Array, fileName: string, binBase?: number
     const blocks = loaded.uf2Blocks ?? [];
     if (loaded.problems.length) throw invalid('NRF_BAD_UF2', `${fileName} is damaged: ${loaded.problems.join(' ')}`, 'Rebuild it with tinygo build -o firmware.uf2.');
     if (blocks.some((b) => !(b.flags & UF2_FLAG_FAMILY_ID))) {
-      throw invalid('NRF_UF2_NO_FAMILY', `${fileName} has blocks without a family ID; the bootloader would ignore it without any error.`, 'Convert it with uf2conv.py -f 0xADA52840, or flash the .hex instead.');
+      throw invalid(
+        'NRF_UF2_NO_FAMILY',
+        `${fileName} has blocks without a family ID; the bootloader would ignore it without any error.`,
+        'Convert it with uf2conv.py -f 0xADA52840, or flash the .hex instead.',
+      );
     }
     const foreign = blocks.find((b) => b.familyOrSize !== UF2_FAMILY_NRF52840);
     if (foreign) {
-      throw invalid('NRF_UF2_WRONG_FAMILY', `${fileName} is for UF2 family 0x${foreign.familyOrSize.toString(16)}, not nRF52840 (0xADA52840); the bootloader would ignore it.`, 'Build it for this board\'s target (e.g. -target=feather-nrf52840).');
+      throw invalid(
+        'NRF_UF2_WRONG_FAMILY',
+        `${fileName} is for UF2 family 0x${foreign.familyOrSize.toString(16)}, not nRF52840 (0xADA52840); the bootloader would ignore it.`,
+        "Build it for this board's target (e.g. -target=feather-nrf52840).",
+      );
     }
     if (blocks.some((b) => b.payloadSize !== 256 || b.targetAddr % 256 !== 0 || b.flags & UF2_FLAG_NOT_MAIN_FLASH)) {
       // Re-encode into blocks the Adafruit bootloader accepts (256-byte, 256-aligned, main flash).
@@ -89,12 +97,17 @@ export function uf2ForFile(bytes: Uint8Array, fileName: string, binBase?: number
 }
 
 function checkRange(start: number, end: number): void {
-  if (start < MBR_END) throw invalid('NRF_IMAGE_OUT_OF_RANGE', `The image starts at ${hex32(start)}, inside the MBR; it is not an application image.`, 'Flash the application .hex/.uf2 from tinygo build.');
+  if (start < MBR_END)
+    throw invalid(
+      'NRF_IMAGE_OUT_OF_RANGE',
+      `The image starts at ${hex32(start)}, inside the MBR; it is not an application image.`,
+      'Flash the application .hex/.uf2 from tinygo build.',
+    );
   if (end > ADAFRUIT_APP_END_NRF52840) {
     throw invalid(
       'NRF_IMAGE_TOO_LARGE',
       `The image ends at ${hex32(end)}, past 0xEA000 where the Adafruit bootloader's reserved area starts (${end - ADAFRUIT_APP_END_NRF52840} bytes too many).`,
-      'Reduce the program size; TinyGo\'s linker allows up to 0xED000 but the bootloader keeps the last 40 KiB.',
+      "Reduce the program size; TinyGo's linker allows up to 0xED000 but the bootloader keeps the last 40 KiB.",
     );
   }
 }
@@ -109,8 +122,10 @@ export function checkSoftDevice(drive: Uf2Drive, start: number, target?: string)
   const linkedText = linked ? `${SOFTDEVICE_LABEL[linked]} (${hex32(start)})` : `an application start of ${hex32(start)}`;
   const boardText = board === 'none' ? 'no SoftDevice' : `${drive.softDeviceText ?? SOFTDEVICE_LABEL[board]}`;
   let hint: string;
-  if (board === 's140v7') hint = `Rebuild for a target linked for S140 v7 (application at 0x27000, e.g. a -s140v7-uf2 target or xiao-ble)${target ? ` instead of ${target}` : ''}, or update the board's bootloader and SoftDevice to S140 v6.`;
-  else if (board === 's140v6') hint = `Rebuild for a target linked for S140 v6 (application at 0x26000${target ? `; ${target} is linked for ${linked ? SOFTDEVICE_LABEL[linked] : 'another layout'}` : ''}), or update the board's bootloader to one with S140 v7.`;
+  if (board === 's140v7')
+    hint = `Rebuild for a target linked for S140 v7 (application at 0x27000, e.g. a -s140v7-uf2 target or xiao-ble)${target ? ` instead of ${target}` : ''}, or update the board's bootloader and SoftDevice to S140 v6.`;
+  else if (board === 's140v6')
+    hint = `Rebuild for a target linked for S140 v6 (application at 0x26000${target ? `; ${target} is linked for ${linked ? SOFTDEVICE_LABEL[linked] : 'another layout'}` : ''}), or update the board's bootloader to one with S140 v7.`;
   else hint = 'Install a bootloader with the S140 SoftDevice (Adafruit_nRF52_Bootloader releases include it), then retry.';
   throw new FlashdeckError({
     code: 'NRF_SOFTDEVICE_MISMATCH',
@@ -140,8 +155,7 @@ export async function flashUf2(options: FlashUf2Options): Promise<FlashOutcome> 
   const emit = options.onProgress ?? (() => {});
   const { uf2, start, end } = uf2ForFile(options.image, options.fileName, options.binBase);
   const total = uf2.length;
-  const progress = (stage: string, bytesDone: number, message?: string) =>
-    emit({ stage, bytesDone, bytesTotal: total, bytesPerSecond: 0, etaSeconds: null, message });
+  const progress = (stage: string, bytesDone: number, message?: string) => emit({ stage, bytesDone, bytesTotal: total, bytesPerSecond: 0, etaSeconds: null, message });
   const search = { roots: options.driveRoots, platform: options.platform, powerShell: options.powerShell };
 
   // A board already in its bootloader needs no touch.
@@ -169,7 +183,7 @@ export async function flashUf2(options: FlashUf2Options): Promise<FlashOutcome> 
       code: 'NRF_UF2_NO_DRIVE',
       stage: 'finding-drive',
       message: `No UF2 bootloader drive (a drive with INFO_UF2.TXT) appeared within ${Math.round(timeouts.driveAppearMs / 1000)} s${options.touchPort ? ' after the 1200-baud reset' : ''}.`,
-      hint: 'Double-tap the board\'s RESET button (the LED pulses and a drive such as FTHR840BOOT appears), then retry. On Linux without automount, mount the drive first.',
+      hint: "Double-tap the board's RESET button (the LED pulses and a drive such as FTHR840BOOT appears), then retry. On Linux without automount, mount the drive first.",
     });
   }
   const drive = pickDrive(drives, options.target);
@@ -192,7 +206,11 @@ export async function flashUf2(options: FlashUf2Options): Promise<FlashOutcome> 
   progress('waiting-for-board', total, 'Copied; waiting for the bootloader to take the image and restart.');
   const infoFile = path.join(drive.root, drive.infoFileName);
   const deadline = clock.now() + timeouts.reenumerateMs;
-  const driveStillThere = () => fs.stat(infoFile).then(() => true, () => false);
+  const driveStillThere = () =>
+    fs.stat(infoFile).then(
+      () => true,
+      () => false,
+    );
   while ((await driveStillThere()) && clock.now() < deadline) await clock.sleep(timeouts.drivePollMs, signal, 'waiting-for-board');
   if (await driveStillThere()) {
     throw new FlashdeckError({

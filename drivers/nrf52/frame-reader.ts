@@ -109,7 +109,15 @@ export class FrameReader {
         resolve(undefined);
       }, timeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiter = { resolve, reject, timer, cleanup: () => { clearTimeout(timer); signal?.removeEventListener('abort', onAbort); } };
+      this.waiter = {
+        resolve,
+        reject,
+        timer,
+        cleanup: () => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+        },
+      };
     });
   }
 

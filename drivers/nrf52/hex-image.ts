@@ -7,7 +7,12 @@ export function imageFromHex(text: string): FirmwareImage {
   let map: MemoryMap;
   try {
     // Blank lines (uf2conv.py chokes on them) and CRLF are tolerated by dropping empty lines first.
-    map = MemoryMap.fromHex(text.split(/\r?\n/).filter((line) => line.trim() !== '').join('\n'));
+    map = MemoryMap.fromHex(
+      text
+        .split(/\r?\n/)
+        .filter((line) => line.trim() !== '')
+        .join('\n'),
+    );
   } catch (error) {
     throw new FlashdeckError(
       {

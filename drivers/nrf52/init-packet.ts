@@ -119,8 +119,12 @@ function decodeInitCommand(bytes: Uint8Array): InitCommand {
   for (const f of readFields(bytes)) {
     const n = typeof f.value === 'number' ? f.value : 0;
     switch (f.field) {
-      case 1: init.fwVersion = n; break;
-      case 2: init.hwVersion = n; break;
+      case 1:
+        init.fwVersion = n;
+        break;
+      case 2:
+        init.hwVersion = n;
+        break;
       case 3:
         if (f.value instanceof Uint8Array) {
           // packed varints
@@ -139,10 +143,18 @@ function decodeInitCommand(bytes: Uint8Array): InitCommand {
           }
         } else init.sdReq.push(n);
         break;
-      case 4: init.type = n; break;
-      case 5: init.sdSize = n; break;
-      case 6: init.blSize = n; break;
-      case 7: init.appSize = n; break;
+      case 4:
+        init.type = n;
+        break;
+      case 5:
+        init.sdSize = n;
+        break;
+      case 6:
+        init.blSize = n;
+        break;
+      case 7:
+        init.appSize = n;
+        break;
       case 8: {
         const inner = readFields(f.value as Uint8Array);
         init.hash = {
@@ -151,7 +163,9 @@ function decodeInitCommand(bytes: Uint8Array): InitCommand {
         };
         break;
       }
-      case 9: init.isDebug = n !== 0; break;
+      case 9:
+        init.isDebug = n !== 0;
+        break;
       case 10: {
         const inner = readFields(f.value as Uint8Array);
         init.bootValidation.push({

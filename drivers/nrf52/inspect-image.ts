@@ -84,7 +84,12 @@ export function loadNrfImage(bytes: Uint8Array, fileName: string, options: LoadO
     case 'uf2': {
       const decoded = decodeUf2(bytes);
       if (!decoded.blocks.length) {
-        throw new FlashdeckError({ code: 'NRF_BAD_UF2', stage: 'reading-image', message: `${fileName} contains no valid UF2 blocks.`, hint: 'Rebuild it with tinygo build -o firmware.uf2.' });
+        throw new FlashdeckError({
+          code: 'NRF_BAD_UF2',
+          stage: 'reading-image',
+          message: `${fileName} contains no valid UF2 blocks.`,
+          hint: 'Rebuild it with tinygo build -o firmware.uf2.',
+        });
       }
       return { kind: 'uf2', image: imageFromUf2Blocks(decoded.blocks), uf2Blocks: decoded.blocks, problems: decoded.problems };
     }
@@ -108,7 +113,9 @@ export function inspectNrfImage(bytes: Uint8Array, fileName: string, options: Lo
   const softDevice = softDeviceForAppStart(start);
   if (start < MBR_END) problems.push(`The image starts at ${hex32(start)}, inside the MBR (below 0x01000); it is not an application image.`);
   else if (softDevice === undefined) {
-    problems.push(`The image starts at ${hex32(start)}, which matches no known SoftDevice layout (${SOFTDEVICE_LABEL.s140v6} apps start at 0x26000, ${SOFTDEVICE_LABEL.s140v7} at 0x27000, apps without a SoftDevice at 0x01000).`);
+    problems.push(
+      `The image starts at ${hex32(start)}, which matches no known SoftDevice layout (${SOFTDEVICE_LABEL.s140v6} apps start at 0x26000, ${SOFTDEVICE_LABEL.s140v7} at 0x27000, apps without a SoftDevice at 0x01000).`,
+    );
   }
   if (end > ADAFRUIT_APP_END_NRF52840) {
     problems.push(`The image ends at ${hex32(end)}, past 0xEA000 where the Adafruit bootloader's reserved area begins; it will not fit.`);

@@ -74,7 +74,12 @@ export function legacyPackageForFile(bytes: Uint8Array, fileName: string, binBas
   if (loaded.zip?.flavour === 'legacy') {
     const init = decodeLegacyInitPacket(loaded.zip.dat);
     if (!init) {
-      throw new FlashdeckError({ code: 'NRF_BAD_ZIP', stage: 'reading-image', message: 'The package\'s init packet (.dat) is too short to be a legacy init packet.', hint: 'Rebuild the package.' });
+      throw new FlashdeckError({
+        code: 'NRF_BAD_ZIP',
+        stage: 'reading-image',
+        message: "The package's init packet (.dat) is too short to be a legacy init packet.",
+        hint: 'Rebuild the package.',
+      });
     }
     return { pkg: { application: loaded.zip.bin, initPacket: loaded.zip.dat, init } };
   }
@@ -96,7 +101,7 @@ export async function flashLegacyDfu(link: ByteLink, options: LegacyDfuOptions):
       code: 'NRF_SOFTDEVICE_MISMATCH',
       stage: 'preparing',
       message: `This image is linked for ${linked ? SOFTDEVICE_LABEL[linked] : 'another layout'} (${hex32(start)}) but the board has ${board ? SOFTDEVICE_LABEL[board] : 'another layout'} (applications at ${hex32(options.boardAppStart)}).`,
-      hint: 'Rebuild for the TinyGo target matching the board\'s SoftDevice (…-s140v6-… or …-s140v7-…).',
+      hint: "Rebuild for the TinyGo target matching the board's SoftDevice (…-s140v6-… or …-s140v7-…).",
     });
   }
   const maxAppSize = options.maxAppSize ?? ADAFRUIT_APP_END_NRF52840 - (start ?? APP_START_FOR_SOFTDEVICE.s140v6);
@@ -110,7 +115,14 @@ export async function flashLegacyDfu(link: ByteLink, options: LegacyDfuOptions):
     attempts: timing.attempts,
     signal,
     onRetransmit: (label, attempt, reason) =>
-      emit({ stage: 'writing', bytesDone: 0, bytesTotal: total, bytesPerSecond: 0, etaSeconds: null, message: `${reason === 'lost' ? 'Lost' : 'No acknowledgement for'} ${label}; re-sending (attempt ${attempt} of ${timing.attempts}).` }),
+      emit({
+        stage: 'writing',
+        bytesDone: 0,
+        bytesTotal: total,
+        bytesPerSecond: 0,
+        etaSeconds: null,
+        message: `${reason === 'lost' ? 'Lost' : 'No acknowledgement for'} ${label}; re-sending (attempt ${attempt} of ${timing.attempts}).`,
+      }),
   });
 
   const fail = (code: string, stage: string, message: string, hint: string, cause?: unknown): never => {
@@ -153,7 +165,13 @@ export async function flashLegacyDfu(link: ByteLink, options: LegacyDfuOptions):
       const hint = 'The board is not bricked: it stays in the bootloader. Reconnect it (double-tap RESET if it runs the old app) and retry.';
       const label = sender.currentLabel;
       if (label === 'INIT') {
-        fail('NRF_DFU_REJECTED', 'writing', `The bootloader reset after the init packet: it rejected the package (device type must be 0x0052 and the SoftDevice requirement must match).`, hint, error);
+        fail(
+          'NRF_DFU_REJECTED',
+          'writing',
+          `The bootloader reset after the init packet: it rejected the package (device type must be 0x0052 and the SoftDevice requirement must match).`,
+          hint,
+          error,
+        );
       }
       if (label === 'START') {
         fail('NRF_DFU_REJECTED', 'erasing', `The bootloader reset after START: it rejected the image size (${total} bytes).`, hint, error);
@@ -168,7 +186,10 @@ export async function flashLegacyDfu(link: ByteLink, options: LegacyDfuOptions):
   const stopWaiting = new AbortController();
   const left = await Promise.race([
     reader.whenClosed().then(() => true),
-    clock.sleep(timing.activationTimeoutMs, stopWaiting.signal, 'verifying').then(() => false, () => false),
+    clock.sleep(timing.activationTimeoutMs, stopWaiting.signal, 'verifying').then(
+      () => false,
+      () => false,
+    ),
   ]);
   stopWaiting.abort();
   if (signal?.aborted) {
@@ -197,9 +218,20 @@ export async function flashLegacyDfu(link: ByteLink, options: LegacyDfuOptions):
   }
   reader.dispose();
 
-  const details: Record<string, string> = { protocol: 'legacy serial DFU (Adafruit bootloader)', imageBytes: String(total), crc16: `0x${(pkg.init.firmwareCrc16 ?? 0).toString(16).padStart(4, '0')}` };
+  const details: Record<string, string> = {
+    protocol: 'legacy serial DFU (Adafruit bootloader)',
+    imageBytes: String(total),
+    crc16: `0x${(pkg.init.firmwareCrc16 ?? 0).toString(16).padStart(4, '0')}`,
+  };
   if (options.portWatch && options.appIdentity) {
-    emit({ stage: 'waiting-for-board', bytesDone: total, bytesTotal: total, bytesPerSecond: 0, etaSeconds: null, message: `Waiting for ${describeAppIdentity(options.appIdentity)} to appear.` });
+    emit({
+      stage: 'waiting-for-board',
+      bytesDone: total,
+      bytesTotal: total,
+      bytesPerSecond: 0,
+      etaSeconds: null,
+      message: `Waiting for ${describeAppIdentity(options.appIdentity)} to appear.`,
+    });
     const identity = options.appIdentity;
     try {
       const port = await options.portWatch.waitFor((p) => matchesAppIdentity(identity, p), timing.reenumerateTimeoutMs, signal);

@@ -46,9 +46,7 @@ export function parseHciAck(frame: Uint8Array): number | undefined {
   return (frame[0] >> 3) & 7;
 }
 
-export type HciParseResult =
-  | { ok: true; seq: number; ack: number; payload: Uint8Array; declaredLength: number }
-  | { ok: false; reason: string };
+export type HciParseResult = { ok: true; seq: number; ack: number; payload: Uint8Array; declaredLength: number } | { ok: false; reason: string };
 
 /** Device-side validation as in hci_transport.c is_rx_pkt_valid(); the declared length is not enforced there either. */
 export function parseHciPacket(frame: Uint8Array): HciParseResult {

@@ -65,11 +65,23 @@ export const RESULT_TEXT: Record<number, string> = {
 export const EXT_ERROR_TEXT: Record<number, { message: string; hint: string }> = {
   0x02: { message: 'the init packet is malformed', hint: 'Rebuild the package; Flashdeck can build one from the .hex or .bin.' },
   0x03: { message: 'the init packet holds an unknown command', hint: 'Rebuild the package from the .hex or .bin.' },
-  0x04: { message: 'the init packet is invalid for this bootloader (unsupported image type or sizes)', hint: 'Only application updates are supported; rebuild from the .hex or .bin.' },
-  0x05: { message: 'the firmware version is lower than the installed one (downgrade prevention)', hint: 'Raise the application version of the package, or erase the board with a debug probe.' },
+  0x04: {
+    message: 'the init packet is invalid for this bootloader (unsupported image type or sizes)',
+    hint: 'Only application updates are supported; rebuild from the .hex or .bin.',
+  },
+  0x05: {
+    message: 'the firmware version is lower than the installed one (downgrade prevention)',
+    hint: 'Raise the application version of the package, or erase the board with a debug probe.',
+  },
   0x06: { message: 'the package is for different hardware (hw_version is not 52)', hint: 'Build the package for the nRF52840 (hw_version 52).' },
-  0x07: { message: 'the package requires a different SoftDevice (sd_req does not match the board)', hint: 'TinyGo pca10059 images use no SoftDevice: build the package with sd_req 0x00 (Flashdeck does this from a .hex or .bin).' },
-  0x08: { message: 'this bootloader only accepts signed packages (it is not Nordic\'s open bootloader)', hint: 'Sign the package with the key the bootloader was built with, or flash the dongle with a debug probe.' },
+  0x07: {
+    message: 'the package requires a different SoftDevice (sd_req does not match the board)',
+    hint: 'TinyGo pca10059 images use no SoftDevice: build the package with sd_req 0x00 (Flashdeck does this from a .hex or .bin).',
+  },
+  0x08: {
+    message: "this bootloader only accepts signed packages (it is not Nordic's open bootloader)",
+    hint: 'Sign the package with the key the bootloader was built with, or flash the dongle with a debug probe.',
+  },
   0x09: { message: 'the init packet uses a hash type the bootloader does not support', hint: 'Rebuild the package with a SHA-256 hash.' },
   0x0a: { message: 'the bootloader could not compute the image hash', hint: 'Retry; if it persists, reset the dongle and retry.' },
   0x0b: { message: 'the signature type is not supported', hint: 'Sign with ECDSA P-256.' },

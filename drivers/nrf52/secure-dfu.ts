@@ -213,7 +213,12 @@ export async function flashSecureDfu(link: ByteLink, options: SecureDfuOptions):
     if (error instanceof FlashdeckError) throw error;
     if (error instanceof LinkClosedError) {
       throw new FlashdeckError(
-        { code: 'NRF_SDFU_DISCONNECTED', stage: currentStep, message: `The dongle disconnected during ${currentStep}.`, hint: 'The board is not bricked: press the dongle\'s side RESET button (the red LED pulses) to re-enter the bootloader, then retry; Flashdeck resumes where it stopped.' },
+        {
+          code: 'NRF_SDFU_DISCONNECTED',
+          stage: currentStep,
+          message: `The dongle disconnected during ${currentStep}.`,
+          hint: "The board is not bricked: press the dongle's side RESET button (the red LED pulses) to re-enter the bootloader, then retry; Flashdeck resumes where it stopped.",
+        },
         { cause: error },
       );
     }
@@ -224,7 +229,9 @@ export async function flashSecureDfu(link: ByteLink, options: SecureDfuOptions):
         {
           code: ext ? `NRF_SDFU_EXT_0x${error.ext!.toString(16).padStart(2, '0').toUpperCase()}` : 'NRF_SDFU_REJECTED',
           stage: currentStep,
-          message: ext ? `The bootloader rejected the update: ${ext.message}.` : `The bootloader answered ${what} with "${RESULT_TEXT[error.result] ?? `result 0x${error.result.toString(16)}`}" during ${currentStep}.`,
+          message: ext
+            ? `The bootloader rejected the update: ${ext.message}.`
+            : `The bootloader answered ${what} with "${RESULT_TEXT[error.result] ?? `result 0x${error.result.toString(16)}`}" during ${currentStep}.`,
           hint: ext?.hint ?? 'Reset the dongle (side button) and retry; if it persists the package does not suit this bootloader.',
         },
         { cause: error },
@@ -232,7 +239,12 @@ export async function flashSecureDfu(link: ByteLink, options: SecureDfuOptions):
     }
     if (error instanceof NoResponse) {
       throw new FlashdeckError(
-        { code: 'NRF_SDFU_NO_RESPONSE', stage: currentStep, message: `The bootloader stopped answering (${OP_NAMES[error.op] ?? 'request'}) during ${currentStep}.`, hint: 'Check the cable, press the dongle\'s side RESET button to re-enter the bootloader and retry; the transfer resumes.' },
+        {
+          code: 'NRF_SDFU_NO_RESPONSE',
+          stage: currentStep,
+          message: `The bootloader stopped answering (${OP_NAMES[error.op] ?? 'request'}) during ${currentStep}.`,
+          hint: "Check the cable, press the dongle's side RESET button to re-enter the bootloader and retry; the transfer resumes.",
+        },
         { cause: error },
       );
     }
@@ -256,7 +268,7 @@ export async function flashSecureDfu(link: ByteLink, options: SecureDfuOptions):
         code: 'NRF_SDFU_NO_BOOTLOADER',
         stage: 'connecting',
         message: `No Secure DFU bootloader answered on ${link.path}.`,
-        hint: 'Press the dongle\'s side RESET button (the red LED pulses) so it enters the Open DFU Bootloader (USB 1915:521F), then retry.',
+        hint: "Press the dongle's side RESET button (the red LED pulses) so it enters the Open DFU Bootloader (USB 1915:521F), then retry.",
       });
     }
     await requestRetrying(SecureOp.RECEIPT_NOTIF_SET, [0, 0]);
@@ -270,7 +282,12 @@ export async function flashSecureDfu(link: ByteLink, options: SecureDfuOptions):
     const initCrc = crc32(pkg.initPacket);
     const command = await select(ObjectType.COMMAND);
     if (pkg.initPacket.length > command.maxSize) {
-      throw new FlashdeckError({ code: 'NRF_SDFU_INIT_TOO_LARGE', stage: currentStep, message: `The init packet is ${pkg.initPacket.length} bytes; the bootloader takes at most ${command.maxSize}.`, hint: 'Rebuild the package without extra fields.' });
+      throw new FlashdeckError({
+        code: 'NRF_SDFU_INIT_TOO_LARGE',
+        stage: currentStep,
+        message: `The init packet is ${pkg.initPacket.length} bytes; the bootloader takes at most ${command.maxSize}.`,
+        hint: 'Rebuild the package without extra fields.',
+      });
     }
 
     let lastRejection: unknown;
@@ -353,7 +370,11 @@ export async function flashSecureDfu(link: ByteLink, options: SecureDfuOptions):
             hint: 'Use another USB cable or port, then retry; the transfer resumes where it stopped.',
           });
         }
-        progress('writing', objectStart, `CRC mismatch in the object at byte ${objectStart} (bootloader has offset ${check.offset}); re-sending it (attempt ${attempt + 1} of ${timing.objectAttempts}).`);
+        progress(
+          'writing',
+          objectStart,
+          `CRC mismatch in the object at byte ${objectStart} (bootloader has offset ${check.offset}); re-sending it (attempt ${attempt + 1} of ${timing.objectAttempts}).`,
+        );
       }
       if (objectEnd === total) {
         currentStep = 'activating';
@@ -376,7 +397,11 @@ export async function flashSecureDfu(link: ByteLink, options: SecureDfuOptions):
       } catch (error) {
         if (finalExecuteSent && error instanceof LinkClosedError) break; // "disconnect without response" (8.5 step 4)
         if (!isTransient(error) || ++recoveries > timing.objectAttempts * 2) throw error;
-        progress('writing', position, `${error instanceof SecureDfuResultError ? 'Unexpected answer' : 'No usable response'} from the bootloader; re-synchronising (${recoveries}).`);
+        progress(
+          'writing',
+          position,
+          `${error instanceof SecureDfuResultError ? 'Unexpected answer' : 'No usable response'} from the bootloader; re-synchronising (${recoveries}).`,
+        );
         currentStep = 'writing';
         reader.discard();
         try {
@@ -401,7 +426,10 @@ export async function flashSecureDfu(link: ByteLink, options: SecureDfuOptions):
   const abort = new AbortController();
   const left = await Promise.race([
     reader.whenClosed().then(() => true),
-    clock.sleep(timing.disconnectTimeoutMs, abort.signal).then(() => false, () => false),
+    clock.sleep(timing.disconnectTimeoutMs, abort.signal).then(
+      () => false,
+      () => false,
+    ),
   ]);
   abort.abort();
   reader.dispose();

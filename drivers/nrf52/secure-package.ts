@@ -78,7 +78,7 @@ export function securePackageFromZip(zip: DfuZip, options: SecurePackageOptions 
     });
   }
   if (!init) {
-    throw new FlashdeckError({ code: 'NRF_BAD_ZIP', stage: 'reading-image', message: 'The package\'s init packet has no init command.', hint: 'Rebuild the package.' });
+    throw new FlashdeckError({ code: 'NRF_BAD_ZIP', stage: 'reading-image', message: "The package's init packet has no init command.", hint: 'Rebuild the package.' });
   }
   if (init.appSize !== zip.bin.length) {
     throw new FlashdeckError({

@@ -47,7 +47,7 @@ export async function touchSerialPortAt1200(options: TouchOptions): Promise<void
       hint:
         code === 'EBUSY'
           ? 'Close the serial monitor or any other program using the port, then retry.'
-          : 'Double-tap the board\'s RESET button (the LED pulses) to enter the bootloader by hand, then retry.',
+          : "Double-tap the board's RESET button (the LED pulses) to enter the bootloader by hand, then retry.",
     },
     { cause: lastError },
   );

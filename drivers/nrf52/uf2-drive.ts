@@ -39,9 +39,15 @@ export function parseInfoUf2(text: string): Uf2InfoFile {
     if (!match) continue;
     const [, key, value] = match;
     switch (key.toLowerCase()) {
-      case 'model': info.model = value; break;
-      case 'board-id': info.boardId = value; break;
-      case 'date': info.date = value; break;
+      case 'model':
+        info.model = value;
+        break;
+      case 'board-id':
+        info.boardId = value;
+        break;
+      case 'date':
+        info.date = value;
+        break;
       case 'softdevice':
         info.softDeviceText = value;
         info.softDevice = softDeviceFromInfoValue(value);
@@ -62,13 +68,16 @@ export const runPowerShell: PowerShellRunner = (script) =>
   });
 
 const CIM_SCRIPT = 'Get-CimInstance -ClassName Win32_LogicalDisk | Where-Object { $_.DriveType -eq 2 } | ForEach-Object { $_.DeviceID }';
-const VOLUME_SCRIPT = "Get-Volume | Where-Object { $_.DriveType -eq 'Removable' -and $_.DriveLetter } | ForEach-Object { \"$($_.DriveLetter):\" }";
+const VOLUME_SCRIPT = 'Get-Volume | Where-Object { $_.DriveType -eq \'Removable\' -and $_.DriveLetter } | ForEach-Object { "$($_.DriveLetter):" }';
 
 export async function windowsRemovableDrives(run: PowerShellRunner = runPowerShell): Promise<string[]> {
   for (const script of [CIM_SCRIPT, VOLUME_SCRIPT]) {
     try {
       const out = await run(script);
-      const letters = out.split(/\r?\n/).map((l) => l.trim()).filter((l) => /^[A-Za-z]:$/.test(l));
+      const letters = out
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter((l) => /^[A-Za-z]:$/.test(l));
       return letters.map((l) => `${l.toUpperCase()}\\`);
     } catch {
       // try the next query

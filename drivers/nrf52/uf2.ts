@@ -34,7 +34,7 @@ export interface Uf2Block {
 export function encodeUf2(image: FirmwareImage, familyId = UF2_FAMILY_NRF52840): Uint8Array {
   const pages = new Map<number, Uint8Array>();
   for (const segment of image.segments) {
-    for (let i = 0; i < segment.data.length; ) {
+    for (let i = 0; i < segment.data.length;) {
       const address = segment.address + i;
       const page = address - (address % UF2_PAYLOAD_SIZE);
       const within = address - page;
@@ -89,11 +89,7 @@ export function decodeUf2(bytes: Uint8Array): DecodedUf2 {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let badMagic = 0;
   for (let at = 0; at + UF2_BLOCK_SIZE <= bytes.length; at += UF2_BLOCK_SIZE) {
-    if (
-      view.getUint32(at, true) !== UF2_MAGIC_START0 ||
-      view.getUint32(at + 4, true) !== UF2_MAGIC_START1 ||
-      view.getUint32(at + 508, true) !== UF2_MAGIC_END
-    ) {
+    if (view.getUint32(at, true) !== UF2_MAGIC_START0 || view.getUint32(at + 4, true) !== UF2_MAGIC_START1 || view.getUint32(at + 508, true) !== UF2_MAGIC_END) {
       badMagic++;
       continue;
     }
@@ -123,11 +119,7 @@ export function decodeUf2(bytes: Uint8Array): DecodedUf2 {
 
 /** The flash contents the main-flash blocks describe. */
 export function imageFromUf2Blocks(blocks: Uf2Block[]): FirmwareImage {
-  return imageFromSegments(
-    blocks
-      .filter((b) => !(b.flags & UF2_FLAG_NOT_MAIN_FLASH))
-      .map((b) => ({ address: b.targetAddr, data: b.payload.slice(0, b.payloadSize) })),
-  );
+  return imageFromSegments(blocks.filter((b) => !(b.flags & UF2_FLAG_NOT_MAIN_FLASH)).map((b) => ({ address: b.targetAddr, data: b.payload.slice(0, b.payloadSize) })));
 }
 
 export interface Uf2Rules {

@@ -71,12 +71,35 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     onListError: (error) => log(`Listing serial ports failed: ${error instanceof Error ? error.message : String(error)}`),
   });
   await registry.start();
-  const portSessions = new PortSessions({ hub, boards: registry, store: new ConsoleSettingsStore(db), binding: options.serialBinding, defaultBaud: () => settings.get().defaultBaud });
+  const portSessions = new PortSessions({
+    hub,
+    boards: registry,
+    store: new ConsoleSettingsStore(db),
+    binding: options.serialBinding,
+    defaultBaud: () => settings.get().defaultBaud,
+  });
   const flashLog = new FlashLog(db);
-  const flash = new FlashService({ registry, hub, settings, flashLog, flashers: { esp32: espFlasher, nrf52: createNrfFlasher(options.nrf) }, leasePort: (boardId, reason) => portSessions.lease(boardId, reason) });
+  const flash = new FlashService({
+    registry,
+    hub,
+    settings,
+    flashLog,
+    flashers: { esp32: espFlasher, nrf52: createNrfFlasher(options.nrf) },
+    leasePort: (boardId, reason) => portSessions.lease(boardId, reason),
+  });
 
   const sizeHistory = new SizeHistory(db);
-  const builds = new BuildService({ hub, registry, settings, history: sizeHistory, flash, programsDir: options.programsDir, cacheDir: join(options.dataDir, 'cache'), toolProbe: options.toolProbe, onArtifact: (boardId, artifactPath) => portSessions.setElfForBoard(boardId, artifactPath) });
+  const builds = new BuildService({
+    hub,
+    registry,
+    settings,
+    history: sizeHistory,
+    flash,
+    programsDir: options.programsDir,
+    cacheDir: join(options.dataDir, 'cache'),
+    toolProbe: options.toolProbe,
+    onArtifact: (boardId, artifactPath) => portSessions.setElfForBoard(boardId, artifactPath),
+  });
 
   const handlers: Handlers = {
     'app.info': () => ({
@@ -120,7 +143,10 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       await portSessions.close(boardId);
       return { ok: true as const };
     },
-    'console.send': async ({ boardId, dataBase64, historyEntry }) => ({ ok: true as const, bytes: await portSessions.send(boardId, Buffer.from(dataBase64, 'base64'), historyEntry) }),
+    'console.send': async ({ boardId, dataBase64, historyEntry }) => ({
+      ok: true as const,
+      bytes: await portSessions.send(boardId, Buffer.from(dataBase64, 'base64'), historyEntry),
+    }),
     'console.setSignals': ({ boardId, dtr, rts }) => portSessions.setSignals(boardId, { dtr, rts }),
     'console.reset': async ({ boardId }) => ({ ok: true as const, description: await portSessions.reset(boardId) }),
     'console.configure': ({ boardId, settings: consoleSettings }) => portSessions.configure(boardId, consoleSettings),

@@ -11,7 +11,12 @@ export async function openInEditor(file: string, line?: number, column?: number)
   try {
     if (!(await stat(file)).isFile()) throw new Error('not a file');
   } catch {
-    throw new FlashdeckError({ code: 'FILE_NOT_FOUND', stage: 'editor', message: `${file} does not exist on this machine.`, hint: 'The build ran on another checkout, or the file was moved.' });
+    throw new FlashdeckError({
+      code: 'FILE_NOT_FOUND',
+      stage: 'editor',
+      message: `${file} does not exist on this machine.`,
+      hint: 'The build ran on another checkout, or the file was moved.',
+    });
   }
   const code = findOnPath(process.platform === 'win32' ? 'code.cmd' : 'code');
   if (code && process.platform !== 'win32') {

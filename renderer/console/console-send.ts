@@ -7,7 +7,10 @@ export function lineEndingBytes(ending: LineEnding): Uint8Array {
 
 /** "de ad be ef", "DEADBEEF", "0x01,0x02" → bytes; throws a readable error for anything else. */
 export function parseHexBytes(text: string): Uint8Array {
-  const cleaned = text.replace(/0x/gi, ' ').replace(/[\s,;:]+/g, ' ').trim();
+  const cleaned = text
+    .replace(/0x/gi, ' ')
+    .replace(/[\s,;:]+/g, ' ')
+    .trim();
   if (!cleaned) throw new Error('Type some hex bytes, e.g. "de ad be ef".');
   const groups = cleaned.split(' ');
   const bytes: number[] = [];

@@ -142,7 +142,14 @@ window.__flashdeckConsole = {
   stats(boardId) {
     const model = models.get(boardId);
     if (!model) return null;
-    return { linesReceived: model.linesReceived, linesHeld: model.lines.count, bytesReceived: model.bytesReceived, droppedBytes: model.droppedBytes, batches: model.batches, pending: model.pending };
+    return {
+      linesReceived: model.linesReceived,
+      linesHeld: model.lines.count,
+      bytesReceived: model.bytesReceived,
+      droppedBytes: model.droppedBytes,
+      batches: model.batches,
+      pending: model.pending,
+    };
   },
   lines(boardId, from = 0, count = Infinity) {
     const model = models.get(boardId);

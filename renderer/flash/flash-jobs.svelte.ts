@@ -63,7 +63,12 @@ async function catchUp(): Promise<void> {
         boardId,
         fileName: state.fileName,
         ok: false,
-        error: { code: 'DISCONNECTED', stage: 'ipc', message: 'The connection to Flashdeck was lost while this job ran, so this window missed how it ended.', hint: 'The Flash tab\'s recent flashes list what was recorded; flash again if the board does not run the new program.' },
+        error: {
+          code: 'DISCONNECTED',
+          stage: 'ipc',
+          message: 'The connection to Flashdeck was lost while this job ran, so this window missed how it ended.',
+          hint: "The Flash tab's recent flashes list what was recorded; flash again if the board does not run the new program.",
+        },
       };
     }
   }

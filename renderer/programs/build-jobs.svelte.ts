@@ -69,7 +69,11 @@ async function catchUp(): Promise<void> {
   for (const job of Object.values(buildJobs)) {
     if ((job.state === 'running' || job.state === 'queued') && !latest.some((build) => build.buildId === job.buildId)) {
       job.state = 'failed';
-      job.log.push({ stream: 'info', text: 'The connection to Flashdeck was lost while this build ran, so this window missed how it ended; the Size history tab lists recorded builds. Build again to see its log.', atMs: Date.now() });
+      job.log.push({
+        stream: 'info',
+        text: 'The connection to Flashdeck was lost while this build ran, so this window missed how it ended; the Size history tab lists recorded builds. Build again to see its log.',
+        atMs: Date.now(),
+      });
     }
   }
 }

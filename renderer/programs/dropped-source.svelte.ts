@@ -18,7 +18,12 @@ export async function buildSourceFromDrop(transfer: DataTransfer | null | undefi
   const path = pathForFile(file);
   if (path) return { source: { kind: 'path', path } };
   if (isFolder) {
-    return { error: { message: `${file.name} is a folder.`, hint: 'In the browser only single .go files can be dropped; type the path of a folder with a go.mod on the Programs tab instead.' } };
+    return {
+      error: {
+        message: `${file.name} is a folder.`,
+        hint: 'In the browser only single .go files can be dropped; type the path of a folder with a go.mod on the Programs tab instead.',
+      },
+    };
   }
   return { source: { kind: 'upload', name: file.name, dataBase64: toBase64(new Uint8Array(await file.arrayBuffer())) } };
 }

@@ -34,8 +34,16 @@ export interface CatalogueProgram {
 
 /** Boards whose TinyGo board file defines no machine.LED (reference 8.1 / 8.2). */
 export const BOARDS_WITHOUT_LED = [
-  'xiao-esp32c3', 'qtpy-esp32c3', 'm5stack', 'm5stack-core2', 'm5paper', 'mch2022',
-  'makerfabs-esp32c3spi35', 'm5stamp-c3', 'microbit-v2', 'microbit-v2-s113v7',
+  'xiao-esp32c3',
+  'qtpy-esp32c3',
+  'm5stack',
+  'm5stack-core2',
+  'm5paper',
+  'mch2022',
+  'makerfabs-esp32c3spi35',
+  'm5stamp-c3',
+  'microbit-v2',
+  'microbit-v2-s113v7',
 ] as const;
 
 /** Chip-only targets have no board file at all, so no machine.LED either. */
@@ -48,9 +56,7 @@ export const PROGRAMS: readonly CatalogueProgram[] = [
     id: 'blink',
     name: 'Blink',
     description: 'Blinks the board LED (machine.LED) at a period you choose.',
-    variables: [
-      { name: 'main.periodMs', label: 'Period (ms)', description: 'One full on+off cycle in milliseconds (minimum 20).', defaultValue: '1000', pattern: positiveMs },
-    ],
+    variables: [{ name: 'main.periodMs', label: 'Period (ms)', description: 'One full on+off cycle in milliseconds (minimum 20).', defaultValue: '1000', pattern: positiveMs }],
     requiresLed: true,
     console: 'none',
     unsupportedGc: [],
@@ -84,7 +90,13 @@ export const PROGRAMS: readonly CatalogueProgram[] = [
     description: 'Blinks and prints one heap sample per second (runtime.ReadMemStats) for the telemetry plot.',
     variables: [
       { name: 'main.periodMs', label: 'Sample period (ms)', description: 'Time between heap samples.', defaultValue: '1000', pattern: positiveMs },
-      { name: 'main.format', label: 'Line format', description: 'arduino: label:value,… per line (Arduino Serial Plotter); teleplot: >name:value, one per line.', defaultValue: 'arduino', choices: ['arduino', 'teleplot'] },
+      {
+        name: 'main.format',
+        label: 'Line format',
+        description: 'arduino: label:value,… per line (Arduino Serial Plotter); teleplot: >name:value, one per line.',
+        defaultValue: 'arduino',
+        choices: ['arduino', 'teleplot'],
+      },
     ],
     requiresLed: false,
     console: 'arduino-plotter-or-teleplot',

@@ -166,7 +166,10 @@ describe('Console and Telemetry tabs (npm run serve, Chromium)', () => {
     expect(after.linesReceived).toBeGreaterThanOrEqual(3000);
     expect(after.droppedBytes).toBe(0);
     // Following: the newest line is on screen.
-    await page.getByTestId('console-output').locator('.vr-row', { hasText: /^.*seq 3000$/ }).waitFor();
+    await page
+      .getByTestId('console-output')
+      .locator('.vr-row', { hasText: /^.*seq 3000$/ })
+      .waitFor();
 
     // Search highlights the match and jumps to it (which pauses autoscroll).
     await page.getByLabel('Search console').fill('seq 2500');
@@ -186,7 +189,10 @@ describe('Console and Telemetry tabs (npm run serve, Chromium)', () => {
     // Copy puts the whole scrollback on the clipboard.
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(serve.url).origin });
     await page.getByRole('button', { name: 'Copy' }).click();
-    await page.getByTestId('console-notice').filter({ hasText: /^Copied 1,?00\d lines\.$/ }).waitFor();
+    await page
+      .getByTestId('console-notice')
+      .filter({ hasText: /^Copied 1,?00\d lines\.$/ })
+      .waitFor();
     const copied = await page.evaluate(() => navigator.clipboard.readText());
     expect(copied).toMatch(/seq 3000\n(.*\n)?.*echo: still here$/);
 
@@ -218,7 +224,9 @@ describe('Console and Telemetry tabs (npm run serve, Chromium)', () => {
 
     // CSV export: every held sample with its time.
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
-    const csv = readFileSync(await download.path(), 'utf8').trim().split('\n');
+    const csv = readFileSync(await download.path(), 'utf8')
+      .trim()
+      .split('\n');
     expect(csv[0]).toBe('time,t_ms,HeapInuse,HeapIdle,Mallocs,Frees');
     expect(csv.length - 1).toBeGreaterThanOrEqual(frozen);
     expect(csv[1]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z,\d+,\d+,\d+,\d+,\d+$/);

@@ -87,7 +87,10 @@ describe('flashing an ESP32 from the Flash tab (serve mode, simulated board on a
     await pageSide!.close();
     await serverSide!.close();
     // The job finishes in main (the board restarts into the new app) while nobody hears flash.finished.
-    await expect.poll(() => sim.device.boots.length > boots && sim.device.boots.at(-1)!.mode === 'spi', { timeout: 30_000 }).toBe(true).catch(() => {});
+    await expect
+      .poll(() => sim.device.boots.length > boots && sim.device.boots.at(-1)!.mode === 'spi', { timeout: 30_000 })
+      .toBe(true)
+      .catch(() => {});
     await new Promise((resolve) => setTimeout(resolve, 1000));
     await expect(page.getByTestId('flash-stage').textContent()).resolves.toBe('writing');
     networkDown = false;

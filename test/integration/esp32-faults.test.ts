@@ -261,7 +261,9 @@ describe('writing and verifying', () => {
 
     // An adapter that refuses the rate (EINVAL) is not an unplug: the job goes on at 115200, verified.
     const refuses = Object.create(link, {
-      setBaudRate: { value: (baud: number) => (baud === 115200 ? link.setBaudRate(baud) : Promise.reject(Object.assign(new Error('Invalid argument, cannot set'), { code: 'EINVAL' }))) },
+      setBaudRate: {
+        value: (baud: number) => (baud === 115200 ? link.setBaudRate(baud) : Promise.reject(Object.assign(new Error('Invalid argument, cannot set'), { code: 'EINVAL' }))),
+      },
     });
     const image = esp32Image();
     const outcome = await flashEsp32(refuses, image, { ...FAST, baud: 921600 });

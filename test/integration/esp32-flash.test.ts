@@ -137,8 +137,19 @@ describe('ESP32 flashing through the in-process binding (DTR/RTS)', () => {
   it('falls back to manual boot mode when the port rejects DTR/RTS, keeps syncing, and starts the new firmware with a soft reset', async () => {
     rig = await openRig({ chip: 'esp32', transport: 'binding', bootMode: 'download' });
     const link = rig.link;
-    const noLines = { ...link, get path() { return link.path; }, get baudRate() { return link.baudRate; }, get signals() { return link.signals; },
-      setSignals: () => Promise.reject(Object.assign(new Error('Inappropriate ioctl for device'), { code: 'ENOTTY' })) };
+    const noLines = {
+      ...link,
+      get path() {
+        return link.path;
+      },
+      get baudRate() {
+        return link.baudRate;
+      },
+      get signals() {
+        return link.signals;
+      },
+      setSignals: () => Promise.reject(Object.assign(new Error('Inappropriate ioctl for device'), { code: 'ENOTTY' })),
+    };
     const messages: string[] = [];
     const image = tinygoStyleImage(0, 8 * 1024, 23);
     const outcome = await flashEsp32(noLines, image, { onProgress: (p) => p.message && messages.push(p.message) });

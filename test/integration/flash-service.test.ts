@@ -28,7 +28,15 @@ async function setUp(): Promise<{ services: AppServices; sim: Esp32Sim; call: (n
     if (!reply.ok) throw Object.assign(new Error(reply.error.message), reply.error);
     return reply.value;
   };
-  const finished = () => new Promise<any>((done) => { const stop = services.hub.subscribe((name, payload) => { if (name === 'flash.finished') { stop(); done(payload); } }); });
+  const finished = () =>
+    new Promise<any>((done) => {
+      const stop = services.hub.subscribe((name, payload) => {
+        if (name === 'flash.finished') {
+          stop();
+          done(payload);
+        }
+      });
+    });
   return { services, sim, call, finished };
 }
 
@@ -65,7 +73,10 @@ describe('flash jobs', () => {
     await call('flash.start', { boardId: board.id, file: image() });
     expect(await done).toMatchObject({ ok: true, outcome: { verifiedBy: 'md5' } });
     const log = await call('flash.history', { boardId: board.id });
-    expect(log.map((entry: any) => [entry.ok, entry.errorCode])).toEqual([[true, null], [false, 'PORT_BUSY']]);
+    expect(log.map((entry: any) => [entry.ok, entry.errorCode])).toEqual([
+      [true, null],
+      [false, 'PORT_BUSY'],
+    ]);
   });
 
   it('cancels a running flash: the job ends as cancelled, never as success', async () => {

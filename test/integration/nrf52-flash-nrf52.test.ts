@@ -16,10 +16,8 @@ afterEach(async () => {
   cleanup = [];
 });
 
-
-
 describe('flashNrf52 routes by target', () => {
-  it('pca10059: waits for the dongle bootloader port, converts TinyGo\'s legacy zip, flashes by Secure DFU', async () => {
+  it("pca10059: waits for the dongle bootloader port, converts TinyGo's legacy zip, flashes by Secure DFU", async () => {
     const app = tinygoApp(24 * 1024, 0x1000, 4);
     const watch = new SimPortWatch([{ path: '/dev/ttyACM0', vendorId: '1915', productId: 'cafe' }]);
     const dongle = await startSecureDfuSim({

@@ -87,7 +87,14 @@ describe('legacy serial DFU over a real pty', () => {
   it('retransmits through line noise and lost frames, then verifies', async () => {
     const { board, watch, link } = await startBoard({ toDeviceFaults: { noiseRate: 0.00005, seed: 3 }, faults: { dropFrames: [3, 17, 18] } });
     const messages: string[] = [];
-    const outcome = await flashLegacyDfu(link, { image: files.hex, fileName: 'firmware.hex', portWatch: watch, appIdentity: FEATHER_APP, timing: CLIENT_TIMING, onProgress: (p) => p.message && messages.push(p.message) });
+    const outcome = await flashLegacyDfu(link, {
+      image: files.hex,
+      fileName: 'firmware.hex',
+      portWatch: watch,
+      appIdentity: FEATHER_APP,
+      timing: CLIENT_TIMING,
+      onProgress: (p) => p.message && messages.push(p.message),
+    });
     expect(outcome.verifiedBy).toBe('re-enumerated');
     expect(board.sim.appBytes(app.length)).toEqual(app);
     expect(messages.some((m) => /re-sending/.test(m))).toBe(true);
@@ -102,12 +109,20 @@ describe('legacy serial DFU over a real pty', () => {
 
   it('fails with NRF_DFU_NO_ACK when the bootloader never answers', async () => {
     const { link } = await startBoard({ faults: { neverAck: true } });
-    await expectFlashError(flashLegacyDfu(link, { image: files.bin, fileName: 'firmware.bin', timing: { ...CLIENT_TIMING, attempts: 3 } }), 'NRF_DFU_NO_ACK', /did not acknowledge START after 3 attempts/);
+    await expectFlashError(
+      flashLegacyDfu(link, { image: files.bin, fileName: 'firmware.bin', timing: { ...CLIENT_TIMING, attempts: 3 } }),
+      'NRF_DFU_NO_ACK',
+      /did not acknowledge START after 3 attempts/,
+    );
   });
 
   it('fails with NRF_DFU_DISCONNECTED when the board is unplugged mid-transfer', async () => {
     const { link } = await startBoard({ faults: { unplugAfterFrames: 25 } });
-    await expectFlashError(flashLegacyDfu(link, { image: files.bin, fileName: 'firmware.bin', timing: CLIENT_TIMING }), 'NRF_DFU_DISCONNECTED', /disconnected during DATA packet 24 of 80/);
+    await expectFlashError(
+      flashLegacyDfu(link, { image: files.bin, fileName: 'firmware.bin', timing: CLIENT_TIMING }),
+      'NRF_DFU_DISCONNECTED',
+      /disconnected during DATA packet 24 of 80/,
+    );
   });
 
   it('fails with NRF_DFU_DISCONNECTED when a write fails before the port reports the unplug', async () => {
@@ -129,7 +144,11 @@ describe('legacy serial DFU over a real pty', () => {
       write: { value: (bytes: Uint8Array) => (++writes > 82 ? Promise.reject(Object.assign(new Error('Input/output error, cannot write'), { code: 'EIO' })) : link.write(bytes)) },
     });
     setTimeout(() => watch.add({ path: '/dev/ttyACM-app', ...FEATHER_APP }), 300); // even if the app showed up later
-    await expectFlashError(flashLegacyDfu(dying, { image: files.bin, fileName: 'firmware.bin', portWatch: watch, appIdentity: FEATHER_APP, timing: CLIENT_TIMING }), 'NRF_DFU_DISCONNECTED', /during STOP_DATA/);
+    await expectFlashError(
+      flashLegacyDfu(dying, { image: files.bin, fileName: 'firmware.bin', portWatch: watch, appIdentity: FEATHER_APP, timing: CLIENT_TIMING }),
+      'NRF_DFU_DISCONNECTED',
+      /during STOP_DATA/,
+    );
     expect(writes).toBe(83);
     expect(board.sim.events.some((e) => /activat/.test(e))).toBe(false);
   });
@@ -143,7 +162,11 @@ describe('legacy serial DFU over a real pty', () => {
   it('reports a bootloader that resets on the init packet (SoftDevice requirement)', async () => {
     const pkg = buildLegacyPackage(app);
     const init = { ...pkg.init, softDeviceReq: [0x0100] };
-    const zip = writeZip({ 'manifest.json': JSON.stringify(legacyManifest({ ...pkg, init })), 'application.bin': pkg.application, 'application.dat': encodeLegacyInitPacket(init) });
+    const zip = writeZip({
+      'manifest.json': JSON.stringify(legacyManifest({ ...pkg, init })),
+      'application.bin': pkg.application,
+      'application.dat': encodeLegacyInitPacket(init),
+    });
     const { board, link } = await startBoard();
     await expectFlashError(flashLegacyDfu(link, { image: zip, fileName: 'wrong-sd.zip', timing: CLIENT_TIMING }), 'NRF_DFU_REJECTED', /rejected the package/);
     expect(board.sim.events.some((e) => /SoftDevice requirement/.test(e))).toBe(true);
@@ -152,12 +175,20 @@ describe('legacy serial DFU over a real pty', () => {
   it('refuses bad packages before touching the board', async () => {
     const pkg = buildLegacyPackage(app);
     const init = { ...pkg.init, deviceType: 0xffff };
-    const genpkgDefault = writeZip({ 'manifest.json': JSON.stringify(legacyManifest({ ...pkg, init })), 'application.bin': pkg.application, 'application.dat': encodeLegacyInitPacket(init) });
+    const genpkgDefault = writeZip({
+      'manifest.json': JSON.stringify(legacyManifest({ ...pkg, init })),
+      'application.bin': pkg.application,
+      'application.dat': encodeLegacyInitPacket(init),
+    });
     const { board, link } = await startBoard();
     await expectFlashError(flashLegacyDfu(link, { image: genpkgDefault, fileName: 'genpkg.zip' }), 'NRF_DFU_BAD_PACKAGE', /0x0052/);
     await expectFlashError(flashLegacyDfu(link, { image: files.legacyZip.subarray(0, 300), fileName: 'cut.zip' }), 'NRF_BAD_ZIP', /truncated/);
     const v7 = appFiles(tinygoApp(8192, 0x27000), 0x27000);
-    await expectFlashError(flashLegacyDfu(link, { image: v7.hex, fileName: 'xiao.hex', boardAppStart: 0x26000 }), 'NRF_SOFTDEVICE_MISMATCH', /S140 v7 \(0x27000\) but the board has S140 v6/);
+    await expectFlashError(
+      flashLegacyDfu(link, { image: v7.hex, fileName: 'xiao.hex', boardAppStart: 0x26000 }),
+      'NRF_SOFTDEVICE_MISMATCH',
+      /S140 v7 \(0x27000\) but the board has S140 v6/,
+    );
     const huge = tinygoApp(0xea000 - 0x26000 + 4096, APP_BASE);
     await expectFlashError(flashLegacyDfu(link, { image: huge, fileName: 'huge.bin' }), 'NRF_DFU_BAD_PACKAGE', /at most 802816 bytes/);
     expect(board.sim.events).toEqual([]);
@@ -175,7 +206,14 @@ describe('legacy serial DFU: more faults', () => {
   it('survives dropped bytes on the wire (go-back-N over lost frames)', async () => {
     const { board, watch, link } = await startBoard({ toDeviceFaults: { dropRate: 0.0001, seed: 8 } });
     const notes: string[] = [];
-    await flashLegacyDfu(link, { image: files.bin, fileName: 'firmware.bin', portWatch: watch, appIdentity: FEATHER_APP, timing: CLIENT_TIMING, onProgress: (p) => p.message && notes.push(p.message) });
+    await flashLegacyDfu(link, {
+      image: files.bin,
+      fileName: 'firmware.bin',
+      portWatch: watch,
+      appIdentity: FEATHER_APP,
+      timing: CLIENT_TIMING,
+      onProgress: (p) => p.message && notes.push(p.message),
+    });
     expect(board.sim.appBytes(app.length)).toEqual(app);
     expect(board.sim.events.some((e) => /dropped frame/.test(e))).toBe(true);
     expect(notes.some((n) => /re-sending/.test(n))).toBe(true);
@@ -226,7 +264,13 @@ describe('1200-baud touch through the in-process binding', () => {
 
     const port = new SerialPortStream({ binding, path: '/dev/ttySIM0', baudRate: BAUD, autoOpen: false });
     await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
-    const outcome = await flashLegacyDfu(linkFromSerialPort(port), { image: files.uf2, fileName: 'firmware.uf2', portWatch: watch, appIdentity: FEATHER_APP, timing: CLIENT_TIMING });
+    const outcome = await flashLegacyDfu(linkFromSerialPort(port), {
+      image: files.uf2,
+      fileName: 'firmware.uf2',
+      portWatch: watch,
+      appIdentity: FEATHER_APP,
+      timing: CLIENT_TIMING,
+    });
     expect(outcome.verifiedBy).toBe('re-enumerated');
     expect(sim.appBytes(app.length)).toEqual(app);
     expect(port.isOpen).toBe(false);

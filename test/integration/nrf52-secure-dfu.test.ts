@@ -13,7 +13,14 @@ const app = tinygoApp(40 * 1024 + 12, DONGLE_BASE, 21);
 const files = appFiles(app, DONGLE_BASE);
 const DONGLE_APP = { vendorId: '1915', productId: 'cafe' };
 const SIM_TIMING = { timeScale: 0.05 };
-const CLIENT_TIMING: Partial<SecureDfuTiming> = { responseTimeoutMs: 300, pingTimeoutMs: 150, pingAttempts: 3, finalExecuteTimeoutMs: 800, disconnectTimeoutMs: 800, reenumerateTimeoutMs: 1500 };
+const CLIENT_TIMING: Partial<SecureDfuTiming> = {
+  responseTimeoutMs: 300,
+  pingTimeoutMs: 150,
+  pingAttempts: 3,
+  finalExecuteTimeoutMs: 800,
+  disconnectTimeoutMs: 800,
+  reenumerateTimeoutMs: 1500,
+};
 const BAUD = 1_000_000;
 
 let cleanup: Array<() => Promise<void>> = [];
@@ -28,7 +35,10 @@ async function openLink(path: string): Promise<ByteLink> {
   return link;
 }
 
-async function startDongle(options: StartSecureDfuSimOptions = {}, existing?: SecureDfuBootloaderSim): Promise<{ dongle: StartedSecureDfuSim; watch: SimPortWatch; link: ByteLink }> {
+async function startDongle(
+  options: StartSecureDfuSimOptions = {},
+  existing?: SecureDfuBootloaderSim,
+): Promise<{ dongle: StartedSecureDfuSim; watch: SimPortWatch; link: ByteLink }> {
   const watch = new SimPortWatch([{ path: '/dev/ttyACM-dfu', vendorId: '1915', productId: '521f' }]);
   const dongle = await startSecureDfuSim(
     {
@@ -68,7 +78,14 @@ describe('Secure DFU over a real pty (PCA10059 open bootloader)', () => {
   it("converts TinyGo's legacy-flavour pca10059 zip (tinygo #4089) and flashes it", async () => {
     const { dongle, watch, link } = await startDongle();
     const notes: string[] = [];
-    const outcome = await flashSecureDfu(link, { image: files.legacyZip, fileName: 'pca10059.zip', portWatch: watch, appIdentity: DONGLE_APP, timing: CLIENT_TIMING, onProgress: (p) => p.message && notes.push(p.message) });
+    const outcome = await flashSecureDfu(link, {
+      image: files.legacyZip,
+      fileName: 'pca10059.zip',
+      portWatch: watch,
+      appIdentity: DONGLE_APP,
+      timing: CLIENT_TIMING,
+      onProgress: (p) => p.message && notes.push(p.message),
+    });
     expect(outcome.details.note).toMatch(/legacy .*converted/);
     expect(notes.some((n) => /#4089/.test(n))).toBe(true);
     expect(dongle.sim.appBytes(app.length)).toEqual(app);
@@ -77,7 +94,14 @@ describe('Secure DFU over a real pty (PCA10059 open bootloader)', () => {
   it('re-sends objects whose CRC-32 does not match', async () => {
     const { dongle, watch, link } = await startDongle({ faults: { corruptObjects: [1, 6] } });
     const notes: string[] = [];
-    await flashSecureDfu(link, { image: files.bin, fileName: 'firmware.bin', portWatch: watch, appIdentity: DONGLE_APP, timing: CLIENT_TIMING, onProgress: (p) => p.message && notes.push(p.message) });
+    await flashSecureDfu(link, {
+      image: files.bin,
+      fileName: 'firmware.bin',
+      portWatch: watch,
+      appIdentity: DONGLE_APP,
+      timing: CLIENT_TIMING,
+      onProgress: (p) => p.message && notes.push(p.message),
+    });
     expect(notes.filter((n) => /CRC mismatch/.test(n))).toHaveLength(2);
     expect(dongle.sim.events.filter((e) => /fault: corrupted/.test(e))).toHaveLength(2);
     expect(dongle.sim.appBytes(app.length)).toEqual(app);
@@ -86,7 +110,14 @@ describe('Secure DFU over a real pty (PCA10059 open bootloader)', () => {
   it('survives line noise in both directions, or fails clearly — never a false success', async () => {
     const { dongle, watch, link } = await startDongle({ toDeviceFaults: { noiseRate: 0.0001, seed: 9 }, toHostFaults: { noiseRate: 0.005, seed: 4 } });
     const notes: string[] = [];
-    const outcome = await flashSecureDfu(link, { image: files.bin, fileName: 'firmware.bin', portWatch: watch, appIdentity: DONGLE_APP, timing: CLIENT_TIMING, onProgress: (p) => p.message && notes.push(p.message) });
+    const outcome = await flashSecureDfu(link, {
+      image: files.bin,
+      fileName: 'firmware.bin',
+      portWatch: watch,
+      appIdentity: DONGLE_APP,
+      timing: CLIENT_TIMING,
+      onProgress: (p) => p.message && notes.push(p.message),
+    });
     expect(outcome.verifiedBy).toBe('crc32');
     expect(dongle.sim.appBytes(app.length)).toEqual(app);
     expect(notes.some((n) => /re-sending|CRC mismatch/.test(n))).toBe(true);
@@ -129,12 +160,20 @@ describe('Secure DFU over a real pty (PCA10059 open bootloader)', () => {
 
   it('says when no Secure DFU bootloader answers', async () => {
     const { link } = await startDongle({ faults: { silent: true } });
-    await expectFlashError(flashSecureDfu(link, { image: files.bin, fileName: 'firmware.bin', timing: CLIENT_TIMING }), 'NRF_SDFU_NO_BOOTLOADER', /No Secure DFU bootloader answered/);
+    await expectFlashError(
+      flashSecureDfu(link, { image: files.bin, fileName: 'firmware.bin', timing: CLIENT_TIMING }),
+      'NRF_SDFU_NO_BOOTLOADER',
+      /No Secure DFU bootloader answered/,
+    );
   });
 
   it('reports an unplug, then resumes on the re-plugged dongle', async () => {
     const first = await startDongle({ faults: { unplugAtObject: 4 } });
-    await expectFlashError(flashSecureDfu(first.link, { image: files.bin, fileName: 'firmware.bin', timing: CLIENT_TIMING }), 'NRF_SDFU_DISCONNECTED', /disconnected during writing/);
+    await expectFlashError(
+      flashSecureDfu(first.link, { image: files.bin, fileName: 'firmware.bin', timing: CLIENT_TIMING }),
+      'NRF_SDFU_DISCONNECTED',
+      /disconnected during writing/,
+    );
     first.dongle.sim.replug();
     const second = await startDongle({}, first.dongle.sim);
     const notes: string[] = [];
@@ -146,7 +185,14 @@ describe('Secure DFU over a real pty (PCA10059 open bootloader)', () => {
   it('survives dropped bytes on the wire by re-sending objects', async () => {
     const { dongle, watch, link } = await startDongle({ toDeviceFaults: { dropRate: 0.0001, seed: 12 } });
     const notes: string[] = [];
-    await flashSecureDfu(link, { image: files.bin, fileName: 'firmware.bin', portWatch: watch, appIdentity: DONGLE_APP, timing: CLIENT_TIMING, onProgress: (p) => p.message && notes.push(p.message) });
+    await flashSecureDfu(link, {
+      image: files.bin,
+      fileName: 'firmware.bin',
+      portWatch: watch,
+      appIdentity: DONGLE_APP,
+      timing: CLIENT_TIMING,
+      onProgress: (p) => p.message && notes.push(p.message),
+    });
     expect(dongle.sim.appBytes(app.length)).toEqual(app);
     expect(notes.some((n) => /re-sending/.test(n))).toBe(true);
   });

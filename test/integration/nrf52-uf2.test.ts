@@ -30,7 +30,12 @@ afterEach(async () => {
 async function board(options: Partial<Uf2DriveSimOptions> = {}): Promise<{ sim: Uf2DriveSim; media: string }> {
   const base = await mkdtemp(path.join(tmpdir(), 'flashdeck-uf2-'));
   const media = path.join(base, 'media');
-  const sim = new Uf2DriveSim({ mountRoot: path.join(media, 'user'), appPort: APP_PORT, bootloaderPort: { path: '/dev/ttyACM-boot', vendorId: '239a', productId: '0029' }, ...options });
+  const sim = new Uf2DriveSim({
+    mountRoot: path.join(media, 'user'),
+    appPort: APP_PORT,
+    bootloaderPort: { path: '/dev/ttyACM-boot', vendorId: '239a', productId: '0029' },
+    ...options,
+  });
   await sim.start();
   cleanup.push(async () => {
     await sim.stop();
@@ -83,7 +88,8 @@ describe('UF2 drive flashing', () => {
   it('when the 1200-baud touch cannot open the port, asks for a double-tap and flashes once the drive appears', async () => {
     const { sim, media } = await board({ startInBootloader: false });
     const messages: string[] = [];
-    const touchFails = () => Promise.reject(new FlashdeckError({ code: 'NRF_TOUCH_FAILED', stage: 'entering-bootloader', message: 'Could not open /dev/ttyACM0 at 1200 baud.', hint: 'Double-tap.' }));
+    const touchFails = () =>
+      Promise.reject(new FlashdeckError({ code: 'NRF_TOUCH_FAILED', stage: 'entering-bootloader', message: 'Could not open /dev/ttyACM0 at 1200 baud.', hint: 'Double-tap.' }));
     const flashing = flashUf2(options(sim, media, { touchPort: touchFails, onProgress: (p) => p.message && messages.push(p.message) }));
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(messages.join('\n')).toMatch(/Double-tap the board's RESET button now/);
@@ -94,13 +100,21 @@ describe('UF2 drive flashing', () => {
 
   it('asks for a double-tap when no drive appears after the touch', async () => {
     const { sim, media } = await board({ startInBootloader: false, ignoreTouch: true });
-    const error = await expectFlashError(flashUf2(options(sim, media, { touchPort: sim.touch, timeouts: { ...FAST, driveAppearMs: 300 } })), 'NRF_UF2_NO_DRIVE', /No UF2 bootloader drive.*INFO_UF2\.TXT/);
+    const error = await expectFlashError(
+      flashUf2(options(sim, media, { touchPort: sim.touch, timeouts: { ...FAST, driveAppearMs: 300 } })),
+      'NRF_UF2_NO_DRIVE',
+      /No UF2 bootloader drive.*INFO_UF2\.TXT/,
+    );
     expect(error.hint).toMatch(/[Dd]ouble-tap/);
   });
 
   it('refuses an S140 v6 image on a board with S140 7.3.0 and leaves the board alone', async () => {
     const { sim, media } = await board({ softDevice: 'S140 7.3.0', volumeName: 'XIAO-SENSE', boardId: 'nRF52840-SeeedXiaoSense-v1' });
-    const error = await expectFlashError(flashUf2(options(sim, media, { target: 'feather-nrf52840' })), 'NRF_SOFTDEVICE_MISMATCH', /linked for S140 v6 \(0x26000\) but the board has S140 7\.3\.0.*overwrite the SoftDevice/);
+    const error = await expectFlashError(
+      flashUf2(options(sim, media, { target: 'feather-nrf52840' })),
+      'NRF_SOFTDEVICE_MISMATCH',
+      /linked for S140 v6 \(0x26000\) but the board has S140 7\.3\.0.*overwrite the SoftDevice/,
+    );
     expect(error.hint).toMatch(/S140 v7/);
     expect(sim.softDeviceIntact()).toBe(true);
     expect(sim.state).toBe('bootloader');
@@ -210,7 +224,13 @@ describe('UF2 drive discovery and writing', () => {
     expect(scripts.join(' ')).not.toMatch(/wmic/i);
     expect(await defaultDriveRoots('darwin')).toEqual([{ path: '/Volumes', depth: 1 }]);
     expect(await defaultDriveRoots('win32', async () => 'G:\r\n')).toEqual([{ path: 'G:\\', depth: 0 }]);
-    expect(await defaultDriveRoots('linux')).toEqual(expect.arrayContaining([{ path: '/media', depth: 2 }, { path: '/run/media', depth: 2 }, { path: '/mnt', depth: 1 }]));
+    expect(await defaultDriveRoots('linux')).toEqual(
+      expect.arrayContaining([
+        { path: '/media', depth: 2 },
+        { path: '/run/media', depth: 2 },
+        { path: '/mnt', depth: 1 },
+      ]),
+    );
   });
 
   function fakeFile(failAt: { write?: number; sync?: boolean; code: string }): { open: () => Promise<WritableFile>; chunks: number[]; synced: () => boolean } {
@@ -248,7 +268,11 @@ describe('UF2 drive discovery and writing', () => {
 
   it('a drive vanishing before all bytes were written is a failure', async () => {
     const early = fakeFile({ write: 2, code: 'ENOENT' });
-    await expectFlashError(writeUf2File('/x/FLASH.UF2', new Uint8Array(100 * 1024), { open: early.open, chunkSize: 32 * 1024 }), 'NRF_UF2_WRITE_FAILED', /after 65536 of 102400 bytes/);
+    await expectFlashError(
+      writeUf2File('/x/FLASH.UF2', new Uint8Array(100 * 1024), { open: early.open, chunkSize: 32 * 1024 }),
+      'NRF_UF2_WRITE_FAILED',
+      /after 65536 of 102400 bytes/,
+    );
     await expectFlashError(writeUf2File('/nonexistent-dir/FLASH.UF2', new Uint8Array(10)), 'NRF_UF2_WRITE_FAILED', /Could not create/);
   });
 });

@@ -3,7 +3,15 @@ import { createDispatcher, EventHub, type Handlers } from '../../electron/dispat
 import { FlashdeckError } from '../../drivers/common/errors';
 
 function handlers(overrides: Partial<Handlers> = {}): Handlers {
-  const board = { id: 'port:/dev/pts/1', name: null, path: '/dev/pts/1', present: true, manual: true, target: null, guess: { confidence: 'unknown' as const, mode: 'unknown' as const, targets: [], label: 'Unknown board' } };
+  const board = {
+    id: 'port:/dev/pts/1',
+    name: null,
+    path: '/dev/pts/1',
+    present: true,
+    manual: true,
+    target: null,
+    guess: { confidence: 'unknown' as const, mode: 'unknown' as const, targets: [], label: 'Unknown board' },
+  };
   return new Proxy({} as Handlers, {
     get: (_target, name: string) => (overrides as Record<string, unknown>)[name] ?? (async () => (name === 'boards.list' ? [board] : board)),
   });

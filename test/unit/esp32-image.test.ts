@@ -158,7 +158,9 @@ describe('planImageWrite', () => {
 
   it('the builder makes a digest esptool would accept', () => {
     const image = tinygoStyleImage(0, 4000);
-    const digest = createHash('sha256').update(image.subarray(0, image.length - 32)).digest();
+    const digest = createHash('sha256')
+      .update(image.subarray(0, image.length - 32))
+      .digest();
     expect(Buffer.from(image.subarray(image.length - 32)).equals(digest)).toBe(true);
   });
 });

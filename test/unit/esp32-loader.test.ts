@@ -49,48 +49,77 @@ const text = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
 const timeouts = { defaultMs: 80, syncMs: 40 };
 
 async function failure(run: Promise<unknown>): Promise<FlashdeckError> {
-  const e = await run.then(() => null, (err) => err);
+  const e = await run.then(
+    () => null,
+    (err) => err,
+  );
   expect(e).toBeInstanceOf(FlashdeckError);
   return e as FlashdeckError;
 }
 
 describe('EspLoader', () => {
   it('skips stale replies and reads the value of the reply with the matching opcode', async () => {
-    const loader = new EspLoader(fakeLink(() => [rom(Op.SYNC, 0x20120707), rom(Op.READ_REG, 0x00f01d83)]), { timeouts });
+    const loader = new EspLoader(
+      fakeLink(() => [rom(Op.SYNC, 0x20120707), rom(Op.READ_REG, 0x00f01d83)]),
+      { timeouts },
+    );
     expect(await loader.readReg(0x40001000)).toBe(0x00f01d83);
   });
 
   it('detects a running stub from SYNC replies whose value is 0', async () => {
     const stub = (op: number) => slipEncode(encodeResponse(op, 0, Uint8Array.from([0, 0])));
-    const loader = new EspLoader(fakeLink(() => Array.from({ length: 8 }, () => stub(Op.SYNC))), { timeouts });
+    const loader = new EspLoader(
+      fakeLink(() => Array.from({ length: 8 }, () => stub(Op.SYNC))),
+      { timeouts },
+    );
     expect(await loader.sync()).toEqual({ stubRunning: true });
   });
 
   it('reads MD5 as 32 hex characters from the ROM and 16 raw bytes from the stub', async () => {
     const digest = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
-    const romLoader = new EspLoader(fakeLink(() => [rom(Op.SPI_FLASH_MD5, 0, [...Buffer.from(digest.toString('hex'), 'latin1')])]), { timeouts });
+    const romLoader = new EspLoader(
+      fakeLink(() => [rom(Op.SPI_FLASH_MD5, 0, [...Buffer.from(digest.toString('hex'), 'latin1')])]),
+      { timeouts },
+    );
     expect(Buffer.from(await romLoader.flashMd5(0x1000, 100)).equals(digest)).toBe(true);
-    const stubLoader = new EspLoader(fakeLink(() => [slipEncode(encodeResponse(Op.SPI_FLASH_MD5, 0, Uint8Array.from([...digest, 0, 0])))]), { timeouts });
+    const stubLoader = new EspLoader(
+      fakeLink(() => [slipEncode(encodeResponse(Op.SPI_FLASH_MD5, 0, Uint8Array.from([...digest, 0, 0])))]),
+      { timeouts },
+    );
     stubLoader.isStub = true;
     expect(Buffer.from(await stubLoader.flashMd5(0x1000, 100)).equals(digest)).toBe(true);
   });
 
   it('treats GET_SECURITY_INFO "invalid message" replies as unsupported in both forms', async () => {
-    const mismatched = new EspLoader(fakeLink(() => Array.from({ length: 8 }, () => rom(0x00, 0, [], [1, 5, 0, 0]))), { timeouts });
+    const mismatched = new EspLoader(
+      fakeLink(() => Array.from({ length: 8 }, () => rom(0x00, 0, [], [1, 5, 0, 0]))),
+      { timeouts },
+    );
     expect(await mismatched.securityInfo()).toBeNull();
-    const matching = new EspLoader(fakeLink(() => Array.from({ length: 8 }, () => rom(Op.GET_SECURITY_INFO, 0, [], [1, 5, 0, 0]))), { timeouts });
+    const matching = new EspLoader(
+      fakeLink(() => Array.from({ length: 8 }, () => rom(Op.GET_SECURITY_INFO, 0, [], [1, 5, 0, 0]))),
+      { timeouts },
+    );
     expect(await matching.securityInfo()).toBeNull();
   });
 
   it('reports a failure status with the ROM error name, retryable for data commands', async () => {
-    const loader = new EspLoader(fakeLink(() => [rom(Op.FLASH_DEFL_DATA, 0, [], [1, 7, 0, 0])]), { timeouts });
+    const loader = new EspLoader(
+      fakeLink(() => [rom(Op.FLASH_DEFL_DATA, 0, [], [1, 7, 0, 0])]),
+      { timeouts },
+    );
     const e = await failure(loader.dataBlock(Op.FLASH_DEFL_DATA, 0, new Uint8Array(8)));
     expect(e.code).toBe('ESP_COMMAND_FAILED');
     expect(e.message).toBe('FLASH_DEFL_DATA failed: invalid CRC in message (0x07).');
   });
 
   it('names each kind of silence', async () => {
-    const none = await failure(new EspLoader(fakeLink(() => []), { timeouts }).readReg(0));
+    const none = await failure(
+      new EspLoader(
+        fakeLink(() => []),
+        { timeouts },
+      ).readReg(0),
+    );
     expect(none).toMatchObject({ code: 'ESP_NO_DATA', message: 'No serial data received from /dev/fake.' });
 
     let first = true;
@@ -99,10 +128,20 @@ describe('EspLoader', () => {
     await stopped.readReg(0);
     expect((await failure(stopped.readReg(0))).message).toMatch(/^Serial data stream stopped/);
 
-    const cut = await failure(new EspLoader(fakeLink(() => [rom(Op.READ_REG, 1).subarray(0, 6)]), { timeouts }).readReg(0));
+    const cut = await failure(
+      new EspLoader(
+        fakeLink(() => [rom(Op.READ_REG, 1).subarray(0, 6)]),
+        { timeouts },
+      ).readReg(0),
+    );
     expect(cut.message).toMatch(/^Packet content transfer stopped/);
 
-    const app = await failure(new EspLoader(fakeLink(() => [text('I (312) wifi: connected\r\n')]), { timeouts }).readReg(0));
+    const app = await failure(
+      new EspLoader(
+        fakeLink(() => [text('I (312) wifi: connected\r\n')]),
+        { timeouts },
+      ).readReg(0),
+    );
     expect(app).toMatchObject({ code: 'ESP_INVALID_HEAD' });
     expect(app.message).toMatch(/^Invalid head of packet \(0x49\)/);
   });
@@ -116,7 +155,10 @@ describe('EspLoader', () => {
     expect(await failure(pending)).toMatchObject({ code: 'ESP_DISCONNECTED', stage: 'writing' });
 
     const controller = new AbortController();
-    const cancellable = new EspLoader(fakeLink(() => []), { timeouts: { defaultMs: 5000 }, signal: controller.signal });
+    const cancellable = new EspLoader(
+      fakeLink(() => []),
+      { timeouts: { defaultMs: 5000 }, signal: controller.signal },
+    );
     cancellable.stage = 'verifying';
     const waiting = cancellable.readReg(0);
     setTimeout(() => controller.abort(), 5);

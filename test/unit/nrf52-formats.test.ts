@@ -14,7 +14,13 @@ import { inspectNrfImage } from '../../drivers/nrf52/inspect-image';
 import { softDeviceFromInfoValue } from '../../drivers/nrf52/nrf52-layout';
 import { FlashdeckError } from '../../drivers/common/errors';
 
-const hex = (s: string) => Uint8Array.from(s.trim().split(/\s+/).map((b) => parseInt(b, 16)));
+const hex = (s: string) =>
+  Uint8Array.from(
+    s
+      .trim()
+      .split(/\s+/)
+      .map((b) => parseInt(b, 16)),
+  );
 const ascii = (s: string) => new TextEncoder().encode(s);
 
 /** A TinyGo-like app: vector table (SP in RAM, reset handler inside the image) then pseudo-random code. */
@@ -99,11 +105,7 @@ describe('Secure DFU init packet', () => {
     const app = fakeApp(1000, 0x1000);
     const bytes = encodeInitPacket(secureInitCommand(app));
     const digest = Uint8Array.from(createHash('sha256').update(app).digest()).reverse();
-    const expected = new Uint8Array([
-      ...hex('0a 42 08 01 12 3e 08 01 10 34 1a 01 00 20 00 28 00 30 00 38 e8 07 42 24 08 03 12 20'),
-      ...digest,
-      ...hex('48 00 52 04 08 01 12 00'),
-    ]);
+    const expected = new Uint8Array([...hex('0a 42 08 01 12 3e 08 01 10 34 1a 01 00 20 00 28 00 30 00 38 e8 07 42 24 08 03 12 20'), ...digest, ...hex('48 00 52 04 08 01 12 00')]);
     expect(bytes.length).toBe(68);
     expect([...bytes]).toEqual([...expected]);
   });

@@ -34,7 +34,11 @@ function fakeSysfs(): string {
   mkdirSync(platformUart, { recursive: true });
   mkdirSync(join(root, 'bus', 'platform', 'drivers', 'serial8250'), { recursive: true });
   symlinkSync(join(root, 'bus', 'platform', 'drivers', 'serial8250'), join(platformUart, 'driver'));
-  for (const [name, device] of [['ttyUSB0', cp2102], ['ttyACM0', feather], ['ttyS0', platformUart]] as const) {
+  for (const [name, device] of [
+    ['ttyUSB0', cp2102],
+    ['ttyACM0', feather],
+    ['ttyS0', platformUart],
+  ] as const) {
     mkdirSync(join(root, 'class', 'tty', name), { recursive: true });
     symlinkSync(device, join(root, 'class', 'tty', name, 'device'));
   }
@@ -117,7 +121,11 @@ describe('board registry', () => {
     // A new registry over the same database: a restart.
     const again = new BoardRegistry({ lister: async () => ports, store: new BoardStore(db), pathExists: () => false });
     const boards = await again.refresh();
-    expect(boards.find((b) => b.id === 'usb:10c4:ea60:ABC')).toMatchObject({ name: 'Feather #2', target: 'adafruit-esp32-feather-v2', guess: { label: 'Adafruit ESP32 Feather V2', chip: 'ESP32' } });
+    expect(boards.find((b) => b.id === 'usb:10c4:ea60:ABC')).toMatchObject({
+      name: 'Feather #2',
+      target: 'adafruit-esp32-feather-v2',
+      guess: { label: 'Adafruit ESP32 Feather V2', chip: 'ESP32' },
+    });
     expect(boards.find((b) => b.id === 'port:/dev/rfcomm0')).toMatchObject({ present: false, name: 'BT bridge' });
     expect(changes.length).toBeGreaterThanOrEqual(3);
   });

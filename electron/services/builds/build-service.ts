@@ -138,7 +138,7 @@ export class BuildService {
         code: 'TARGET_REQUIRED',
         stage: 'build',
         message: `Flashdeck does not know which TinyGo target ${board.name ?? board.path} is.`,
-        hint: 'Pick the board\'s TinyGo target at the top of the window, then build again.',
+        hint: "Pick the board's TinyGo target at the top of the window, then build again.",
       });
     }
     return target;
@@ -182,9 +182,16 @@ export class BuildService {
   private async resolve(source: BuildSource, target: string, memStatsHeapAlloc: boolean): Promise<ResolvedProgram> {
     if (source.kind === 'program') {
       const program = findProgram(source.program);
-      if (!program) throw new FlashdeckError({ code: 'PROGRAM_UNKNOWN', stage: 'program', message: `There is no bundled program "${source.program}".`, hint: 'Pick one from the Programs tab.' });
+      if (!program)
+        throw new FlashdeckError({
+          code: 'PROGRAM_UNKNOWN',
+          stage: 'program',
+          message: `There is no bundled program "${source.program}".`,
+          hint: 'Pick one from the Programs tab.',
+        });
       const support = programSupportsTarget(program, target);
-      if (!support.ok) throw new FlashdeckError({ code: 'PROGRAM_UNSUPPORTED', stage: 'program', message: support.reason, hint: 'Pick another program, or LED test with an LED pin.' });
+      if (!support.ok)
+        throw new FlashdeckError({ code: 'PROGRAM_UNSUPPORTED', stage: 'program', message: support.reason, hint: 'Pick another program, or LED test with an LED pin.' });
       return { name: program.id, buildDir: join(this.options.programsDir, program.id), packageArg: '.', tags: programBuildTags(program, { memStatsHeapAlloc, target }) };
     }
     let path: string;
@@ -264,7 +271,15 @@ export class BuildService {
         const args = tinygoFlashArgs(target, board.present ? board.path : undefined, resolved.packageArg, buildFlagArgs({ ...flags, tags }));
         flashWithTinygo = () =>
           this.options.flash.startExternal(boardId, `${resolved.name} (tinygo flash)`, 'tinygo-flash', ({ signal: jobSignal, onProgress }) =>
-            runTinygoFlash({ tinygoPath: health.tinygoPath, args, cwd: resolved.buildDir, env: toolchainEnv(this.locator, health.tinygoPath), signal: jobSignal, onProgress, onLine: (line) => hub.emit('build.log', { buildId, boardId, lines: [line] }) }),
+            runTinygoFlash({
+              tinygoPath: health.tinygoPath,
+              args,
+              cwd: resolved.buildDir,
+              env: toolchainEnv(this.locator, health.tinygoPath),
+              signal: jobSignal,
+              onProgress,
+              onLine: (line) => hub.emit('build.log', { buildId, boardId, lines: [line] }),
+            }),
           );
       }
     } catch (error) {

@@ -41,7 +41,14 @@ export function runTinygoFlash(request: TinygoFlashRequest): Promise<FlashOutcom
           stage = event.stage;
           request.onProgress({ stage, bytesDone: 0, bytesTotal: 0, bytesPerSecond: 0, etaSeconds: null, message: event.message });
         } else if (event.kind === 'progress') {
-          request.onProgress({ stage: event.stage, bytesDone: event.bytesDone ?? 0, bytesTotal: event.bytesTotal ?? 0, bytesPerSecond: 0, etaSeconds: null, percent: event.percent });
+          request.onProgress({
+            stage: event.stage,
+            bytesDone: event.bytesDone ?? 0,
+            bytesTotal: event.bytesTotal ?? 0,
+            bytesPerSecond: 0,
+            etaSeconds: null,
+            percent: event.percent,
+          });
         } else if (event.kind === 'fact') {
           details[event.key] = event.value;
           request.onProgress({ stage, bytesDone: 0, bytesTotal: 0, bytesPerSecond: 0, etaSeconds: null, message: event.message });
@@ -57,7 +64,14 @@ export function runTinygoFlash(request: TinygoFlashRequest): Promise<FlashOutcom
     const timer = setTimeout(stop, request.timeoutMs ?? 10 * 60_000);
     child.on('error', (error) => {
       clearTimeout(timer);
-      reject(new FlashdeckError({ code: 'TINYGO_NOT_RUNNABLE', stage: 'flashing', message: `Could not run ${request.tinygoPath}: ${error.message}`, hint: 'Check the TinyGo path in Settings.' }));
+      reject(
+        new FlashdeckError({
+          code: 'TINYGO_NOT_RUNNABLE',
+          stage: 'flashing',
+          message: `Could not run ${request.tinygoPath}: ${error.message}`,
+          hint: 'Check the TinyGo path in Settings.',
+        }),
+      );
     });
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -71,7 +85,7 @@ export function runTinygoFlash(request: TinygoFlashRequest): Promise<FlashOutcom
           code: compileError && !toolError ? 'BUILD_COMPILE_ERROR' : 'TINYGO_FLASH_FAILED',
           stage: 'flashing',
           message: toolError?.message ?? compileError?.message ?? `tinygo flash exited with status ${code}.`,
-          hint: toolError?.hint ?? compileError?.hint ?? 'The raw log has the flash tool\'s own output.',
+          hint: toolError?.hint ?? compileError?.hint ?? "The raw log has the flash tool's own output.",
         }),
       );
     });

@@ -18,13 +18,13 @@ export interface ResetTarget {
 
 export function resetDescription(target: ResetTarget): string {
   if (target.family === 'nrf52') {
-    return 'Toggles DTR off for 100 ms and on again. On nRF52 USB-CDC boards this is a host reconnect, not a chip reset (a 1200-baud touch would enter the bootloader instead); press the board\'s RESET button for a full reset.';
+    return "Toggles DTR off for 100 ms and on again. On nRF52 USB-CDC boards this is a host reconnect, not a chip reset (a 1200-baud touch would enter the bootloader instead); press the board's RESET button for a full reset.";
   }
   if (target.family === 'esp32' && isUsbJtag(target.vendorId, target.productId)) {
     return 'Pulses EN through RTS with IO0 released (USB-Serial-JTAG timing): the chip restarts into its application; the port may re-enumerate.';
   }
   if (target.family === 'esp32') return 'Pulses EN through RTS for 100 ms with IO0 (DTR) held high: the chip restarts into its application.';
-  return 'Pulses RTS for 100 ms with DTR released (the EN line on ESP-style auto-reset circuits). Pin the board\'s target for the family\'s own sequence.';
+  return "Pulses RTS for 100 ms with DTR released (the EN line on ESP-style auto-reset circuits). Pin the board's target for the family's own sequence.";
 }
 
 async function sleep(ms: number): Promise<void> {
@@ -33,7 +33,12 @@ async function sleep(ms: number): Promise<void> {
 
 function noControlLines(path: string, cause: unknown): FlashdeckError {
   return new FlashdeckError(
-    { code: 'PORT_NO_CONTROL_LINES', stage: 'reset', message: `${path} cannot set DTR/RTS, so Flashdeck cannot reset the board from here.`, hint: 'Press the board\'s RESET (EN) button.' },
+    {
+      code: 'PORT_NO_CONTROL_LINES',
+      stage: 'reset',
+      message: `${path} cannot set DTR/RTS, so Flashdeck cannot reset the board from here.`,
+      hint: "Press the board's RESET (EN) button.",
+    },
     { cause },
   );
 }

@@ -18,7 +18,12 @@ export interface ConsoleLogWriterOptions {
 }
 
 export function fileStemForBoard(boardId: string): string {
-  return boardId.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 80) || 'board';
+  return (
+    boardId
+      .replace(/[^A-Za-z0-9._-]+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .slice(0, 80) || 'board'
+  );
 }
 
 export class ConsoleLogWriter {

@@ -49,14 +49,15 @@ export function findSymbolizer(pathEnv = process.env.PATH ?? ''): SymbolizerTool
 }
 
 function run(command: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile(command, args, { timeout: 10_000, maxBuffer: 1024 * 1024 }, (error, stdout) => (error ? reject(error) : resolve(stdout))),
-  );
+  return new Promise((resolve, reject) => execFile(command, args, { timeout: 10_000, maxBuffer: 1024 * 1024 }, (error, stdout) => (error ? reject(error) : resolve(stdout))));
 }
 
 /** "func\nfile:line[:col]\n" (both tools print function then position) → ResolvedAddress or null. */
 export function parseSymbolizerOutput(output: string): ResolvedAddress | null {
-  const lines = output.split('\n').map((line) => line.trim()).filter(Boolean);
+  const lines = output
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
   if (lines.length < 2) return null;
   const fn = lines[0];
   const position = /^(.*?):(\d+)(?::\d+)?(?:\s.*)?$/.exec(lines[1]);

@@ -24,9 +24,20 @@ export async function loadFileRef(ref: FileRef): Promise<LoadedFile> {
   try {
     info = await stat(ref.path);
   } catch {
-    throw new FlashdeckError({ code: 'FILE_NOT_FOUND', stage: 'reading', message: `Cannot read ${ref.path}: no such file.`, hint: 'Drop the file again; it may have been moved or rebuilt.' });
+    throw new FlashdeckError({
+      code: 'FILE_NOT_FOUND',
+      stage: 'reading',
+      message: `Cannot read ${ref.path}: no such file.`,
+      hint: 'Drop the file again; it may have been moved or rebuilt.',
+    });
   }
-  if (!info.isFile()) throw new FlashdeckError({ code: 'FILE_NOT_A_FILE', stage: 'reading', message: `${ref.path} is not a file.`, hint: 'Drop a .bin, .hex, .uf2, .zip or .elf image (folders with a go.mod go to the Programs tab or are built).' });
+  if (!info.isFile())
+    throw new FlashdeckError({
+      code: 'FILE_NOT_A_FILE',
+      stage: 'reading',
+      message: `${ref.path} is not a file.`,
+      hint: 'Drop a .bin, .hex, .uf2, .zip or .elf image (folders with a go.mod go to the Programs tab or are built).',
+    });
   if (info.size > MAX_IMAGE_BYTES) throw tooLarge(ref.path, info.size);
   return { name: basename(ref.path), bytes: new Uint8Array(await readFile(ref.path)), path: ref.path };
 }

@@ -55,7 +55,13 @@ export class FlashService {
   async start(boardId: string, file: FileRef, options: { offset?: number; force?: boolean; eraseAll?: boolean } = {}): Promise<{ jobId: string }> {
     const board = this.options.registry.require(boardId);
     this.assertIdle(boardId);
-    if (!board.present) throw new FlashdeckError({ code: 'BOARD_NOT_CONNECTED', stage: 'starting', message: `${board.path} is not connected.`, hint: 'Plug the board in (or check the port path) and try again.' });
+    if (!board.present)
+      throw new FlashdeckError({
+        code: 'BOARD_NOT_CONNECTED',
+        stage: 'starting',
+        message: `${board.path} is not connected.`,
+        hint: 'Plug the board in (or check the port path) and try again.',
+      });
     const loaded = await loadFileRef(file);
     const { summary, flasher, input } = this.summarise(board, loaded, options.offset);
     const blocking = summary.problems.filter((p) => p.severity === 'error');
@@ -70,7 +76,13 @@ export class FlashService {
     const job = this.newJob(boardId);
     const { settings, registry } = this.options;
     const flags = { force: Boolean(options.force), eraseAll: Boolean(options.eraseAll) };
-    const what = { fileName: input.fileName, method: summary.method ?? 'unknown', bytes: input.bytes.length, path: board.path, returnIds: flasher!.returnIdentities?.(input) ?? [] };
+    const what = {
+      fileName: input.fileName,
+      method: summary.method ?? 'unknown',
+      bytes: input.bytes.length,
+      path: board.path,
+      returnIds: flasher!.returnIdentities?.(input) ?? [],
+    };
     void this.run(job, what, ({ path, signal, onProgress }) =>
       flasher!.flash({ ...input, ...flags, path, espFlashBaud: settings.get().espFlashBaud, portWatch: registry.portWatch, signal, onProgress }),
     );
@@ -117,7 +129,13 @@ export class FlashService {
           offset: null,
           overridable: false,
           details: {},
-          problems: [{ code: 'UNKNOWN_IMAGE', severity: 'error', message: `Flashdeck does not recognise ${file.name} as an ESP32 or nRF52 image, and the board's family is unknown. Pick the board's TinyGo target above.` }],
+          problems: [
+            {
+              code: 'UNKNOWN_IMAGE',
+              severity: 'error',
+              message: `Flashdeck does not recognise ${file.name} as an ESP32 or nRF52 image, and the board's family is unknown. Pick the board's TinyGo target above.`,
+            },
+          ],
         },
       };
     }

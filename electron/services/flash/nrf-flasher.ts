@@ -27,7 +27,7 @@ export function createNrfFlasher(options: NrfFlasherOptions = {}): FamilyFlasher
   return {
     recognises(bytes, fileName) {
       const kind = inspectNrfImage(bytes, fileName).kind;
-      return kind === 'uf2' || kind === 'hex' || kind.startsWith('zip') || (kind === 'elf' && bytes[18] === 40 /* EM_ARM */);
+      return kind === 'uf2' || kind === 'hex' || kind.startsWith('zip') || (kind === 'elf' && bytes[18] === 40) /* EM_ARM */;
     },
 
     inspect(input: FlashInput): ImageSummary {
@@ -37,7 +37,11 @@ export function createNrfFlasher(options: NrfFlasherOptions = {}): FamilyFlasher
       const target = targetOf(input);
       let method: string | null = null;
       if (!target) {
-        problems.push({ code: 'TARGET_REQUIRED', severity: 'error', message: `Pick ${board.name ?? 'this board'}'s TinyGo target at the top: it decides whether Flashdeck copies a UF2 file or speaks DFU.` });
+        problems.push({
+          code: 'TARGET_REQUIRED',
+          severity: 'error',
+          message: `Pick ${board.name ?? 'this board'}'s TinyGo target at the top: it decides whether Flashdeck copies a UF2 file or speaks DFU.`,
+        });
       } else {
         const plan = planNrfFlash(target, info.kind);
         method = plan.method;
@@ -51,7 +55,11 @@ export function createNrfFlasher(options: NrfFlasherOptions = {}): FamilyFlasher
         }
       }
       if (model?.softDevice && info.softDevice && info.softDevice !== 'none' && info.softDevice !== model.softDevice) {
-        problems.push({ code: 'SOFTDEVICE_MISMATCH', severity: 'warning', message: `This image starts at ${hex(info.start)} (${info.softDevice}); ${model.target} normally uses ${model.softDevice}. The bootloader's INFO_UF2.TXT decides before anything is written.` });
+        problems.push({
+          code: 'SOFTDEVICE_MISMATCH',
+          severity: 'warning',
+          message: `This image starts at ${hex(info.start)} (${info.softDevice}); ${model.target} normally uses ${model.softDevice}. The bootloader's INFO_UF2.TXT decides before anything is written.`,
+        });
       }
       return {
         fileName,

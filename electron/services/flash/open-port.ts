@@ -11,6 +11,10 @@ export async function openPortForFlashing(path: string, board: Board, baudRate =
     return await openSerialLink(path, { baudRate });
   } catch (error) {
     const cause = (error as { cause?: unknown }).cause ?? error;
-    throw explainOpenError(cause, { path, vendorId: board.vendorId, productId: board.productId, vanishedHint: 'Plug the board in (or put it back in its bootloader) and flash again.' }, 'connecting');
+    throw explainOpenError(
+      cause,
+      { path, vendorId: board.vendorId, productId: board.productId, vanishedHint: 'Plug the board in (or put it back in its bootloader) and flash again.' },
+      'connecting',
+    );
   }
 }

@@ -103,7 +103,13 @@ export class BoardRegistry {
   /** The board, or an error a person understands. */
   require(boardId: string): Board {
     const board = this.get(boardId);
-    if (!board) throw new FlashdeckError({ code: 'BOARD_UNKNOWN', stage: 'boards', message: 'That board is no longer known to Flashdeck.', hint: 'Plug it in again or add its port by path.' });
+    if (!board)
+      throw new FlashdeckError({
+        code: 'BOARD_UNKNOWN',
+        stage: 'boards',
+        message: 'That board is no longer known to Flashdeck.',
+        hint: 'Plug it in again or add its port by path.',
+      });
     return board;
   }
 
@@ -159,7 +165,14 @@ export class BoardRegistry {
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new FlashdeckError({ code: 'BOARD_DID_NOT_RETURN', stage: 'waiting-for-board', message: `The board did not come back on USB within ${Math.round(timeoutMs / 1000)} s.`, hint: 'Unplug and replug it; if it stays away, press reset once.' }));
+        reject(
+          new FlashdeckError({
+            code: 'BOARD_DID_NOT_RETURN',
+            stage: 'waiting-for-board',
+            message: `The board did not come back on USB within ${Math.round(timeoutMs / 1000)} s.`,
+            hint: 'Unplug and replug it; if it stays away, press reset once.',
+          }),
+        );
       }, timeoutMs);
       const onAbort = () => {
         cleanup();

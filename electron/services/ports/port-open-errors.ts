@@ -138,9 +138,7 @@ export function explainOpenError(error: unknown, context: PortContext, stage = '
   const { path } = context;
   if (kind === 'access') {
     const group = context.accessGroup !== undefined ? context.accessGroup : (checkSerialAccess().group ?? defaultGroupName());
-    const groupStep = group
-      ? `Join the ${group} group: sudo usermod -aG ${group} $USER, then log out and back in.`
-      : 'Give your user read/write access to the port.';
+    const groupStep = group ? `Join the ${group} group: sudo usermod -aG ${group} $USER, then log out and back in.` : 'Give your user read/write access to the port.';
     return new FlashdeckError(
       {
         code: 'PORT_EACCES',
@@ -175,7 +173,10 @@ export function explainOpenError(error: unknown, context: PortContext, stage = '
       : named.length
         ? `It is held by ${named.join(', ')}.`
         : 'Another program holds it (the OS did not say which).';
-    const close = named.length && !modemManager && !brltty ? `Close ${(lockers[0] ?? holders[0]).name} (for example a serial monitor or another Flashdeck), then try again.` : 'Close other serial monitors (screen, minicom, Arduino IDE, another Flashdeck), then try again.';
+    const close =
+      named.length && !modemManager && !brltty
+        ? `Close ${(lockers[0] ?? holders[0]).name} (for example a serial monitor or another Flashdeck), then try again.`
+        : 'Close other serial monitors (screen, minicom, Arduino IDE, another Flashdeck), then try again.';
     return new FlashdeckError(
       {
         code: 'PORT_BUSY',
@@ -188,11 +189,19 @@ export function explainOpenError(error: unknown, context: PortContext, stage = '
   }
   if (kind === 'vanished') {
     return new FlashdeckError(
-      { code: 'PORT_VANISHED', stage, message: `${path} is not there (the board is unplugged or resetting).`, hint: context.vanishedHint ?? 'Waiting for the board: plug it in and the console reconnects by itself.' },
+      {
+        code: 'PORT_VANISHED',
+        stage,
+        message: `${path} is not there (the board is unplugged or resetting).`,
+        hint: context.vanishedHint ?? 'Waiting for the board: plug it in and the console reconnects by itself.',
+      },
       { cause: error },
     );
   }
-  return new FlashdeckError({ code: 'PORT_OPEN_FAILED', stage, message: `Could not open ${path}: ${raw}`, hint: 'Check the port path and the cable, then try again.' }, { cause: error });
+  return new FlashdeckError(
+    { code: 'PORT_OPEN_FAILED', stage, message: `Could not open ${path}: ${raw}`, hint: 'Check the port path and the cable, then try again.' },
+    { cause: error },
+  );
 }
 
 function defaultGroupName(): string | null {

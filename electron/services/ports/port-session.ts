@@ -82,10 +82,14 @@ interface Identity {
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 
 export class PortSession {
@@ -114,7 +118,13 @@ export class PortSession {
     this.settings = options.settings;
     this.elfPath = options.elfPath ?? null;
     const board = options.boards.get(options.boardId);
-    if (!board) throw new FlashdeckError({ code: 'BOARD_UNKNOWN', stage: 'console', message: 'That board is no longer known to Flashdeck.', hint: 'Plug it in again or add its port by path.' });
+    if (!board)
+      throw new FlashdeckError({
+        code: 'BOARD_UNKNOWN',
+        stage: 'console',
+        message: 'That board is no longer known to Flashdeck.',
+        hint: 'Plug it in again or add its port by path.',
+      });
     this.identity = identityOf(board);
     this.batcher = new ConsoleBatcher({ intervalMs: options.batchIntervalMs, emit: (chunks, dropped) => options.events.data(chunks, dropped) });
     this.telemetry = new TelemetryBatcher((batch) => options.events.telemetry(batch), options.telemetryIntervalMs);
@@ -183,7 +193,12 @@ export class PortSession {
       await link.setSignals(signals);
     } catch (error) {
       throw new FlashdeckError(
-        { code: 'PORT_NO_CONTROL_LINES', stage: 'signals', message: `${this.path} cannot set DTR/RTS (${error instanceof Error ? error.message : String(error)}).`, hint: 'Pseudo-terminals and some adapters have no control lines.' },
+        {
+          code: 'PORT_NO_CONTROL_LINES',
+          stage: 'signals',
+          message: `${this.path} cannot set DTR/RTS (${error instanceof Error ? error.message : String(error)}).`,
+          hint: 'Pseudo-terminals and some adapters have no control lines.',
+        },
         { cause: error },
       );
     }
@@ -204,7 +219,10 @@ export class PortSession {
     this.settings = { ...before, ...settings };
     if (!this.port?.isOpen) return;
     const framingChanged =
-      before.dataBits !== this.settings.dataBits || before.parity !== this.settings.parity || before.stopBits !== this.settings.stopBits || before.flowControl !== this.settings.flowControl;
+      before.dataBits !== this.settings.dataBits ||
+      before.parity !== this.settings.parity ||
+      before.stopBits !== this.settings.stopBits ||
+      before.flowControl !== this.settings.flowControl;
     if (framingChanged) {
       await this.closePort();
       try {
@@ -230,7 +248,12 @@ export class PortSession {
     } catch (error) {
       this.logDirectory = null;
       throw new FlashdeckError(
-        { code: 'LOG_DIRECTORY_UNWRITABLE', stage: 'logging', message: `Cannot write console logs to ${directory}: ${error instanceof Error ? error.message : String(error)}`, hint: 'Pick a folder you can write to.' },
+        {
+          code: 'LOG_DIRECTORY_UNWRITABLE',
+          stage: 'logging',
+          message: `Cannot write console logs to ${directory}: ${error instanceof Error ? error.message : String(error)}`,
+          hint: 'Pick a folder you can write to.',
+        },
         { cause: error },
       );
     }
@@ -479,4 +502,3 @@ function identityOf(board: Board): Identity {
 function unique<T>(values: T[]): T[] {
   return [...new Set(values)];
 }
-

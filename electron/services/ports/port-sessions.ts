@@ -166,7 +166,13 @@ export class PortSessions {
     const session = this.sessions.get(boardId);
     if (session) return session.lease(reason);
     const board = this.options.boards.get(boardId);
-    if (!board) throw new FlashdeckError({ code: 'BOARD_UNKNOWN', stage: 'lease', message: 'That board is no longer known to Flashdeck.', hint: 'Plug it in again or add its port by path.' });
+    if (!board)
+      throw new FlashdeckError({
+        code: 'BOARD_UNKNOWN',
+        stage: 'lease',
+        message: 'That board is no longer known to Flashdeck.',
+        hint: 'Plug it in again or add its port by path.',
+      });
     return { path: board.path, release: async () => {} };
   }
 
@@ -199,7 +205,12 @@ export class PortSessions {
       if (otherId === boardId || other.path !== path) continue;
       const otherBoard = this.options.boards.get(otherId);
       if (otherBoard?.present && otherBoard.path === path) {
-        throw new FlashdeckError({ code: 'PORT_IN_USE', stage: 'console', message: `${path} is already open in Flashdeck as another board (${otherBoard.name ?? otherId}).`, hint: 'Close that console first.' });
+        throw new FlashdeckError({
+          code: 'PORT_IN_USE',
+          stage: 'console',
+          message: `${path} is already open in Flashdeck as another board (${otherBoard.name ?? otherId}).`,
+          hint: 'Close that console first.',
+        });
       }
       this.sessions.delete(otherId);
       await other.close();

@@ -10,9 +10,7 @@ export interface SerialAccess {
   hint: string | null;
 }
 
-export function checkSerialAccess(
-  options: { platform?: NodeJS.Platform; groupFile?: string; uid?: number; gids?: number[]; user?: string } = {},
-): SerialAccess {
+export function checkSerialAccess(options: { platform?: NodeJS.Platform; groupFile?: string; uid?: number; gids?: number[]; user?: string } = {}): SerialAccess {
   const platform = options.platform ?? process.platform;
   if (platform !== 'linux') return { ok: true, group: null, hint: null };
   const uid = options.uid ?? process.getuid?.() ?? -1;

@@ -15,8 +15,7 @@ export class ConsoleSettingsStore {
 
   get(boardId: string): ConsoleBoardRecord {
     const row = this.db.prepare('SELECT settings, history, log_directory AS logDirectory FROM console_boards WHERE board_id = ?').get(boardId) as
-      | { settings: string; history: string; logDirectory: string | null }
-      | undefined;
+      { settings: string; history: string; logDirectory: string | null } | undefined;
     if (!row) return { settings: {}, history: [], logDirectory: null };
     return { settings: parseJson(row.settings, {}), history: parseJson(row.history, []), logDirectory: row.logDirectory };
   }

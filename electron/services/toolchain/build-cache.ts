@@ -42,10 +42,7 @@ export async function listBuildDirs(cacheDir: string): Promise<BuildDirInfo[]> {
  * Removes build directories beyond the newest `keepLatest` that are also older than `olderThanMs`
  * (both conditions), never those containing a path in `keep`. Returns the removed build ids.
  */
-export async function pruneBuildDirs(
-  cacheDir: string,
-  options: { keepLatest?: number; olderThanMs?: number; keep?: readonly string[]; now?: number } = {},
-): Promise<string[]> {
+export async function pruneBuildDirs(cacheDir: string, options: { keepLatest?: number; olderThanMs?: number; keep?: readonly string[]; now?: number } = {}): Promise<string[]> {
   const keepLatest = options.keepLatest ?? 20;
   const olderThanMs = options.olderThanMs ?? 7 * 24 * 3600_000;
   const now = options.now ?? Date.now();

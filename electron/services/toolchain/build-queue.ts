@@ -48,11 +48,7 @@ export class BuildQueue {
    * Adds a job for `boardId`. `job` receives a signal that fires on cancel (or when the optional
    * outside `signal` fires) and must reject promptly when it does.
    */
-  enqueue<T>(
-    boardId: string,
-    job: (signal: AbortSignal) => Promise<T>,
-    options: { label?: string; signal?: AbortSignal; id?: string } = {},
-  ): QueuedJob<T> {
+  enqueue<T>(boardId: string, job: (signal: AbortSignal) => Promise<T>, options: { label?: string; signal?: AbortSignal; id?: string } = {}): QueuedJob<T> {
     const controller = new AbortController();
     const id = options.id ?? `${this.idPrefix}-${this.nextId++}`;
     let resolveOuter!: (value: T) => void;
@@ -80,16 +76,18 @@ export class BuildQueue {
         } catch (error) {
           running = Promise.reject(error);
         }
-        running.then(
-          (value) => {
-            entry.state = controller.signal.aborted ? 'cancelled' : 'done';
-            resolveOuter(value);
-          },
-          (error) => {
-            entry.state = controller.signal.aborted ? 'cancelled' : 'failed';
-            rejectOuter(error);
-          },
-        ).finally(() => this.finish(entry));
+        running
+          .then(
+            (value) => {
+              entry.state = controller.signal.aborted ? 'cancelled' : 'done';
+              resolveOuter(value);
+            },
+            (error) => {
+              entry.state = controller.signal.aborted ? 'cancelled' : 'failed';
+              rejectOuter(error);
+            },
+          )
+          .finally(() => this.finish(entry));
       },
     };
 

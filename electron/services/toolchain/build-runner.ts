@@ -105,7 +105,8 @@ export function validateBuildFlags(flags: BuildFlags = {}): BuildFlags {
     if (!Array.isArray(flags.ldflags)) throw invalidFlag('-ldflags', flags.ldflags, 'a list of -X name=value variables');
     for (const v of flags.ldflags) {
       if (!v || typeof v.name !== 'string' || !LD_NAME.test(v.name)) throw invalidFlag('-ldflags -X', v?.name, 'a package-qualified variable such as main.periodMs');
-      if (typeof v.value !== 'string' || !LD_VALUE.test(v.value)) throw invalidFlag(`-ldflags -X ${v.name}`, v.value, 'a value without spaces or quotes (letters, digits and ._:,+-/@%=)');
+      if (typeof v.value !== 'string' || !LD_VALUE.test(v.value))
+        throw invalidFlag(`-ldflags -X ${v.name}`, v.value, 'a value without spaces or quotes (letters, digits and ._:,+-/@%=)');
     }
     if (flags.ldflags.length) out.ldflags = flags.ldflags.map((v) => ({ name: v.name, value: v.value }));
   }
@@ -210,12 +211,7 @@ interface ProcessOutcome {
 }
 
 /** Spawns tinygo, streams lines, enforces timeout and cancellation (tree kill). */
-async function runTinygoProcess(
-  request: BuildRequest,
-  args: string[],
-  log: BuildLogLine[],
-  startedAt: number,
-): Promise<ProcessOutcome> {
+async function runTinygoProcess(request: BuildRequest, args: string[], log: BuildLogLine[], startedAt: number): Promise<ProcessOutcome> {
   const now = request.now ?? Date.now;
   const emit = (stream: BuildLogLine['stream'], text: string) => {
     const line: BuildLogLine = { stream, text, atMs: now() - startedAt };
@@ -340,7 +336,8 @@ async function runBuildWith(request: BuildRequest, extraArgs: string[]): Promise
   const argsFor = (json: boolean) => [
     'build',
     `-target=${request.target}`,
-    '-o', artifactPath,
+    '-o',
+    artifactPath,
     `-size=${features.sizeFull ? 'full' : 'short'}`,
     ...(json ? ['-json'] : []),
     ...buildFlagArgs(flags),
@@ -380,9 +377,13 @@ async function runBuildWith(request: BuildRequest, extraArgs: string[]): Promise
   if (outcome.spawnError) {
     await removeOutput();
     return {
-      ...base, ok: false, diagnostics: [], durationMs: now() - startedAt,
+      ...base,
+      ok: false,
+      diagnostics: [],
+      durationMs: now() - startedAt,
       error: {
-        code: 'TINYGO_NOT_RUNNABLE', stage: 'build',
+        code: 'TINYGO_NOT_RUNNABLE',
+        stage: 'build',
         message: `Could not start ${request.tinygoPath}: ${outcome.spawnError.message}`,
         hint: 'Check Settings → Toolchain: the TinyGo path must point at the tinygo executable.',
       },
@@ -391,9 +392,13 @@ async function runBuildWith(request: BuildRequest, extraArgs: string[]): Promise
   if (outcome.timedOut) {
     await removeOutput();
     return {
-      ...base, ok: false, diagnostics: [], durationMs: now() - startedAt,
+      ...base,
+      ok: false,
+      diagnostics: [],
+      durationMs: now() - startedAt,
       error: {
-        code: 'BUILD_TIMEOUT', stage: 'build',
+        code: 'BUILD_TIMEOUT',
+        stage: 'build',
         message: `The build did not finish within ${Math.round((request.timeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS) / 1000)} s and was stopped.`,
         hint: 'The first build for a target compiles the runtime and can take minutes; raise the build timeout in Settings, or retry.',
       },
@@ -411,17 +416,34 @@ async function runBuildWith(request: BuildRequest, extraArgs: string[]): Promise
     })
     .map((d) => (d.file ? { ...d, absoluteFile: path.resolve(request.program.buildDir, d.file) } : d));
   // The size table is plain stdout; should a version wrap it in build-output events, look there too.
-  const sizes = (json
-    ? parseSizeReport(json.plainText) ?? parseSizeReport(json.events.filter((e) => e.Action === 'build-output').map((e) => e.Output ?? '').join(''))
-    : parseSizeReport(outcome.stdout)) ?? undefined;
+  const sizes =
+    (json
+      ? (parseSizeReport(json.plainText) ??
+        parseSizeReport(
+          json.events
+            .filter((e) => e.Action === 'build-output')
+            .map((e) => e.Output ?? '')
+            .join(''),
+        ))
+      : parseSizeReport(outcome.stdout)) ?? undefined;
   const failed = outcome.exitCode !== 0 || json?.failed === true;
-  const artifactBytes = failed ? 0 : await stat(artifactPath).then((s) => (s.isFile() ? s.size : 0), () => 0);
+  const artifactBytes = failed
+    ? 0
+    : await stat(artifactPath).then(
+        (s) => (s.isFile() ? s.size : 0),
+        () => 0,
+      );
 
   if (failed || artifactBytes === 0) {
     await removeOutput();
     const error = failed
       ? failureError(diagnostics, outcome, request.tinygoPath)
-      : { code: 'BUILD_NO_ARTIFACT', stage: 'build', message: `tinygo reported success but wrote no ${request.format} file.`, hint: `This target may not support .${request.format} output; check the board's output format.` };
+      : {
+          code: 'BUILD_NO_ARTIFACT',
+          stage: 'build',
+          message: `tinygo reported success but wrote no ${request.format} file.`,
+          hint: `This target may not support .${request.format} output; check the board's output format.`,
+        };
     return { ...base, ok: false, diagnostics, ...(sizes ? { sizes } : {}), error, durationMs: now() - startedAt };
   }
   return { ...base, ok: true, artifactPath, artifactBytes, diagnostics, ...(sizes ? { sizes } : {}), durationMs: now() - startedAt };
@@ -461,7 +483,10 @@ export async function buildAllocReport(request: AllocReportRequest): Promise<All
   const extra = [`-print-allocs=${pattern}`];
   const result = await runBuildWith({ ...request, format: 'elf', buildId, flags }, extra);
   await rm(path.join(request.cacheDir, 'builds', buildId), { recursive: true, force: true });
-  const stderr = result.log.filter((l) => l.stream === 'stderr').map((l) => l.text).join('\n');
+  const stderr = result.log
+    .filter((l) => l.stream === 'stderr')
+    .map((l) => l.text)
+    .join('\n');
   return {
     ok: result.ok,
     allocations: parseAllocReport(stderr),

@@ -4,18 +4,7 @@
  * symbols, flash-tool failures, the Go version gate, and the `-json` build events of ≥0.38.
  */
 
-export type DiagnosticKind =
-  | 'compile'
-  | 'import'
-  | 'link-overflow'
-  | 'undefined-symbol'
-  | 'link'
-  | 'flash-tool'
-  | 'go-version'
-  | 'go-missing'
-  | 'toolchain'
-  | 'target'
-  | 'other';
+export type DiagnosticKind = 'compile' | 'import' | 'link-overflow' | 'undefined-symbol' | 'link' | 'flash-tool' | 'go-version' | 'go-missing' | 'toolchain' | 'target' | 'other';
 
 export interface Diagnostic {
   severity: 'error' | 'warning';
@@ -133,7 +122,10 @@ function classifyLine(line: string, pkg: string | undefined, inHeaderBlock: bool
   let m = FLASH_OVERFLOW.exec(line);
   if (m) {
     return {
-      severity: 'error', kind: 'link-overflow', region: 'FLASH_TEXT', overflowBytes: Number(m[1]),
+      severity: 'error',
+      kind: 'link-overflow',
+      region: 'FLASH_TEXT',
+      overflowBytes: Number(m[1]),
       message: `program too large for this chip (flash overflowed by ${m[1]} bytes)`,
       hint: overflowHint('FLASH_TEXT'),
     };
@@ -141,7 +133,10 @@ function classifyLine(line: string, pkg: string | undefined, inHeaderBlock: bool
   m = RAM_OVERFLOW.exec(line);
   if (m) {
     return {
-      severity: 'error', kind: 'link-overflow', region: 'RAM', overflowBytes: Number(m[1]),
+      severity: 'error',
+      kind: 'link-overflow',
+      region: 'RAM',
+      overflowBytes: Number(m[1]),
       message: `program uses too much static RAM on this chip (RAM overflowed by ${m[1]} bytes)`,
       hint: overflowHint('RAM'),
     };
@@ -149,7 +144,11 @@ function classifyLine(line: string, pkg: string | undefined, inHeaderBlock: bool
   m = LLD_OVERFLOW.exec(line);
   if (m) {
     return {
-      severity: 'error', kind: 'link-overflow', section: m[1], region: m[2], overflowBytes: Number(m[3]),
+      severity: 'error',
+      kind: 'link-overflow',
+      section: m[1],
+      region: m[2],
+      overflowBytes: Number(m[3]),
       message: `section '${m[1]}' will not fit in region '${m[2]}': overflowed by ${m[3]} bytes`,
       hint: overflowHint(m[2]),
     };
@@ -157,8 +156,12 @@ function classifyLine(line: string, pkg: string | undefined, inHeaderBlock: bool
   m = ANY_REGION_OVERFLOW.exec(line);
   if (m) {
     return {
-      severity: 'error', kind: 'link-overflow', region: m[1], overflowBytes: Number(m[2]),
-      message: line.replace(ERROR_PREFIX, ''), hint: overflowHint(m[1]),
+      severity: 'error',
+      kind: 'link-overflow',
+      region: m[1],
+      overflowBytes: Number(m[2]),
+      message: line.replace(ERROR_PREFIX, ''),
+      hint: overflowHint(m[1]),
     };
   }
   m = LLD_UNDEFINED.exec(line);
@@ -178,7 +181,9 @@ function classifyLine(line: string, pkg: string | undefined, inHeaderBlock: bool
   m = GO_VERSION_GATE.exec(text);
   if (m) {
     return {
-      severity, kind: 'go-version', message: text,
+      severity,
+      kind: 'go-version',
+      message: text,
       hint: `This TinyGo supports Go ${m[1]} to ${m[2]} but found ${m[3]}. Install a supported Go version and put it first on PATH, or update TinyGo.`,
     };
   }
@@ -212,7 +217,11 @@ function classifyLine(line: string, pkg: string | undefined, inHeaderBlock: bool
     const symbol = LINKER_MISSING_SYMBOL.exec(message);
     if (symbol) return undefinedSymbol(symbol[1], file, Number(lineNo), column ? Number(column) : undefined, pkg);
     return withPkg({
-      severity, kind: 'compile', message, file, line: Number(lineNo),
+      severity,
+      kind: 'compile',
+      message,
+      file,
+      line: Number(lineNo),
       ...(column ? { column: Number(column) } : {}),
     });
   }
@@ -229,7 +238,8 @@ function undefinedSymbol(symbol: string, file: string | undefined, line: number 
   if (column !== undefined) d.column = column;
   if (pkg !== undefined) d.package = pkg;
   if (/\bruntime\.alloc$/.test(symbol)) {
-    d.hint = 'The program allocates on the heap but was built with -gc=none. Pick another garbage collector (conservative, leaking) or remove the allocation (the allocation report shows where it is).';
+    d.hint =
+      'The program allocates on the heap but was built with -gc=none. Pick another garbage collector (conservative, leaking) or remove the allocation (the allocation report shows where it is).';
   } else {
     d.hint = 'A function declared without a body (//go:linkname or //export) has no implementation on this target.';
   }
@@ -239,7 +249,8 @@ function undefinedSymbol(symbol: string, file: string | undefined, line: number 
 function overflowHint(region: string): string {
   const flash = /^(FLASH|FLASH_TEXT|IROM|DROM)$/i.test(region);
   if (flash) return `Make the program smaller: build with -opt=z, avoid fmt (use println), and compare packages in the size report. Guide: ${OPTIMIZING_GUIDE}`;
-  if (/^IRAM$/i.test(region)) return `Code placed in IRAM does not fit: this chip runs the whole program from IRAM in this TinyGo version, so shrink the program (-opt=z, avoid fmt). Guide: ${OPTIMIZING_GUIDE}`;
+  if (/^IRAM$/i.test(region))
+    return `Code placed in IRAM does not fit: this chip runs the whole program from IRAM in this TinyGo version, so shrink the program (-opt=z, avoid fmt). Guide: ${OPTIMIZING_GUIDE}`;
   return `Static data does not fit in RAM: shrink global arrays and buffers, or lower -stack-size. Guide: ${OPTIMIZING_GUIDE}`;
 }
 

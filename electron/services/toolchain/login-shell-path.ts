@@ -12,10 +12,7 @@ const MARK = '__FLASHDECK_PATH__';
  * Runs `$SHELL -ilc` once and reads PATH between markers (profiles may print banners).
  * Returns null on Windows, without SHELL, on failure or after `timeoutMs`.
  */
-export async function loginShellPath(
-  ctx: Pick<LocatorContext, 'platform' | 'env'>,
-  options: { run?: ToolRunner; timeoutMs?: number } = {},
-): Promise<string | null> {
+export async function loginShellPath(ctx: Pick<LocatorContext, 'platform' | 'env'>, options: { run?: ToolRunner; timeoutMs?: number } = {}): Promise<string | null> {
   if (ctx.platform === 'win32') return null;
   const shell = ctx.env.SHELL;
   if (!shell || !shell.startsWith('/')) return null;

@@ -29,17 +29,12 @@ export function spawnProcessTree(file: string, args: readonly string[], options:
  * Kills the child and its descendants and resolves once the child has exited (or after
  * `graceMs + 2 s` if it never reports). SIGTERM first, SIGKILL after `graceMs`.
  */
-export async function killProcessTree(
-  child: ChildProcess,
-  options: { platform?: NodeJS.Platform; graceMs?: number } = {},
-): Promise<void> {
+export async function killProcessTree(child: ChildProcess, options: { platform?: NodeJS.Platform; graceMs?: number } = {}): Promise<void> {
   const platform = options.platform ?? process.platform;
   const graceMs = options.graceMs ?? 1500;
   const pid = child.pid;
   if (pid === undefined) return;
-  const exited = child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
   if (platform === 'win32') {
     await new Promise<void>((resolve) => {
@@ -54,10 +49,13 @@ export async function killProcessTree(
     signalGroup(pid, 'SIGTERM', child);
     const escalate = setTimeout(() => signalGroup(pid, 'SIGKILL', child), graceMs);
     // The group may outlive its leader (a grandchild ignoring SIGTERM): SIGKILL it anyway.
-    exited.then(() => {
-      clearTimeout(escalate);
-      signalGroup(pid, 'SIGKILL', child);
-    }, () => undefined);
+    exited.then(
+      () => {
+        clearTimeout(escalate);
+        signalGroup(pid, 'SIGKILL', child);
+      },
+      () => undefined,
+    );
   }
   await Promise.race([exited, new Promise<void>((resolve) => setTimeout(resolve, graceMs + 2000).unref())]);
 }

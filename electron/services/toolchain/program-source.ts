@@ -129,9 +129,7 @@ async function resolveFolder(dir: string): Promise<ProgramSource> {
   if (!moduleDir) {
     throw sourceError(
       'NO_GO_MOD',
-      goFiles.length
-        ? `${path.basename(dir)} has Go files but no go.mod, so Go cannot build it as a package.`
-        : `${path.basename(dir)} has no go.mod and no .go files.`,
+      goFiles.length ? `${path.basename(dir)} has Go files but no go.mod, so Go cannot build it as a package.` : `${path.basename(dir)} has no go.mod and no .go files.`,
       goFiles.length
         ? `Run \`go mod init ${path.basename(dir).replace(/[^A-Za-z0-9._-]/g, '-') || 'example'}\` in that folder (and \`go mod tidy\` if it imports other modules), or drop the single main .go file instead.`
         : 'Drop a folder that contains go.mod and a main package, or a single .go file.',

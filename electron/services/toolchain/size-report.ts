@@ -117,10 +117,20 @@ function parseFullTable(lines: string[], start: number, incomplete: boolean): { 
   }
   if (packages.length === 0 && !total) return null;
   // A truncated table (no total row, as in published excerpts) still yields the package sum.
-  const sum = total ?? packages.reduce<SizePackage>(
-    (acc, p) => ({ ...acc, code: acc.code + p.code, rodata: acc.rodata + p.rodata, data: acc.data + p.data, bss: acc.bss + p.bss, flash: acc.flash + p.flash, ram: acc.ram + p.ram }),
-    { name: 'total', kind: 'go', code: 0, rodata: 0, data: 0, bss: 0, flash: 0, ram: 0 },
-  );
+  const sum =
+    total ??
+    packages.reduce<SizePackage>(
+      (acc, p) => ({
+        ...acc,
+        code: acc.code + p.code,
+        rodata: acc.rodata + p.rodata,
+        data: acc.data + p.data,
+        bss: acc.bss + p.bss,
+        flash: acc.flash + p.flash,
+        ram: acc.ram + p.ram,
+      }),
+      { name: 'total', kind: 'go', code: 0, rodata: 0, data: 0, bss: 0, flash: 0, ram: 0 },
+    );
   return {
     report: {
       format: 'full',
@@ -145,8 +155,7 @@ export function formatSizeReport(report: Omit<SizeReport, 'format' | 'incomplete
     return `   code    data     bss |   flash     ram\n${n(code)} ${n(report.data)} ${n(report.bss)} | ${n(report.flash)} ${n(report.ram)}\n`;
   }
   const sep = '------------------------------- | --------------- | -------';
-  const row = (p: Omit<SizePackage, 'kind'>) =>
-    `${n(p.code)} ${n(p.rodata)} ${n(p.data)} ${n(p.bss)} | ${n(p.flash)} ${n(p.ram)} | ${p.name}`;
+  const row = (p: Omit<SizePackage, 'kind'>) => `${n(p.code)} ${n(p.rodata)} ${n(p.data)} ${n(p.bss)} | ${n(p.flash)} ${n(p.ram)} | ${p.name}`;
   return [
     '   code  rodata    data     bss |   flash     ram | package',
     sep,

@@ -299,7 +299,12 @@ export class TargetService {
       return await this.run(this.options.tinygoPath, args, { env: this.options.env, timeoutMs: 30_000 });
     } catch (error) {
       throw new FlashdeckError(
-        { code: 'TINYGO_NOT_RUNNABLE', stage: 'targets', message: `Could not run ${this.options.tinygoPath}: ${(error as Error).message}`, hint: 'Check the TinyGo path in Settings.' },
+        {
+          code: 'TINYGO_NOT_RUNNABLE',
+          stage: 'targets',
+          message: `Could not run ${this.options.tinygoPath}: ${(error as Error).message}`,
+          hint: 'Check the TinyGo path in Settings.',
+        },
         { cause: error },
       );
     }

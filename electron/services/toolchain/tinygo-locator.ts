@@ -76,22 +76,10 @@ export function tinygoInstallDirs(ctx: LocatorContext): string[] {
       const profile = envValue(ctx, 'USERPROFILE') ?? home;
       const local = envValue(ctx, 'LOCALAPPDATA') ?? p.join(profile, 'AppData', 'Local');
       const programFiles = envValue(ctx, 'ProgramFiles') ?? 'C:\\Program Files';
-      return [
-        p.join(profile, 'scoop', 'shims'),
-        'C:\\tinygo\\bin',
-        p.join(programFiles, 'tinygo', 'bin'),
-        p.join(local, 'tinygo', 'bin'),
-        p.join(profile, 'tinygo', 'bin'),
-      ];
+      return [p.join(profile, 'scoop', 'shims'), 'C:\\tinygo\\bin', p.join(programFiles, 'tinygo', 'bin'), p.join(local, 'tinygo', 'bin'), p.join(profile, 'tinygo', 'bin')];
     }
     case 'darwin':
-      return [
-        '/opt/homebrew/bin',
-        '/usr/local/bin',
-        '/usr/local/tinygo/bin',
-        p.join(home, 'tinygo', 'bin'),
-        p.join(home, '.local', 'bin'),
-      ];
+      return ['/opt/homebrew/bin', '/usr/local/bin', '/usr/local/tinygo/bin', p.join(home, 'tinygo', 'bin'), p.join(home, '.local', 'bin')];
     default:
       return [
         '/usr/local/bin',
@@ -231,9 +219,11 @@ function installHint(platform: NodeJS.Platform): string {
 
 function goMissingHint(ctx: LocatorContext, searchPath: string): string {
   const install =
-    ctx.platform === 'darwin' ? 'Install Go (`brew install go` or https://go.dev/dl/)'
-    : ctx.platform === 'win32' ? 'Install Go (https://go.dev/dl/, or `scoop install go`)'
-    : 'Install Go (https://go.dev/dl/, unpacked to /usr/local/go)';
+    ctx.platform === 'darwin'
+      ? 'Install Go (`brew install go` or https://go.dev/dl/)'
+      : ctx.platform === 'win32'
+        ? 'Install Go (https://go.dev/dl/, or `scoop install go`)'
+        : 'Install Go (https://go.dev/dl/, unpacked to /usr/local/go)';
   return `${install}, then put its bin directory on PATH or set GOROOT to the Go installation before starting Flashdeck. TinyGo runs \`go env\` and needs \`go\` on this PATH: ${searchPath}`;
 }
 
@@ -246,10 +236,7 @@ export interface ToolchainProbe {
  * Runs `tinygo version` with the toolchain environment. Throws TINYGO_NOT_RUNNABLE if it cannot be
  * started or does not print a TinyGo version line; GO_NOT_FOUND when TinyGo could not find `go`.
  */
-export async function probeTinygo(
-  tinygoPath: string,
-  options: { ctx?: LocatorContext; run?: ToolRunner } = {},
-): Promise<ToolchainProbe> {
+export async function probeTinygo(tinygoPath: string, options: { ctx?: LocatorContext; run?: ToolRunner } = {}): Promise<ToolchainProbe> {
   const ctx = options.ctx ?? nodeLocatorContext();
   const run = options.run ?? runTool;
   let output: string;
@@ -320,19 +307,28 @@ export interface ToolchainHealth {
 }
 
 /** Everything Settings shows about the toolchain. Never throws: problems are listed. */
-export async function toolchainHealth(
-  options: { settingsPath?: string | null; ctx?: LocatorContext; run?: ToolRunner } = {},
-): Promise<ToolchainHealth> {
+export async function toolchainHealth(options: { settingsPath?: string | null; ctx?: LocatorContext; run?: ToolRunner } = {}): Promise<ToolchainHealth> {
   const ctx = options.ctx ?? nodeLocatorContext();
   const run = options.run ?? runTool;
   const health: ToolchainHealth = {
-    ok: false, tinygoPath: null, source: null, version: null, goVersion: null, llvmVersion: null,
-    host: null, tinygoRoot: null, goRoot: null, features: null, versionInfo: null, problems: [],
+    ok: false,
+    tinygoPath: null,
+    source: null,
+    version: null,
+    goVersion: null,
+    llvmVersion: null,
+    host: null,
+    tinygoRoot: null,
+    goRoot: null,
+    features: null,
+    versionInfo: null,
+    problems: [],
   };
   const problem = (error: unknown) =>
     health.problems.push(
-      error instanceof FlashdeckError ? error.toInfo()
-      : { code: 'TOOLCHAIN_CHECK_FAILED', stage: 'toolchain', message: String((error as Error)?.message ?? error), hint: 'Check the TinyGo installation, then retry.' },
+      error instanceof FlashdeckError
+        ? error.toInfo()
+        : { code: 'TOOLCHAIN_CHECK_FAILED', stage: 'toolchain', message: String((error as Error)?.message ?? error), hint: 'Check the TinyGo installation, then retry.' },
     );
 
   let location: TinygoLocation;

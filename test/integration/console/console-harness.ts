@@ -28,7 +28,9 @@ export interface ConsoleHarness {
   close(): Promise<void>;
 }
 
-export async function createConsoleHarness(options: Partial<Pick<PortSessionsOptions, 'binding' | 'busyGraceMs' | 'releaseTimeoutMs' | 'pathExists'>> = {}): Promise<ConsoleHarness> {
+export async function createConsoleHarness(
+  options: Partial<Pick<PortSessionsOptions, 'binding' | 'busyGraceMs' | 'releaseTimeoutMs' | 'pathExists'>> = {},
+): Promise<ConsoleHarness> {
   const db = openDatabase(':memory:');
   const hub = new EventHub();
   const harness = { ports: [] as SerialPortInfo[] } as ConsoleHarness;
@@ -64,13 +66,27 @@ export async function createConsoleHarness(options: Partial<Pick<PortSessionsOpt
     text: (boardId: string) => texts.get(boardId) ?? '',
     of: <E extends EventName>(name: E) => events.filter((event) => event.name === name).map((event) => event.payload as EventPayload<E>),
     waitForText: async (boardId: string, needle: string, timeoutMs = 5000) => {
-      await poll(() => ((texts.get(boardId) ?? '').includes(needle) ? true : undefined), timeoutMs, () => `"${needle}" in console text ${JSON.stringify((texts.get(boardId) ?? '').slice(-300))}`);
+      await poll(
+        () => ((texts.get(boardId) ?? '').includes(needle) ? true : undefined),
+        timeoutMs,
+        () => `"${needle}" in console text ${JSON.stringify((texts.get(boardId) ?? '').slice(-300))}`,
+      );
     },
     waitForState: (boardId: string, state: string, timeoutMs = 5000) =>
       poll(
-        () => (sessions.status(boardId).state === state ? (harness.of('console.state').filter((e) => e.boardId === boardId && e.state === state).at(-1) ?? { boardId, state: state as never }) : undefined),
+        () =>
+          sessions.status(boardId).state === state
+            ? (harness
+                .of('console.state')
+                .filter((e) => e.boardId === boardId && e.state === state)
+                .at(-1) ?? { boardId, state: state as never })
+            : undefined,
         timeoutMs,
-        () => `state ${state} (now ${sessions.status(boardId).state}; seen ${harness.of('console.state').map((e) => e.state).join(' → ')})`,
+        () =>
+          `state ${state} (now ${sessions.status(boardId).state}; seen ${harness
+            .of('console.state')
+            .map((e) => e.state)
+            .join(' → ')})`,
       ),
     close: async () => {
       await sessions.closeAll();

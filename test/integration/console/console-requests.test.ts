@@ -16,7 +16,14 @@ afterEach(async () => {
 
 async function start(pickFolder?: (title: string) => Promise<string | null>) {
   dataDir = mkdtempSync(join(tmpdir(), 'flashdeck-console-req-'));
-  services = await createAppServices({ dataDir, mode: pickFolder ? 'electron' : 'serve', version: '0.0.0', lister: async () => [], programsDir: join(dataDir, 'programs'), pickFolder });
+  services = await createAppServices({
+    dataDir,
+    mode: pickFolder ? 'electron' : 'serve',
+    version: '0.0.0',
+    lister: async () => [],
+    programsDir: join(dataDir, 'programs'),
+    pickFolder,
+  });
   return createDispatcher(services.handlers);
 }
 

@@ -76,7 +76,7 @@ describe('port sessions over a pseudo-terminal', () => {
     expect(panic.note).toMatch(/No ELF is known/);
   });
 
-  it('resolves a panic address to function and file:line from the board\'s ELF', async () => {
+  it("resolves a panic address to function and file:line from the board's ELF", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'flashdeck-elf-'));
     writeFileSync(join(dir, 'blink.c'), 'int blink_led(int n) {\n  return n * 3;\n}\nint main(void) { return blink_led(2); }\n');
     execFileSync('gcc', ['-g', '-O0', '-o', join(dir, 'blink.elf'), join(dir, 'blink.c')]);
@@ -120,17 +120,23 @@ describe('port sessions over a pseudo-terminal', () => {
     expect(h.sessions.status(FEATHER_ID).state).toBe('waiting-for-board');
 
     // It comes back on a new path with the same USB serial number.
-    h.ports = [{ path: stranger.pty.hostPath, vendorId: '10c4', productId: 'ea60' }, { path: second.pty.hostPath, ...FEATHER }];
+    h.ports = [
+      { path: stranger.pty.hostPath, vendorId: '10c4', productId: 'ea60' },
+      { path: second.pty.hostPath, ...FEATHER },
+    ];
     await h.waitForState(FEATHER_ID, 'connected');
     expect(h.sessions.status(FEATHER_ID).path).toBe(second.pty.hostPath);
-    const states = h.of('console.state').filter((e) => e.boardId === FEATHER_ID).map((e) => e.state);
+    const states = h
+      .of('console.state')
+      .filter((e) => e.boardId === FEATHER_ID)
+      .map((e) => e.state);
     expect(states).toEqual(['opening', 'connected', 'waiting-for-board', 'reconnecting', 'connected']);
     await send(h, FEATHER_ID, 'after\n');
     await h.waitForText(FEATHER_ID, 'echo: after');
     expect(second.sim.received).toEqual(['after']);
   });
 
-  it('follows a board without a serial number by its USB ids and moves its console to the board\'s new id', async () => {
+  it("follows a board without a serial number by its USB ids and moves its console to the board's new id", async () => {
     const TINYGO_APP = { vendorId: '239a', productId: '8029' }; // TinyGo USB-CDC apps set no serial number
     const first = await board();
     const h = await harness();

@@ -95,10 +95,13 @@ export class SimWire {
 
   private schedule(delayMs: number, run: () => void): void {
     this.deliveries.push({ due: performance.now() + Math.max(0, delayMs), run });
-    const timer = setTimeout(() => {
-      this.pending.delete(timer);
-      this.deliverDue();
-    }, Math.max(0, delayMs));
+    const timer = setTimeout(
+      () => {
+        this.pending.delete(timer);
+        this.deliverDue();
+      },
+      Math.max(0, delayMs),
+    );
     this.pending.add(timer);
   }
 

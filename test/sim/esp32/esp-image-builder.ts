@@ -33,7 +33,7 @@ export function buildEspImage(o: BuildImageOptions): Uint8Array {
   header[1] = o.segments.length;
   header[2] = o.flashMode ?? 2;
   header[3] = o.flashSizeFreq ?? 0x1f;
-  view.setUint32(4, o.entry ?? (o.segments[0]?.loadAddress ?? 0), true);
+  view.setUint32(4, o.entry ?? o.segments[0]?.loadAddress ?? 0, true);
   header[8] = 0xee;
   view.setUint16(12, o.chipId, true);
   view.setUint16(15, o.minRevFull ?? 0, true);

@@ -503,7 +503,7 @@ export class Esp32SimDevice implements SimDevice {
       const command = (this.regs.get(this.chip.spiUsr2) ?? 0) & 0xffff;
       if (command === 0x9f) {
         const capacity = Math.round(Math.log2(this.flash.size));
-        const id = this.faults.flashId ?? ((capacity << 16) | (0x40 << 8) | 0xef);
+        const id = this.faults.flashId ?? (capacity << 16) | (0x40 << 8) | 0xef;
         this.regs.set(this.chip.spiW0, id & 0xffffff);
       }
       this.regs.set(addr, value & ~(1 << 18));
@@ -769,13 +769,16 @@ export class Esp32SimDevice implements SimDevice {
     this.reply(op, 0, [], error ? 1 : 0, error);
     if (stay && this.isStub) return;
     // ROM: 1 = run user code; 0 = reboot. Stub 0 = reboot. Leave after the reply is out.
-    this.later(() => {
-      if (epoch !== this.epoch) return;
-      if (stay) {
-        this.holdInReset();
-        this.boot('spi');
-      } else this.softReset();
-    }, (20 * 10 * 1000) / this.baud + 1);
+    this.later(
+      () => {
+        if (epoch !== this.epoch) return;
+        if (stay) {
+          this.holdInReset();
+          this.boot('spi');
+        } else this.softReset();
+      },
+      (20 * 10 * 1000) / this.baud + 1,
+    );
   }
 
   private async md5(op: number, data: Uint8Array, epoch: number): Promise<void> {

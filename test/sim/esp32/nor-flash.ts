@@ -108,6 +108,10 @@ export class NorFlash {
 
   md5(address: number, length: number): Uint8Array | null {
     if (!this.check(address, length)) return null;
-    return new Uint8Array(createHash('md5').update(this.bytes.subarray(address, address + length)).digest());
+    return new Uint8Array(
+      createHash('md5')
+        .update(this.bytes.subarray(address, address + length))
+        .digest(),
+    );
   }
 }

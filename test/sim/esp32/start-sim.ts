@@ -79,7 +79,9 @@ export async function startEsp32Sim(options: StartEsp32SimOptions): Promise<Esp3
     toDeviceFaults: options.toDeviceFaults,
     toHostFaults: options.toHostFaults,
     openError: options.openError,
-    info: options.info ?? (options.usbJtag ? { vendorId: '303a', productId: '1001', manufacturer: 'Espressif' } : { vendorId: '10c4', productId: 'ea60', manufacturer: 'Silicon Labs' }),
+    info:
+      options.info ??
+      (options.usbJtag ? { vendorId: '303a', productId: '1001', manufacturer: 'Espressif' } : { vendorId: '10c4', productId: 'ea60', manufacturer: 'Silicon Labs' }),
   });
   return {
     hostPath,

@@ -269,7 +269,8 @@ export class SecureDfuBootloaderSim implements SimDevice {
     if (init.type !== FwType.APPLICATION) return this.extError(op, SecureExtError.INIT_COMMAND_INVALID, 'only applications');
     if (init.hwVersion !== (this.options.hwVersion ?? 52)) return this.extError(op, SecureExtError.HW_VERSION_FAILURE, `hw_version ${init.hwVersion}`);
     if (!init.sdReq.includes(this.options.softDeviceFwid ?? 0x00)) return this.extError(op, SecureExtError.SD_VERSION_FAILURE, `sd_req ${init.sdReq.join(',')}`);
-    if (init.fwVersion !== undefined && init.fwVersion < (this.options.appVersion ?? 0)) return this.extError(op, SecureExtError.FW_VERSION_FAILURE, `fw_version ${init.fwVersion}`);
+    if (init.fwVersion !== undefined && init.fwVersion < (this.options.appVersion ?? 0))
+      return this.extError(op, SecureExtError.FW_VERSION_FAILURE, `fw_version ${init.fwVersion}`);
     if (!init.hash || init.hash.hashType !== HashType.SHA256 || init.hash.hash.length !== 32) return this.extError(op, SecureExtError.WRONG_HASH_TYPE, 'hash');
     if (init.appSize === 0 || init.appSize > this.appEnd - this.appStart) return this.extError(op, SecureExtError.INSUFFICIENT_SPACE, `app_size ${init.appSize}`);
     this.init = init;

@@ -25,17 +25,24 @@ describe('main-process console data path', () => {
     vi.advanceTimersByTime(16);
     vi.useRealTimers();
     expect(batches).toHaveLength(1);
-    expect(batches[0].chunks.map((c) => [c.t, Buffer.from(c.bytes).toString()])).toEqual([[100, 'abcdef'], [110, 'gh']]);
+    expect(batches[0].chunks.map((c) => [c.t, Buffer.from(c.bytes).toString()])).toEqual([
+      [100, 'abcdef'],
+      [110, 'gh'],
+    ]);
     expect(batches[0].dropped).toBe(9);
     expect(batcher.totalDropped).toBe(9);
   });
 
-  it('splits lines across reads, drops \\r, and stamps each with its first byte\'s time', () => {
+  it("splits lines across reads, drops \\r, and stamps each with its first byte's time", () => {
     const splitter = new LineSplitter(8);
     const lines: { t: number; text: string }[] = [];
     splitter.push(1, bytes('Heap:1'), (l) => lines.push(l));
     splitter.push(2, bytes('2\r\nnext\r\n0123456789'), (l) => lines.push(l));
-    expect(lines).toEqual([{ t: 1, text: 'Heap:12' }, { t: 2, text: 'next' }, { t: 2, text: '01234567' }]);
+    expect(lines).toEqual([
+      { t: 1, text: 'Heap:12' },
+      { t: 2, text: 'next' },
+      { t: 2, text: '01234567' },
+    ]);
   });
 
   it('aligns telemetry series by sample, null where a series was not in a line', () => {
@@ -80,7 +87,12 @@ describe('main-process console data path', () => {
   it('calls out ModemManager for ttyACM and brltty for CH340 when a port is busy', () => {
     const busy = Object.assign(new Error('Error Resource temporarily unavailable Cannot lock port'), {});
     expect(classifyPortError(busy)).toBe('busy');
-    const acm = explainOpenError(busy, { path: '/dev/ttyACM0', vendorId: '239a', productId: '8029', holders: [{ pid: 812, name: 'ModemManager', command: '/usr/sbin/ModemManager', locks: false }] });
+    const acm = explainOpenError(busy, {
+      path: '/dev/ttyACM0',
+      vendorId: '239a',
+      productId: '8029',
+      holders: [{ pid: 812, name: 'ModemManager', command: '/usr/sbin/ModemManager', locks: false }],
+    });
     expect(acm.message).toBe('/dev/ttyACM0 is busy. It is held by ModemManager (pid 812).');
     expect(acm.hint).toMatch(/ModemManager probes new ttyACM ports.*ID_MM_DEVICE_IGNORE/);
     const ch340 = explainOpenError(busy, { path: '/dev/ttyUSB0', vendorId: '1a86', productId: '7523', holders: [] });

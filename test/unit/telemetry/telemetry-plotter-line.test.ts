@@ -81,8 +81,28 @@ describe('decodePlotterLine: lines to ignore (reference 11.3)', () => {
 
 describe('decodePlotterLine agrees with the reference regexes', () => {
   const samples = [
-    'a:1', 'a:1,b:2', 'a:-1 b:+2', 'x:1e3\r', 'a:1,,,b:2', 'a b:1', 'a:1 b', ' a:1', 'a:1\tb:2\t', 'a:--', 'a:1e',
-    '>n:1', '>n:12:3', '>n,w:4', '>n:5§u', '>n:6|np', '>n:x', '>n:1:2:3', '>:1', '>n,w', 'plain', '12 13',
+    'a:1',
+    'a:1,b:2',
+    'a:-1 b:+2',
+    'x:1e3\r',
+    'a:1,,,b:2',
+    'a b:1',
+    'a:1 b',
+    ' a:1',
+    'a:1\tb:2\t',
+    'a:--',
+    'a:1e',
+    '>n:1',
+    '>n:12:3',
+    '>n,w:4',
+    '>n:5§u',
+    '>n:6|np',
+    '>n:x',
+    '>n:1:2:3',
+    '>:1',
+    '>n,w',
+    'plain',
+    '12 13',
   ];
   it.each(samples)('%j', (line) => {
     const decoded = decodePlotterLine(line);

@@ -10,7 +10,16 @@ testdata/allocs2.go:128:2: object allocated on the heap: escapes at unknown line
 `;
     expect(parseAllocReport(text)).toEqual([
       { file: 'testdata/allocs2.go', line: 24, column: 15, reason: 'size-not-constant', detail: 'size is not constant', format: 'reason' },
-      { file: 'testdata/allocs2.go', line: 26, column: 12, reason: 'too-large', detail: 'object size 300 exceeds maximum stack allocation size 256', objectSize: 300, maxStackAllocation: 256, format: 'reason' },
+      {
+        file: 'testdata/allocs2.go',
+        line: 26,
+        column: 12,
+        reason: 'too-large',
+        detail: 'object size 300 exceeds maximum stack allocation size 256',
+        objectSize: 300,
+        maxStackAllocation: 256,
+        format: 'reason',
+      },
       { file: 'testdata/allocs2.go', line: 29, column: 12, reason: 'escapes', detail: 'escapes at line 30', escapesAtLine: 30, format: 'reason' },
       { file: 'testdata/allocs2.go', line: 128, column: 2, reason: 'escapes', detail: 'escapes at unknown line', format: 'reason' },
     ]);
@@ -34,7 +43,9 @@ testdata/allocs2.go:128:2: object allocated on the heap: escapes at unknown line
   });
 
   it('keeps unknown future reasons (PR #5504 style) as "other" or too-large', () => {
-    const [a, b] = parseAllocReport('/x/main.go:3:4: object allocated on the heap: makeslice4 size 300 exceeds maximum stack allocation size 256\n/x/main.go:5:1: object allocated on the heap: something new\n');
+    const [a, b] = parseAllocReport(
+      '/x/main.go:3:4: object allocated on the heap: makeslice4 size 300 exceeds maximum stack allocation size 256\n/x/main.go:5:1: object allocated on the heap: something new\n',
+    );
     expect(a).toMatchObject({ reason: 'too-large', objectSize: 300, maxStackAllocation: 256 });
     expect(b).toMatchObject({ reason: 'other', detail: 'something new' });
   });

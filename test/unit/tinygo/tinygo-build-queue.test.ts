@@ -65,7 +65,10 @@ describe('BuildQueue', () => {
     expect(q2.cancel()).toBe(true);
     await expect(q2.promise).rejects.toMatchObject({ code: 'CANCELLED', stage: 'queued' });
     expect(q2.state).toBe('cancelled');
-    expect(queue.snapshot('A').map((e) => [e.id, e.position])).toEqual([[q1.id, 0], [q3.id, 1]]);
+    expect(queue.snapshot('A').map((e) => [e.id, e.position])).toEqual([
+      [q1.id, 0],
+      [q3.id, 1],
+    ]);
     a1.release();
     await q1.promise;
     await tick();

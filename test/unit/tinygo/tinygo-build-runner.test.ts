@@ -69,10 +69,18 @@ describe('runBuild: successful builds with the stand-in tinygo', () => {
     const argsFile = path.join(work, 'args-esp32.jsonl');
     const source = await resolveProgramSource(path.join(PROGRAMS, 'blink'));
     const lines: string[] = [];
-    const result = await runBuild(request(
-      { program: source, target: 'esp32-coreboard-v2', format: 'bin', flags: { opt: 'z', ldflags: [{ name: 'main.periodMs', value: '250' }] }, onLine: (l) => lines.push(l.text) },
-      { FAKE_TINYGO_ARGS_FILE: argsFile },
-    ));
+    const result = await runBuild(
+      request(
+        {
+          program: source,
+          target: 'esp32-coreboard-v2',
+          format: 'bin',
+          flags: { opt: 'z', ldflags: [{ name: 'main.periodMs', value: '250' }] },
+          onLine: (l) => lines.push(l.text),
+        },
+        { FAKE_TINYGO_ARGS_FILE: argsFile },
+      ),
+    );
     expect(result.error).toBeUndefined();
     expect(result.ok).toBe(true);
     expect(result.artifactPath).toBe(path.join(cacheDir, 'builds', result.buildId, 'blink.bin'));
@@ -91,7 +99,10 @@ describe('runBuild: successful builds with the stand-in tinygo', () => {
     expect(result.sizes!.flash).toBe(result.sizes!.code + result.sizes!.rodata! + result.sizes!.data);
     expect(result).toMatchObject({ tinygoVersion: '0.33.0', target: 'esp32-coreboard-v2', format: 'bin', exitCode: 0, diagnostics: [] });
 
-    const [call] = (await readFile(argsFile, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const [call] = (await readFile(argsFile, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(call.cwd).toBe(source.buildDir);
     expect(call.argv).toEqual(['build', '-target=esp32-coreboard-v2', '-o', result.artifactPath, '-size=full', '-opt=z', '-ldflags=-X main.periodMs=250', '.']);
     expect(result.args).toEqual(call.argv);
@@ -101,7 +112,9 @@ describe('runBuild: successful builds with the stand-in tinygo', () => {
 
   it('ESP32-C3 on 0.41 → chip id 5, no appended hash (espflasher era)', async () => {
     const source = await resolveProgramSource(path.join(PROGRAMS, 'heap-telemetry'));
-    const result = await runBuild(request({ program: source, target: 'xiao-esp32c3', format: 'bin', flags: { tags: ['memstats_noheapalloc'] } }, { FAKE_TINYGO_VERSION: '0.41.1' }));
+    const result = await runBuild(
+      request({ program: source, target: 'xiao-esp32c3', format: 'bin', flags: { tags: ['memstats_noheapalloc'] } }, { FAKE_TINYGO_VERSION: '0.41.1' }),
+    );
     expect(result.ok).toBe(true);
     const summary = inspectEspImage(await readFile(result.artifactPath!));
     expect(summary).toMatchObject({ kind: 'tinygo-app', chip: 'esp32c3', suggestedOffset: 0 });
@@ -174,7 +187,14 @@ describe('runBuild: failures return a failed BuildResult', () => {
     expect(result.sizes).toBeUndefined();
     expect(result.diagnostics).toHaveLength(3);
     expect(result.diagnostics[0]).toEqual({
-      severity: 'error', kind: 'compile', package: 'example.com/broken', file: 'main.go', absoluteFile: path.join(source.buildDir, 'main.go'), line: 4, column: 6, message: 'declared and not used: a',
+      severity: 'error',
+      kind: 'compile',
+      package: 'example.com/broken',
+      file: 'main.go',
+      absoluteFile: path.join(source.buildDir, 'main.go'),
+      line: 4,
+      column: 6,
+      message: 'declared and not used: a',
     });
     expect(result.error).toMatchObject({ code: 'BUILD_COMPILE_ERROR', stage: 'build', message: 'main.go:4:6: declared and not used: a (and 2 more errors)' });
     expect(result.exitCode).toBe(1);
@@ -186,9 +206,18 @@ describe('runBuild: failures return a failed BuildResult', () => {
     const result = await runBuild(request({ program: source, target: 'xiao-esp32c3', format: 'bin' }, { FAKE_TINYGO_VERSION: '0.42.0' }));
     expect(result.args).toContain('-json');
     expect(result.ok).toBe(false);
-    expect(result.diagnostics).toEqual([{
-      severity: 'error', kind: 'compile', package: 'example.com/broken-json', file: 'main.go', absoluteFile: path.join(source.buildDir, 'main.go'), line: 3, column: 11, message: "expected ')', found 'var'",
-    }]);
+    expect(result.diagnostics).toEqual([
+      {
+        severity: 'error',
+        kind: 'compile',
+        package: 'example.com/broken-json',
+        file: 'main.go',
+        absoluteFile: path.join(source.buildDir, 'main.go'),
+        line: 3,
+        column: 11,
+        message: "expected ')', found 'var'",
+      },
+    ]);
   });
 
   it('nRF flash overflow → BUILD_OVERFLOW with the overflow bytes and region', async () => {
@@ -271,10 +300,12 @@ describe('runBuild: cancel and timeout', () => {
     const controller = new AbortController();
     let sawSlow!: () => void;
     const slowStarted = new Promise<void>((resolve) => (sawSlow = resolve));
-    const pending = runBuild(request(
-      { program: source, target: 'xiao-esp32c3', format: 'bin', buildId: 'cancel-me', signal: controller.signal, onLine: (l) => /slow build/.test(l.text) && sawSlow() },
-      { FAKE_TINYGO_PID_FILE: pidFile, FAKE_TINYGO_SLOW_MS: '60000' },
-    ));
+    const pending = runBuild(
+      request(
+        { program: source, target: 'xiao-esp32c3', format: 'bin', buildId: 'cancel-me', signal: controller.signal, onLine: (l) => /slow build/.test(l.text) && sawSlow() },
+        { FAKE_TINYGO_PID_FILE: pidFile, FAKE_TINYGO_SLOW_MS: '60000' },
+      ),
+    );
     await slowStarted;
     const buildDir = path.join(cacheDir, 'builds', 'cancel-me');
     expect((await readdir(buildDir)).length).toBe(1); // the half-written artifact exists now
@@ -290,10 +321,9 @@ describe('runBuild: cancel and timeout', () => {
     const pidFile = path.join(work, 'timeout.pids');
     const source = await program('slow2', `// fake-tinygo: slow\n${MAIN}`);
     const started = Date.now();
-    const result = await runBuild(request(
-      { program: source, target: 'pca10056', format: 'hex', buildId: 'too-slow', timeoutMs: 1500 },
-      { FAKE_TINYGO_PID_FILE: pidFile, FAKE_TINYGO_SLOW_MS: '60000' },
-    ));
+    const result = await runBuild(
+      request({ program: source, target: 'pca10056', format: 'hex', buildId: 'too-slow', timeoutMs: 1500 }, { FAKE_TINYGO_PID_FILE: pidFile, FAKE_TINYGO_SLOW_MS: '60000' }),
+    );
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(result).toMatchObject({ ok: false, error: { code: 'BUILD_TIMEOUT', stage: 'build' } });
     const [tinygoPid, childPid] = (await readFile(pidFile, 'utf8')).trim().split(' ').map(Number);
@@ -307,19 +337,40 @@ describe('runBuild: cancel and timeout', () => {
     const source = await resolveProgramSource(path.join(PROGRAMS, 'blink'));
     const controller = new AbortController();
     controller.abort();
-    await expect(runBuild(request({ program: source, target: 'pca10056', format: 'hex', signal: controller.signal }, { FAKE_TINYGO_ARGS_FILE: argsFile }))).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(runBuild(request({ program: source, target: 'pca10056', format: 'hex', signal: controller.signal }, { FAKE_TINYGO_ARGS_FILE: argsFile }))).rejects.toMatchObject({
+      code: 'CANCELLED',
+    });
     expect(existsSync(argsFile)).toBe(false);
   });
 });
 
 describe('build flags', () => {
   it('turns validated flags into one argument each', () => {
-    expect(buildFlagArgs({
-      opt: 's', gc: 'leaking', scheduler: 'tasks', panic: 'trap', serial: 'uart', noDebug: true, stackSize: '8kb',
-      tags: ['noled', 'memstats_noheapalloc'], ldflags: [{ name: 'main.periodMs', value: '250' }, { name: 'flashdeck.dev/x.Version', value: 'v1.2.3' }],
-    })).toEqual([
-      '-opt=s', '-gc=leaking', '-scheduler=tasks', '-panic=trap', '-serial=uart', '-no-debug', '-stack-size=8kb',
-      '-tags=noled memstats_noheapalloc', '-ldflags=-X main.periodMs=250 -X flashdeck.dev/x.Version=v1.2.3',
+    expect(
+      buildFlagArgs({
+        opt: 's',
+        gc: 'leaking',
+        scheduler: 'tasks',
+        panic: 'trap',
+        serial: 'uart',
+        noDebug: true,
+        stackSize: '8kb',
+        tags: ['noled', 'memstats_noheapalloc'],
+        ldflags: [
+          { name: 'main.periodMs', value: '250' },
+          { name: 'flashdeck.dev/x.Version', value: 'v1.2.3' },
+        ],
+      }),
+    ).toEqual([
+      '-opt=s',
+      '-gc=leaking',
+      '-scheduler=tasks',
+      '-panic=trap',
+      '-serial=uart',
+      '-no-debug',
+      '-stack-size=8kb',
+      '-tags=noled memstats_noheapalloc',
+      '-ldflags=-X main.periodMs=250 -X flashdeck.dev/x.Version=v1.2.3',
     ]);
     expect(buildFlagArgs({})).toEqual([]);
   });
@@ -345,9 +396,13 @@ describe('build flags', () => {
   it('rejects invalid flags, targets and formats before spawning', async () => {
     const argsFile = path.join(work, 'args-invalid.jsonl');
     const source = await resolveProgramSource(path.join(PROGRAMS, 'blink'));
-    await expect(runBuild(request({ program: source, target: 'pca10056', format: 'hex', flags: { opt: '9' as never } }, { FAKE_TINYGO_ARGS_FILE: argsFile }))).rejects.toMatchObject({ code: 'INVALID_BUILD_FLAG' });
+    await expect(
+      runBuild(request({ program: source, target: 'pca10056', format: 'hex', flags: { opt: '9' as never } }, { FAKE_TINYGO_ARGS_FILE: argsFile })),
+    ).rejects.toMatchObject({ code: 'INVALID_BUILD_FLAG' });
     await expect(runBuild(request({ program: source, target: '-json', format: 'hex' }, { FAKE_TINYGO_ARGS_FILE: argsFile }))).rejects.toMatchObject({ code: 'INVALID_TARGET' });
-    await expect(runBuild(request({ program: source, target: 'pca10056', format: 'exe' as never }, { FAKE_TINYGO_ARGS_FILE: argsFile }))).rejects.toMatchObject({ code: 'INVALID_BUILD_FLAG' });
+    await expect(runBuild(request({ program: source, target: 'pca10056', format: 'exe' as never }, { FAKE_TINYGO_ARGS_FILE: argsFile }))).rejects.toMatchObject({
+      code: 'INVALID_BUILD_FLAG',
+    });
     expect(existsSync(argsFile)).toBe(false);
   });
 });
@@ -395,7 +450,10 @@ describe('BuildQueue with real builds', () => {
     const a1 = queue.enqueue('board-A', job('a1', 'pca10056', 'hex'));
     const a2 = queue.enqueue('board-A', job('a2', 'pca10056', 'hex'));
     const b1 = queue.enqueue('board-B', job('b1', 'esp32-coreboard-v2', 'bin'));
-    expect(queue.snapshot('board-A').map((e) => [e.id, e.state, e.position])).toEqual([[a1.id, 'running', 0], [a2.id, 'queued', 1]]);
+    expect(queue.snapshot('board-A').map((e) => [e.id, e.state, e.position])).toEqual([
+      [a1.id, 'running', 0],
+      [a2.id, 'queued', 1],
+    ]);
     const results = await Promise.all([a1.promise, a2.promise, b1.promise]);
     expect(results.every((r) => r.ok)).toBe(true);
     expect(spans.a2[0]).toBeGreaterThanOrEqual(spans.a1[1]);
@@ -417,7 +475,16 @@ describe('runBuild: -json edge cases', () => {
 describe('runBuild: log listener', () => {
   it('a throwing onLine listener does not break the build', async () => {
     const source = await resolveProgramSource(path.join(PROGRAMS, 'blink'));
-    const result = await runBuild(request({ program: source, target: 'pca10056', format: 'hex', onLine: () => { throw new Error('listener bug'); } }));
+    const result = await runBuild(
+      request({
+        program: source,
+        target: 'pca10056',
+        format: 'hex',
+        onLine: () => {
+          throw new Error('listener bug');
+        },
+      }),
+    );
     expect(result.ok).toBe(true);
     expect(result.log.length).toBeGreaterThan(3);
   });

@@ -13,7 +13,15 @@ types.go:6:2: undefined: nonexisting
 `);
     expect(d).toEqual([
       { severity: 'error', kind: 'compile', package: 'command-line-arguments', file: 'types.go', line: 4, column: 6, message: 'declared and not used: a' },
-      { severity: 'error', kind: 'compile', package: 'command-line-arguments', file: 'types.go', line: 5, column: 6, message: 'cannot use "foobar" (untyped string constant) as int value in assignment' },
+      {
+        severity: 'error',
+        kind: 'compile',
+        package: 'command-line-arguments',
+        file: 'types.go',
+        line: 5,
+        column: 6,
+        message: 'cannot use "foobar" (untyped string constant) as int value in assignment',
+      },
       { severity: 'error', kind: 'compile', package: 'command-line-arguments', file: 'types.go', line: 6, column: 2, message: 'undefined: nonexisting' },
     ]);
   });
@@ -57,9 +65,7 @@ package command-line-arguments
     expect(d[1]).toMatchObject({ file: 'loader-nopackage.go', line: 4, column: 2, detail: ['go get github.com/tinygo-org/tinygo/testdata/errors/non-existing-package'] });
     expect(d[1].package).toBeUndefined();
     expect(d[2]).toMatchObject({ kind: 'import', package: 'command-line-arguments' });
-    expect(d[2].message).toBe(
-      'import cycle not allowed (github.com/tinygo-org/tinygo/testdata/errors/importcycle → github.com/tinygo-org/tinygo/testdata/errors/importcycle)',
-    );
+    expect(d[2].message).toBe('import cycle not allowed (github.com/tinygo-org/tinygo/testdata/errors/importcycle → github.com/tinygo-org/tinygo/testdata/errors/importcycle)');
     expect(d).toHaveLength(3);
   });
 
@@ -82,7 +88,12 @@ describe('parseDiagnostics: linker overflows (reference 4.3)', () => {
   it('translated FLASH_TEXT overflow with its optimisation guide line', () => {
     const d = parseDiagnostics('program too large for this chip (flash overflowed by 9052 bytes)\n\toptimization guide: https://tinygo.org/docs/guides/optimizing-binaries/\n');
     expect(d).toHaveLength(1);
-    expect(d[0]).toMatchObject({ kind: 'link-overflow', region: 'FLASH_TEXT', overflowBytes: 9052, detail: ['optimization guide: https://tinygo.org/docs/guides/optimizing-binaries/'] });
+    expect(d[0]).toMatchObject({
+      kind: 'link-overflow',
+      region: 'FLASH_TEXT',
+      overflowBytes: 9052,
+      detail: ['optimization guide: https://tinygo.org/docs/guides/optimizing-binaries/'],
+    });
     expect(d[0].hint).toMatch(/optimizing-binaries/);
   });
 
@@ -101,9 +112,7 @@ describe('parseDiagnostics: linker overflows (reference 4.3)', () => {
 failed to run tool: ld.lld
 error: failed to link /tmp/tinygo178178479/main: exit status 1
 `);
-    expect(d).toEqual([
-      expect.objectContaining({ kind: 'link-overflow', section: '.bss', region: 'RAM', overflowBytes: 2717 }),
-    ]);
+    expect(d).toEqual([expect.objectContaining({ kind: 'link-overflow', section: '.bss', region: 'RAM', overflowBytes: 2717 })]);
   });
 
   it('ESP regions IRAM / DRAM / DROM / IROM appear raw and are still caught', () => {
@@ -157,7 +166,11 @@ describe('parseDiagnostics: flash tool, go version gate, toolchain (reference 4.
   });
 
   it('ignores lines that are not diagnostics (size table, monitor, -no-debug note)', () => {
-    expect(parseDiagnostics('   code    data     bss |   flash     ram\n   6248       0    9378 |    6248    9378\nConnecting to COM6...\nwarning: data incomplete, remove the -no-debug flag for more detail\n')).toEqual([]);
+    expect(
+      parseDiagnostics(
+        '   code    data     bss |   flash     ram\n   6248       0    9378 |    6248    9378\nConnecting to COM6...\nwarning: data incomplete, remove the -no-debug flag for more detail\n',
+      ),
+    ).toEqual([]);
   });
 });
 

@@ -35,7 +35,22 @@ Connected to /dev/ttyACM0. Press Ctrl-C to exit.
 `;
     const events = parseTinygoFlashOutput(text);
     const stages = events.filter((e) => e.kind === 'stage').map((e) => (e as { stage: string }).stage);
-    expect(stages).toEqual(['connecting', 'detecting', 'uploading-stub', 'uploading-stub', 'erasing', 'erasing', 'configuring', 'configuring', 'configuring', 'configuring', 'configuring', 'changing-baud', 'verifying', 'resetting']);
+    expect(stages).toEqual([
+      'connecting',
+      'detecting',
+      'uploading-stub',
+      'uploading-stub',
+      'erasing',
+      'erasing',
+      'configuring',
+      'configuring',
+      'configuring',
+      'configuring',
+      'configuring',
+      'changing-baud',
+      'verifying',
+      'resetting',
+    ]);
     const progress = events.filter((e) => e.kind === 'progress');
     expect(progress).toEqual([
       { kind: 'progress', stage: 'erasing', percent: 40 },
@@ -54,14 +69,19 @@ Connected to /dev/ttyACM0. Press Ctrl-C to exit.
   });
 
   it('the old esptool wrong-chip failure of issue #4212', () => {
-    const events = parseTinygoFlashOutput('esptool.py v4.7.0\nSerial port /dev/cu.usbmodem1101\nConnecting...\nA fatal error occurred: This chip is ESP32-C3 not ESP32. Wrong --chip argument?\n');
+    const events = parseTinygoFlashOutput(
+      'esptool.py v4.7.0\nSerial port /dev/cu.usbmodem1101\nConnecting...\nA fatal error occurred: This chip is ESP32-C3 not ESP32. Wrong --chip argument?\n',
+    );
     expect(events).toEqual([
       { kind: 'error', message: 'This chip is ESP32-C3 not ESP32. Wrong --chip argument?', hint: expect.stringContaining('pick a target for the ESP32-C3') },
     ]);
   });
 
   it('flash-tool exit status, with and without error: (reference 4.4)', () => {
-    expect(parseTinygoFlashLine('failed to flash /tmp/tinygo1/main.bin: exit status 2')).toMatchObject({ kind: 'error', message: 'failed to flash /tmp/tinygo1/main.bin: exit status 2' });
+    expect(parseTinygoFlashLine('failed to flash /tmp/tinygo1/main.bin: exit status 2')).toMatchObject({
+      kind: 'error',
+      message: 'failed to flash /tmp/tinygo1/main.bin: exit status 2',
+    });
     expect(parseTinygoFlashLine('error: failed to flash /var/folders/.../T/tinygo4172958918/main.bin: exit status 2')).toMatchObject({ kind: 'error' });
     expect(parseTinygoFlashLine('something else')).toBeNull();
   });
@@ -73,21 +93,30 @@ describe('tinygo flash through the stand-in', () => {
 
   it('0.41 ESP32-C3 flash output parses into stages, progress and the MD5', async () => {
     const result = await runTool(FAKE_TINYGO, ['flash', '-target=xiao-esp32c3', '-port=/dev/ttyACM1', '-monitor', '.'], {
-      cwd: BLINK, env: { ...process.env, FAKE_TINYGO_VERSION: '0.41.1', FAKE_TINYGO_DELAY_MS: '1' },
+      cwd: BLINK,
+      env: { ...process.env, FAKE_TINYGO_VERSION: '0.41.1', FAKE_TINYGO_DELAY_MS: '1' },
     });
     expect(result.exitCode).toBe(0);
     const events = parseTinygoFlashOutput(result.stdout);
-    expect(events.filter((e) => e.kind === 'progress').map((e) => (e as { stage: string; percent: number }).stage + ':' + (e as { percent: number }).percent))
-      .toEqual(['erasing:50', 'erasing:100', 'writing:50', 'writing:100']);
+    expect(events.filter((e) => e.kind === 'progress').map((e) => (e as { stage: string; percent: number }).stage + ':' + (e as { percent: number }).percent)).toEqual([
+      'erasing:50',
+      'erasing:100',
+      'writing:50',
+      'writing:100',
+    ]);
     expect(events.find((e) => e.kind === 'fact' && e.key === 'md5')).toMatchObject({ value: expect.stringMatching(/^[0-9a-f]{32}$/) });
     expect(events.find((e) => e.kind === 'fact' && e.key === 'chip')).toMatchObject({ value: 'ESP32-C3' });
     expect(events.at(-1)).toEqual({ kind: 'monitor', port: '/dev/ttyACM1' });
   });
 
   it('a failing flash tool gives the 4.4 line, with error: before 0.33', async () => {
-    for (const [version, prefix] of [['0.33.0', ''], ['0.32.0', 'error: ']]) {
+    for (const [version, prefix] of [
+      ['0.33.0', ''],
+      ['0.32.0', 'error: '],
+    ]) {
       const result = await runTool(FAKE_TINYGO, ['flash', '-target=esp32-coreboard-v2', '.'], {
-        cwd: BLINK, env: { ...process.env, FAKE_TINYGO_VERSION: version, FAKE_TINYGO_SCENARIO: 'flash-fail', FAKE_TINYGO_DELAY_MS: '1' },
+        cwd: BLINK,
+        env: { ...process.env, FAKE_TINYGO_VERSION: version, FAKE_TINYGO_SCENARIO: 'flash-fail', FAKE_TINYGO_DELAY_MS: '1' },
       });
       expect(result.exitCode).toBe(1);
       expect(result.stderr.startsWith(`${prefix}failed to flash `)).toBe(true);

@@ -36,7 +36,13 @@ function fakeRunner(answers: { version?: string; env?: string; envExit?: number;
   return async (_file, args, options) => {
     seen.push({ env: options?.env });
     if (args[0] === 'version') return { exitCode: 0, stdout: answers.version ?? versionLine(), stderr: '', timedOut: false };
-    if (args[0] === 'env') return { exitCode: answers.envExit ?? 0, stdout: answers.env ?? 'GOROOT="/usr/local/go"\nTINYGOROOT="/usr/local/lib/tinygo"\n', stderr: answers.envStderr ?? '', timedOut: false };
+    if (args[0] === 'env')
+      return {
+        exitCode: answers.envExit ?? 0,
+        stdout: answers.env ?? 'GOROOT="/usr/local/go"\nTINYGOROOT="/usr/local/lib/tinygo"\n',
+        stderr: answers.envStderr ?? '',
+        timedOut: false,
+      };
     throw new Error(`unexpected ${args.join(' ')}`);
   };
 }
@@ -59,7 +65,10 @@ describe('locateTinygo', () => {
   });
 
   it('then the Linux install places (.deb /usr/local/lib/tinygo/bin, ~/.local)', async () => {
-    expect(await locateTinygo(context('linux', { PATH: '/usr/bin:/bin' }, ['/usr/local/lib/tinygo/bin/tinygo']))).toEqual({ path: '/usr/local/lib/tinygo/bin/tinygo', source: 'install-location' });
+    expect(await locateTinygo(context('linux', { PATH: '/usr/bin:/bin' }, ['/usr/local/lib/tinygo/bin/tinygo']))).toEqual({
+      path: '/usr/local/lib/tinygo/bin/tinygo',
+      source: 'install-location',
+    });
     expect(await locateTinygo(context('linux', { PATH: '' }, ['/home/u/.local/bin/tinygo']))).toMatchObject({ path: '/home/u/.local/bin/tinygo' });
   });
 
@@ -123,8 +132,16 @@ describe('probeTinygo and toolchainHealth', () => {
     const ctx = context('linux', { PATH: '/usr/bin' }, ['/usr/local/bin/tinygo']);
     const health = await toolchainHealth({ ctx, run: fakeRunner({}, seen) });
     expect(health).toMatchObject({
-      ok: true, tinygoPath: '/usr/local/bin/tinygo', source: 'install-location', version: '0.33.0', goVersion: 'go1.23.1', llvmVersion: '18.1.2',
-      host: 'linux/amd64', tinygoRoot: '/usr/local/lib/tinygo', goRoot: '/usr/local/go', problems: [],
+      ok: true,
+      tinygoPath: '/usr/local/bin/tinygo',
+      source: 'install-location',
+      version: '0.33.0',
+      goVersion: 'go1.23.1',
+      llvmVersion: '18.1.2',
+      host: 'linux/amd64',
+      tinygoRoot: '/usr/local/lib/tinygo',
+      goRoot: '/usr/local/go',
+      problems: [],
     });
     expect(health.features?.jsonBuildEvents).toBe(false);
     expect(health.versionInfo).toMatchObject({ major: 0, minor: 33, patch: 0, raw: '0.33.0' });

@@ -27,7 +27,12 @@ describe('resolveProgramSource', () => {
   it('a folder with go.mod builds "." in that folder', async () => {
     const dir = await files('blinky', { 'go.mod': 'module example.com/blinky\n\ngo 1.22\n', 'main.go': MAIN, 'led.go': 'package main\n', 'main_test.go': 'package main\n' });
     expect(await resolveProgramSource(dir)).toEqual({
-      kind: 'module-package', buildDir: dir, packageArg: '.', moduleDir: dir, moduleName: 'example.com/blinky', name: 'blinky',
+      kind: 'module-package',
+      buildDir: dir,
+      packageArg: '.',
+      moduleDir: dir,
+      moduleName: 'example.com/blinky',
+      name: 'blinky',
       goFiles: [path.join(dir, 'led.go'), path.join(dir, 'main.go')],
     });
   });
@@ -48,7 +53,13 @@ describe('resolveProgramSource', () => {
   it('a lone .go file without a module builds just that file', async () => {
     const dir = await files('lone', { 'hello.go': `// Build tags and comments first.\n//go:build tinygo\n\n/* block */\n${MAIN}` });
     expect(await resolveProgramSource(path.join(dir, 'hello.go'))).toEqual({
-      kind: 'single-file', buildDir: dir, packageArg: 'hello.go', moduleDir: null, moduleName: null, name: 'hello', goFiles: [path.join(dir, 'hello.go')],
+      kind: 'single-file',
+      buildDir: dir,
+      packageArg: 'hello.go',
+      moduleDir: null,
+      moduleName: null,
+      name: 'hello',
+      goFiles: [path.join(dir, 'hello.go')],
     });
   });
 

@@ -1,13 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  findProgram,
-  programBuildTags,
-  programLinkerVariables,
-  programSupportsTarget,
-  PROGRAMS,
-} from '../../../resources/programs/catalogue';
+import { findProgram, programBuildTags, programLinkerVariables, programSupportsTarget, PROGRAMS } from '../../../resources/programs/catalogue';
 import { validateBuildFlags } from '../../../electron/services/toolchain/build-runner';
 import { parseModuleName, parsePackageName, resolveProgramSource } from '../../../electron/services/toolchain/program-source';
 
@@ -21,7 +15,10 @@ async function goSources(id: string): Promise<Record<string, string>> {
 
 describe('resources/programs', () => {
   it('the catalogue lists exactly the program folders', async () => {
-    const dirs = (await readdir(ROOT, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    const dirs = (await readdir(ROOT, { withFileTypes: true }))
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
     expect(PROGRAMS.map((p) => p.id).sort()).toEqual(dirs);
     expect(dirs).toEqual(['alloc-stress', 'blink', 'heap-telemetry', 'led-test']);
   });
@@ -50,7 +47,8 @@ describe('resources/programs', () => {
 
   it('the build tags the catalogue adds exist as constraints in the sources', async () => {
     const constraints = new Map<string, string>();
-    for (const program of PROGRAMS) for (const [file, text] of Object.entries(await goSources(program.id))) constraints.set(`${program.id}/${file}`, /^\/\/go:build (.*)$/m.exec(text)?.[1] ?? '');
+    for (const program of PROGRAMS)
+      for (const [file, text] of Object.entries(await goSources(program.id))) constraints.set(`${program.id}/${file}`, /^\/\/go:build (.*)$/m.exec(text)?.[1] ?? '');
     const tagsUsed = new Set<string>();
     for (const program of PROGRAMS) {
       for (const target of ['esp32', 'nrf52840', 'xiao-esp32c3', 'feather-nrf52840']) {

@@ -14,7 +14,8 @@ describe('parseSizeReport: -size=short (reference 2.2, 2.7)', () => {
   });
 
   it('ESP32-C3 on Windows with prompt and monitor lines around it (PR #5284, CRLF)', () => {
-    const text = 'C:\\Users\\limbo\\ron>tinygo flash -target xiao-esp32c3 -size short -monitor examples\\echo\r\n' +
+    const text =
+      'C:\\Users\\limbo\\ron>tinygo flash -target xiao-esp32c3 -size short -monitor examples\\echo\r\n' +
       '   code    data     bss |   flash     ram\r\n' +
       '   6248       0    9378 |    6248    9378\r\n' +
       'Connecting to COM6...\r\n';

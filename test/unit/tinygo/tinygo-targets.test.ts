@@ -19,7 +19,10 @@ const FAKE_TINYGO = path.resolve(__dirname, '../../fixtures/tinygo/tinygo');
 describe('parseTargetsList (reference 5.2)', () => {
   it('reads one name per line', () => {
     expect(parseTargetsList('adafruit-esp32-feather-v2\nbluemicro840\r\nesp32-c3-devkit-rust-1\n\nxiao-esp32c3\n')).toEqual([
-      'adafruit-esp32-feather-v2', 'bluemicro840', 'esp32-c3-devkit-rust-1', 'xiao-esp32c3',
+      'adafruit-esp32-feather-v2',
+      'bluemicro840',
+      'esp32-c3-devkit-rust-1',
+      'xiao-esp32c3',
     ]);
   });
 });
@@ -39,7 +42,12 @@ pca10056-s140v7 pca10059 pca10059-s140v7 pinetime qtpy-esp32c3 reelboard reelboa
 
 describe('parseTinygoPorts (reference 5.4)', () => {
   it('reads the %-20s %4s:%4s %s rows', () => {
-    const text = ['Port                 ID        Boards', '/dev/ttyACM0         239a:8029 feather-nrf52840', 'COM6                 303a:1001 xiao-esp32c3', '/dev/ttyS0               :     '].join('\n');
+    const text = [
+      'Port                 ID        Boards',
+      '/dev/ttyACM0         239a:8029 feather-nrf52840',
+      'COM6                 303a:1001 xiao-esp32c3',
+      '/dev/ttyS0               :     ',
+    ].join('\n');
     expect(parseTinygoPorts(text)).toEqual([
       { port: '/dev/ttyACM0', vid: '239a', pid: '8029', target: 'feather-nrf52840' },
       { port: 'COM6', vid: '303a', pid: '1001', target: 'xiao-esp32c3' },
@@ -51,43 +59,63 @@ describe('parseTinygoPorts (reference 5.4)', () => {
 
 describe('parseTargetInfoText (reference 5.3)', () => {
   it('the verbatim AVR example (boisgera/tinygo-arduino)', () => {
-    const info = parseTargetInfoText('arduino', `LLVM triple:       avr
+    const info = parseTargetInfoText(
+      'arduino',
+      `LLVM triple:       avr
 GOOS:              linux
 GOARCH:            arm
 build tags:        avr baremetal linux arm atmega328p atmega avr5 arduino tinygo math_big_pure_go gc.conservative scheduler.none serial.uart
 garbage collector: conservative
 scheduler:         none
 cached GOROOT:     /home/boisgera/.cache/tinygo/goroot-be4be59c5e4a687aa60cbb0b4c9469e2512531d5883e254b489df88789874889
-`)!;
+`,
+    )!;
     expect(info).toMatchObject({
-      target: 'arduino', llvmTriple: 'avr', goos: 'linux', goarch: 'arm', gc: 'conservative', scheduler: 'none', serial: 'uart',
+      target: 'arduino',
+      llvmTriple: 'avr',
+      goos: 'linux',
+      goarch: 'arm',
+      gc: 'conservative',
+      scheduler: 'none',
+      serial: 'uart',
       cachedGoroot: '/home/boisgera/.cache/tinygo/goroot-be4be59c5e4a687aa60cbb0b4c9469e2512531d5883e254b489df88789874889',
-      source: 'text', flashMethod: null, usbIds: [],
+      source: 'text',
+      flashMethod: null,
+      usbIds: [],
     });
     expect(info.buildTags).toContain('atmega328p');
   });
 
   it('the verbatim v0.39 rp2040 build-tags line, and an extra GOARM line', () => {
-    const info = parseTargetInfoText('waveshare-rp2040-zero', `LLVM triple:       thumbv6m-unknown-unknown-eabi
+    const info = parseTargetInfoText(
+      'waveshare-rp2040-zero',
+      `LLVM triple:       thumbv6m-unknown-unknown-eabi
 GOOS:              linux
 GOARCH:            arm
 GOARM:             6
 build tags:        cortexm baremetal linux arm rp2040 rp waveshare_rp2040_zero tinygo purego osusergo math_big_pure_go gc.conservative scheduler.cores serial.usb
-`)!;
+`,
+    )!;
     expect(info).toMatchObject({ scheduler: 'cores', gc: 'conservative', serial: 'usb' });
   });
 
   it('the derived v0.33 esp32-coreboard-v2 and nrf52840 outputs', () => {
-    const esp = parseTargetInfoText('esp32-coreboard-v2', `LLVM triple:       xtensa
+    const esp = parseTargetInfoText(
+      'esp32-coreboard-v2',
+      `LLVM triple:       xtensa
 GOOS:              linux
 GOARCH:            arm
 build tags:        xtensa baremetal linux arm esp32 esp esp32_coreboard_v2 tinygo purego osusergo math_big_pure_go gc.conservative scheduler.tasks serial.uart
 garbage collector: conservative
 scheduler:         tasks
 cached GOROOT:     /home/<user>/.cache/tinygo/goroot-<sha256>
-`)!;
+`,
+    )!;
     expect(esp).toMatchObject({ llvmTriple: 'xtensa', serial: 'uart', scheduler: 'tasks' });
-    const nrf = parseTargetInfoText('feather-nrf52840', 'build tags:        cortexm baremetal linux arm nrf52840 nrf nrf52840_reset_uf2 softdevice s140v6 feather_nrf52840 tinygo purego osusergo math_big_pure_go gc.conservative scheduler.tasks serial.usb\n')!;
+    const nrf = parseTargetInfoText(
+      'feather-nrf52840',
+      'build tags:        cortexm baremetal linux arm nrf52840 nrf nrf52840_reset_uf2 softdevice s140v6 feather_nrf52840 tinygo purego osusergo math_big_pure_go gc.conservative scheduler.tasks serial.usb\n',
+    )!;
     expect(nrf).toMatchObject({ gc: 'conservative', scheduler: 'tasks', serial: 'usb', llvmTriple: null });
   });
 
@@ -98,17 +126,54 @@ cached GOROOT:     /home/<user>/.cache/tinygo/goroot-<sha256>
 
 describe('parseTargetInfoJson', () => {
   const json = (spec: Record<string, unknown>) =>
-    JSON.stringify({ target: spec, goroot: '/c/goroot-1', goos: 'linux', goarch: 'arm', goarm: '', build_tags: ['nrf52840', 'gc.conservative', 'scheduler.tasks', 'serial.usb'], garbage_collector: 'conservative', scheduler: 'tasks', llvm_triple: 'thumbv7em-unknown-unknown-eabi' }, null, '  ');
+    JSON.stringify(
+      {
+        target: spec,
+        goroot: '/c/goroot-1',
+        goos: 'linux',
+        goarch: 'arm',
+        goarm: '',
+        build_tags: ['nrf52840', 'gc.conservative', 'scheduler.tasks', 'serial.usb'],
+        garbage_collector: 'conservative',
+        scheduler: 'tasks',
+        llvm_triple: 'thumbv7em-unknown-unknown-eabi',
+      },
+      null,
+      '  ',
+    );
 
   it('reads flash method, USB IDs, UF2 family and MSD volumes', () => {
-    const info = parseTargetInfoJson('feather-nrf52840', json({
-      'flash-method': 'msd', 'serial-port': ['239a:8029', '239A:802A'], 'uf2-family-id': '0xADA52840', 'msd-volume-name': ['FTHR840BOOT'],
-      'binary-format': 'uf2', 'flash-1200-bps-reset': 'true', 'default-stack-size': 2048, serial: 'usb',
-    }))!;
+    const info = parseTargetInfoJson(
+      'feather-nrf52840',
+      json({
+        'flash-method': 'msd',
+        'serial-port': ['239a:8029', '239A:802A'],
+        'uf2-family-id': '0xADA52840',
+        'msd-volume-name': ['FTHR840BOOT'],
+        'binary-format': 'uf2',
+        'flash-1200-bps-reset': 'true',
+        'default-stack-size': 2048,
+        serial: 'usb',
+      }),
+    )!;
     expect(info).toMatchObject({
-      flashMethod: 'msd', usbIds: [{ vid: '239a', pid: '8029' }, { vid: '239a', pid: '802a' }], invalidUsbIds: [], uf2FamilyId: '0xADA52840',
-      msdVolumeNames: ['FTHR840BOOT'], binaryFormat: 'uf2', flash1200BpsReset: true, defaultStackSize: 2048, serial: 'usb', gc: 'conservative',
-      scheduler: 'tasks', llvmTriple: 'thumbv7em-unknown-unknown-eabi', cachedGoroot: '/c/goroot-1', source: 'json',
+      flashMethod: 'msd',
+      usbIds: [
+        { vid: '239a', pid: '8029' },
+        { vid: '239a', pid: '802a' },
+      ],
+      invalidUsbIds: [],
+      uf2FamilyId: '0xADA52840',
+      msdVolumeNames: ['FTHR840BOOT'],
+      binaryFormat: 'uf2',
+      flash1200BpsReset: true,
+      defaultStackSize: 2048,
+      serial: 'usb',
+      gc: 'conservative',
+      scheduler: 'tasks',
+      llvmTriple: 'thumbv7em-unknown-unknown-eabi',
+      cachedGoroot: '/c/goroot-1',
+      source: 'json',
     });
   });
 
@@ -166,7 +231,10 @@ describe('TargetService', () => {
     const service = new TargetService({ tinygoPath: FAKE_TINYGO, tinygoVersion: '0.20.0', env, run });
     const info = await service.targetInfo('esp32-coreboard-v2');
     expect(info).toMatchObject({ source: 'text', llvmTriple: 'xtensa', serial: 'uart', scheduler: 'tasks' });
-    expect(calls).toEqual([['info', '-json', '-target=esp32-coreboard-v2'], ['info', 'esp32-coreboard-v2']]);
+    expect(calls).toEqual([
+      ['info', '-json', '-target=esp32-coreboard-v2'],
+      ['info', 'esp32-coreboard-v2'],
+    ]);
   });
 
   it('reports an unknown target and rejects names that are not target names', async () => {
@@ -188,7 +256,8 @@ describe('TargetService', () => {
     const cached = await new TargetService({ tinygoPath: FAKE_TINYGO, tinygoVersion: '0.33.0', cache: reopened, run: failingRun }).targetInfo('feather-nrf52840');
     expect(cached).toMatchObject({ uf2FamilyId: '0xADA52840', msdVolumeNames: ['FTHR840BOOT'] });
     // Another TinyGo version does not reuse it.
-    await expect(new TargetService({ tinygoPath: FAKE_TINYGO, tinygoVersion: '0.34.0', cache: reopened, run: failingRun }).targetInfo('feather-nrf52840'))
-      .rejects.toMatchObject({ code: 'TINYGO_NOT_RUNNABLE' });
+    await expect(new TargetService({ tinygoPath: FAKE_TINYGO, tinygoVersion: '0.34.0', cache: reopened, run: failingRun }).targetInfo('feather-nrf52840')).rejects.toMatchObject({
+      code: 'TINYGO_NOT_RUNNABLE',
+    });
   });
 });

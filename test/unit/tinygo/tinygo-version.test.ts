@@ -18,7 +18,11 @@ describe('parseTinygoVersion (reference 5.1 verbatim lines)', () => {
 
   it('reads development builds', () => {
     expect(parseTinygoVersion('tinygo version 0.34.0-dev-6e6507bf linux/amd64 (using go version go1.23.1 and LLVM version 18.1.2)')).toMatchObject({
-      raw: '0.34.0-dev-6e6507bf', major: 0, minor: 34, patch: 0, dev: true,
+      raw: '0.34.0-dev-6e6507bf',
+      major: 0,
+      minor: 34,
+      patch: 0,
+      dev: true,
     });
   });
 
@@ -60,8 +64,13 @@ CGO_ENABLED="1"
 TINYGOROOT="C:\\\\tinygo"
 `);
     expect(env).toEqual({
-      GOOS: 'windows', GOARCH: 'amd64', GOROOT: 'C:\\Program Files\\Go', GOPATH: 'C:\\Users\\me\\go',
-      GOCACHE: 'C:\\Users\\me\\AppData\\Local\\tinygo', CGO_ENABLED: '1', TINYGOROOT: 'C:\\tinygo',
+      GOOS: 'windows',
+      GOARCH: 'amd64',
+      GOROOT: 'C:\\Program Files\\Go',
+      GOPATH: 'C:\\Users\\me\\go',
+      GOCACHE: 'C:\\Users\\me\\AppData\\Local\\tinygo',
+      CGO_ENABLED: '1',
+      TINYGOROOT: 'C:\\tinygo',
     });
   });
 
