@@ -27,7 +27,7 @@ export function createNrfFlasher(options: NrfFlasherOptions = {}): FamilyFlasher
   return {
     recognises(bytes, fileName) {
       const kind = inspectNrfImage(bytes, fileName).kind;
-      return kind === 'uf2' || kind === 'hex' || kind.startsWith('zip') || (kind === 'elf' && bytes[18] === 40) /* EM_ARM */;
+      return kind === 'uf2' || kind === 'hex' || kind.startsWith('zip') || (kind === 'elf' && bytes[18] === 40 /* EM_ARM */);
     },
 
     inspect(input: FlashInput): ImageSummary {
