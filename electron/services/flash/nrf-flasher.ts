@@ -27,7 +27,8 @@ export function createNrfFlasher(options: NrfFlasherOptions = {}): FamilyFlasher
   return {
     recognises(bytes, fileName) {
       const kind = inspectNrfImage(bytes, fileName).kind;
-      return kind === 'uf2' || kind === 'hex' || kind.startsWith('zip') || (kind === 'elf' && bytes[18] === 40 /* EM_ARM */);
+      const isArmElf = kind === 'elf' && bytes[18] === 40; // e_machine EM_ARM
+      return kind === 'uf2' || kind === 'hex' || kind.startsWith('zip') || isArmElf;
     },
 
     inspect(input: FlashInput): ImageSummary {
