@@ -23,7 +23,12 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
   '--disable-quic',
   '--no-first-run',
+  // Numbers and dates in assertions are en-US: the machine's own locale must not change them.
+  '--lang=en-US',
 ];
+
+/** The browser formats numbers and times the same on every machine, whatever its locale or zone. */
+const CHROMIUM_ENV = { ...process.env, LANG: 'en_US.UTF-8', LANGUAGE: 'en_US:en', LC_ALL: 'en_US.UTF-8', TZ: 'UTC' };
 
 export interface ServeProcess {
   url: string;
@@ -76,7 +81,7 @@ export async function startServe(options: { dataDir?: string; env?: NodeJS.Proce
 
 /** Playwright gives every launch a fresh, empty profile of its own. */
 export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, env: CHROMIUM_ENV });
 }
 
 /** Collects console errors and page errors (CSP violations show up here) so tests can assert none. */

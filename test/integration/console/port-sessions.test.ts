@@ -34,6 +34,22 @@ async function board(sim = new TinyGoAppSim()): Promise<{ sim: TinyGoAppSim; pty
   return { sim, pty };
 }
 
+const NOBODY = 65534;
+
+/**
+ * Runs `action` with the effective uid of `uid` when this process is root (the OS then checks
+ * file permissions as that user, in every thread), and as it is otherwise.
+ */
+async function withEffectiveUser<T>(uid: number, action: () => Promise<T>): Promise<T> {
+  if (process.geteuid?.() !== 0 || !process.seteuid) return action();
+  process.seteuid(uid);
+  try {
+    return await action();
+  } finally {
+    process.seteuid(0);
+  }
+}
+
 async function harness(options: Parameters<typeof createConsoleHarness>[0] = {}): Promise<ConsoleHarness> {
   const h = await createConsoleHarness(options);
   cleanups.push(() => h.close());
@@ -276,23 +292,21 @@ describe('port sessions over a pseudo-terminal', () => {
 
   it('explains permission denied for a device file without permission (the OS refuses the open)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'flashdeck-perm-'));
-    chmodSync(dir, 0o755);
     const path = join(dir, 'ttyFAKE0');
     writeFileSync(path, '');
     chmodSync(path, 0o000);
-    // Root opens any file, so as root the probe runs as "nobody", like a user outside dialout.
-    const asRoot = process.getuid?.() === 0;
-    const output = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'open-as-user.ts'), path], {
-      cwd: join(import.meta.dirname, '..', '..', '..'),
-      encoding: 'utf8',
-      env: { ...process.env, HOME: tmpdir() },
-      ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
-    });
-    const status = JSON.parse(output);
+    // The real native binding, loaded while this process may still read the checkout.
+    const { autoDetect } = await import('@serialport/bindings-cpp');
+    const h = await harness({ binding: autoDetect() });
+    const added = await h.registry.addByPath(path);
+    // Root opens any file, so as root only the open itself runs as "nobody", like a user outside
+    // dialout. Nothing is loaded or spawned for it, so the checkout's location and mode never matter.
+    const status = await withEffectiveUser(NOBODY, () => h.sessions.open(added.id));
+    await h.sessions.close(added.id);
     expect(status.state).toBe('error');
     expect(status.error).toMatchObject({ code: 'PORT_EACCES', message: `Permission denied opening ${path}.` });
-    expect(status.error.hint).toMatch(/usermod -aG (dialout|uucp) \$USER/);
-    expect(status.error.hint).toContain('60-flashdeck.rules');
+    expect(status.error?.hint).toMatch(/usermod -aG (dialout|uucp) \$USER/);
+    expect(status.error?.hint).toContain('60-flashdeck.rules');
   });
 
   it('logs every byte with timestamps to a file in the chosen folder', async () => {
