@@ -66,10 +66,23 @@ export interface OpenedLink {
   close(): Promise<void>;
 }
 
+/**
+ * The one way Flashdeck makes a node-serialport stream (drivers, console, 1200-baud touch): with its
+ * `error` event handled from birth to garbage. Every operation we start reports its own failure
+ * through its callback; what the stream emits besides is a write the port cancelled when it was
+ * closed under it (a stalled flash, an unplug), which is an expected end, or the same failure a
+ * second time. Unhandled, either one would end the process.
+ */
+export function createSerialStream(options: Omit<ConstructorParameters<typeof SerialPortStream>[0], 'autoOpen'>): SerialPortStream {
+  const port = new SerialPortStream({ ...options, autoOpen: false });
+  port.on('error', () => {});
+  return port;
+}
+
 /** Opens `path` and returns a ByteLink plus a close function. */
 export async function openSerialLink(path: string, options: OpenLinkOptions = {}): Promise<OpenedLink> {
   const binding = options.binding ?? (await import('@serialport/bindings-cpp')).autoDetect();
-  const port = new SerialPortStream({ binding, path, baudRate: options.baudRate ?? 115200, autoOpen: false });
+  const port = createSerialStream({ binding, path, baudRate: options.baudRate ?? 115200 });
   await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(mapPortOpenError(err, path)) : resolve())));
   return {
     link: linkFromSerialPort(port),

@@ -3,11 +3,11 @@
  * drop DTR, close. A TinyGo app on an Adafruit-bootloader board reboots into the bootloader with
  * its UF2 drive. Pseudo-terminals and some adapters refuse DTR changes; the close still counts.
  */
-import { SerialPortStream } from '@serialport/stream';
 import { autoDetect } from '@serialport/bindings-cpp';
 import type { BindingInterface } from '@serialport/bindings-interface';
 import { FlashdeckError } from '../common/errors';
 import { wallClock, type DriverClock } from '../common/clock';
+import { createSerialStream } from '../common/serial-port-link';
 
 export interface TouchOptions {
   path: string;
@@ -26,7 +26,7 @@ export async function touchSerialPortAt1200(options: TouchOptions): Promise<void
   const binding = options.binding ?? (autoDetect() as unknown as BindingInterface);
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    const port = new SerialPortStream({ binding, path: options.path, baudRate: 1200, autoOpen: false });
+    const port = createSerialStream({ binding, path: options.path, baudRate: 1200 });
     try {
       await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
       await new Promise<void>((resolve) => port.set({ dtr: false, rts: true }, () => resolve()));

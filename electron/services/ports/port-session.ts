@@ -12,10 +12,11 @@
  * port to a flash job (lease): closed while leased, reopened when the board comes back.
  */
 import { existsSync } from 'node:fs';
-import { SerialPortStream } from '@serialport/stream';
+import type { SerialPortStream } from '@serialport/stream';
 import type { BindingInterface } from '@serialport/bindings-interface';
 import type { Board, ConsoleSettings, ConsoleState, ErrorInfoDto } from '../../contract';
 import { linkFromSerialPort, type ByteLink } from '../../../drivers/common/byte-link';
+import { createSerialStream } from '../../../drivers/common/serial-port-link';
 import { findBoard, usbIdOf } from '../../../drivers/common/board-catalogue';
 import { FlashdeckError } from '../../../drivers/common/errors';
 import type { PortWatch, SerialPortInfo } from '../../../drivers/common/port-watch';
@@ -331,7 +332,7 @@ export class PortSession {
 
   private async openPort(path: string): Promise<void> {
     const { settings } = this;
-    const port = new SerialPortStream({
+    const port = createSerialStream({
       binding: this.options.binding,
       path,
       baudRate: settings.baudRate,
@@ -341,7 +342,6 @@ export class PortSession {
       rtscts: settings.flowControl === 'rtscts',
       xon: settings.flowControl === 'xonxoff',
       xoff: settings.flowControl === 'xonxoff',
-      autoOpen: false,
       highWaterMark: 256 * 1024,
     });
     await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
@@ -359,9 +359,6 @@ export class PortSession {
       this.port = null;
       this.link = null;
       this.lost(error);
-    });
-    port.on('error', () => {
-      // Read errors close the stream (handled above); write errors reach the writer's callback.
     });
     // Opening a tty asserts DTR and RTS; restore what the user chose (pseudo-terminals refuse: fine).
     if (!this.wantedSignals.dtr || !this.wantedSignals.rts) await this.link.setSignals(this.wantedSignals).catch(() => {});

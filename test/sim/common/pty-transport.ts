@@ -68,6 +68,13 @@ export interface PtyAttachment {
   toHost: SimWire;
   /** Resolves when the device has unplugged itself (SimSink.disconnect) or close() ran. */
   closed: Promise<void>;
+  /**
+   * Freezes the line as a hung USB-serial adapter or a browned-out board would: socat is stopped
+   * (SIGSTOP), so nothing moves either way and the host's writes fill the pty and block.
+   */
+  freeze(): void;
+  /** Lets socat run again (SIGCONT); what was queued in the pty flows on. */
+  thaw(): void;
   close(): Promise<void>;
 }
 
@@ -88,12 +95,16 @@ export async function attachToPty(device: SimDevice, options: PtyAttachOptions):
   let finished = false;
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
+  const signalSocat = (signal: NodeJS.Signals) => {
+    if (pair.process.exitCode === null && pair.process.signalCode === null) pair.process.kill(signal);
+  };
   const shutdown = async () => {
     if (finished) return;
     finished = true;
     toDevice.close();
     toHost.close();
     if (port.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+    signalSocat('SIGCONT');
     await pair.close();
     resolveClosed();
   };
@@ -122,5 +133,5 @@ export async function attachToPty(device: SimDevice, options: PtyAttachOptions):
   port.on('error', () => void shutdown());
   pair.process.on('exit', () => void shutdown());
 
-  return { hostPath: pair.hostPath, toDevice, toHost, closed, close: shutdown };
+  return { hostPath: pair.hostPath, toDevice, toHost, closed, freeze: () => signalSocat('SIGSTOP'), thaw: () => signalSocat('SIGCONT'), close: shutdown };
 }

@@ -29,6 +29,8 @@ interface RegisteredPort {
   options: SimPortOptions;
   open?: SimPortBinding;
   deviceBaud: number;
+  /** freeze(): writes wait and nothing reaches the host. */
+  frozen?: boolean;
 }
 
 export class SimBinding implements BindingInterface<SimPortBinding> {
@@ -53,6 +55,27 @@ export class SimBinding implements BindingInterface<SimPortBinding> {
     const entry = this.ports.get(path);
     this.ports.delete(path);
     entry?.open?.vanish();
+  }
+
+  /**
+   * Freezes the line at `path` (a hung adapter, a browned-out board): writes are held unfinished,
+   * nothing reaches the host, until thaw(). Closing the port meanwhile cancels the held writes, as
+   * the OS bindings do.
+   */
+  freeze(path: string): void {
+    this.requireEntry(path).frozen = true;
+  }
+
+  thaw(path: string): void {
+    const entry = this.requireEntry(path);
+    entry.frozen = false;
+    entry.open?.thawed();
+  }
+
+  private requireEntry(path: string): RegisteredPort {
+    const entry = this.ports.get(path);
+    if (!entry) throw new Error(`No simulated port at ${path}`);
+    return entry;
   }
 
   wiresOf(path: string): { toDevice: SimWire; toHost: SimWire } | undefined {
@@ -106,6 +129,8 @@ export class SimPortBinding implements BindingPortInterface {
   readonly toDevice: SimWire;
   readonly toHost: SimWire;
   private inbox: Buffer[] = [];
+  /** Writes held while the line is frozen: delivered on thaw, cancelled on close. */
+  private held: { bytes: Uint8Array; settle: (error?: Error) => void }[] = [];
   private pendingRead: ((error?: Error) => void) | null = null;
   private signals: SimSignals = { dtr: true, rts: true };
   private vanished = false;
@@ -146,7 +171,7 @@ export class SimPortBinding implements BindingPortInterface {
   }
 
   private queueForHost(bytes: Uint8Array): void {
-    if (!this.isOpen) return;
+    if (!this.isOpen || this.entry.frozen) return;
     this.inbox.push(Buffer.from(this.baudMismatch ? garble(bytes) : bytes));
     const wake = this.pendingRead;
     this.pendingRead = null;
@@ -179,6 +204,14 @@ export class SimPortBinding implements BindingPortInterface {
     const wake = this.pendingRead;
     this.pendingRead = null;
     wake?.(new CanceledError('port is closed'));
+    for (const write of this.held.splice(0)) write.settle(new CanceledError('Write canceled'));
+  }
+
+  thawed(): void {
+    for (const write of this.held.splice(0)) {
+      this.toDevice.send(write.bytes);
+      write.settle();
+    }
   }
 
   async read(buffer: Buffer, offset: number, length: number): Promise<{ buffer: Buffer; bytesRead: number }> {
@@ -204,6 +237,10 @@ export class SimPortBinding implements BindingPortInterface {
   async write(buffer: Buffer): Promise<void> {
     if (!this.isOpen) throw new CanceledError('Write canceled');
     if (this.vanished) throw Object.assign(new Error('Input/output error'), { code: 'EIO' });
+    if (this.entry.frozen) {
+      const bytes = new Uint8Array(buffer);
+      return new Promise<void>((resolve, reject) => this.held.push({ bytes, settle: (error) => (error ? reject(error) : resolve()) }));
+    }
     this.toDevice.send(new Uint8Array(buffer));
   }
 

@@ -44,6 +44,9 @@ export interface Esp32Sim {
   binding?: SimBinding;
   /** Host→device and device→host wires (faults, throttling, bytesCarried). For 'binding' they exist only while the port is open. */
   wires(): { toDevice: SimWire; toHost: SimWire } | undefined;
+  /** Freezes the line (nothing moves either way; the host's writes block) until thaw(). */
+  freeze(): void;
+  thaw(): void;
   close(): Promise<void>;
 }
 
@@ -64,6 +67,8 @@ export async function startEsp32Sim(options: StartEsp32SimOptions): Promise<Esp3
       device,
       flash: device.flash,
       wires: () => ({ toDevice: attachment.toDevice, toHost: attachment.toHost }),
+      freeze: attachment.freeze,
+      thaw: attachment.thaw,
       close: async () => {
         device.holdInReset();
         await attachment.close();
@@ -89,6 +94,8 @@ export async function startEsp32Sim(options: StartEsp32SimOptions): Promise<Esp3
     flash: device.flash,
     binding,
     wires: () => binding.wiresOf(hostPath),
+    freeze: () => binding.freeze(hostPath),
+    thaw: () => binding.thaw(hostPath),
     close: async () => {
       device.holdInReset();
       binding.unplug(hostPath);

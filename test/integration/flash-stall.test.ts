@@ -1,0 +1,117 @@
+/**
+ * A line that freezes mid-flash (a hung USB-serial adapter, a board that browns out): the job ends
+ * with a clear error instead of taking the process down, the attempt is in the flash log, and once
+ * the line thaws the same board flashes and verifies. Over a real pty (socat stopped with SIGSTOP)
+ * through the app's services, and over the in-process binding through the driver.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createAppServices } from '../../electron/services/app-services';
+import { createDispatcher } from '../../electron/dispatcher';
+import type { EventName, EventPayload } from '../../electron/contract';
+import { flashEsp32 } from '../../drivers/esp32/flash-esp32';
+import { FlashdeckError } from '../../drivers/common/errors';
+import { startEsp32Sim } from '../sim/esp32/start-sim';
+import { tinygoStyleImage } from '../sim/esp32/esp-image-builder';
+import { FAST, openRig, sameBytes, type Rig } from './esp32-rig';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A TinyGo-style app padded with random bytes, so deflate cannot shrink the write to nothing. */
+function incompressibleImage(kib: number): Uint8Array {
+  const image = tinygoStyleImage(0, 8 * 1024, 2);
+  const out = new Uint8Array(kib * 1024);
+  out.set(image);
+  out.set(randomBytes(out.length - image.length), image.length);
+  return out;
+}
+
+describe('a line that freezes mid-flash', () => {
+  it('over a pty in the app: the job fails clearly, is logged, and the board flashes again after the thaw', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'flashdeck-stall-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const sim = await startEsp32Sim({ chip: 'esp32', transport: 'pty', baud: 115200, timeScale: 0 });
+    cleanups.push(() => sim.close());
+    const services = await createAppServices({ dataDir, mode: 'serve', version: 'test', programsDir: join(root, 'resources', 'programs'), lister: async () => [], log: () => {} });
+    cleanups.push(() => services.close());
+    const dispatch = createDispatcher(services.handlers);
+    const call = async (name: string, args: unknown): Promise<any> => {
+      const reply = await dispatch(name, args);
+      if (!reply.ok) throw Object.assign(new Error(reply.error.message), reply.error);
+      return reply.value;
+    };
+    const next = <E extends EventName>(name: E, match: (payload: EventPayload<E>) => boolean = () => true) =>
+      new Promise<EventPayload<E>>((done) => {
+        const stop = services.hub.subscribe((event, payload) => {
+          if (event === name && match(payload as EventPayload<E>)) {
+            stop();
+            done(payload as EventPayload<E>);
+          }
+        });
+      });
+
+    const board = await call('boards.addByPath', { path: sim.hostPath });
+    await call('boards.update', { boardId: board.id, target: 'esp32-coreboard-v2' });
+    const image = incompressibleImage(256);
+    const file = { name: 'app.bin', dataBase64: Buffer.from(image).toString('base64') };
+
+    const writing = next('flash.progress', (p) => p.progress.stage === 'writing' && p.progress.bytesDone > 0);
+    let finished = next('flash.finished');
+    await call('flash.start', { boardId: board.id, file });
+    await writing;
+    sim.freeze();
+    const failed = await finished;
+    expect(failed.ok).toBe(false);
+    expect(failed.error?.code).toMatch(/^ESP_(WRITE_FAILED|TIMEOUT|DISCONNECTED)$/);
+    expect(failed.error?.message.length).toBeGreaterThan(20);
+    expect(failed.error?.hint).toBeTruthy();
+    sim.thaw();
+
+    // A pty has no reset lines: the user holds BOOT and taps EN, then flashes the same image again.
+    sim.device.pressBootAndTapEn();
+    finished = next('flash.finished');
+    await call('flash.start', { boardId: board.id, file });
+    expect(await finished).toMatchObject({ ok: true, outcome: { verifiedBy: 'md5' } });
+    expect(sameBytes(sim.flash.read(0x1000, image.length), image)).toBe(true);
+
+    const log = await call('flash.history', { boardId: board.id });
+    expect(log.map((entry: any) => [entry.ok, entry.errorCode])).toEqual([
+      [true, null],
+      [false, failed.error?.code],
+    ]);
+  }, 90_000);
+
+  it('over the in-process binding: the job fails clearly, and the board flashes again after the thaw', async () => {
+    const rig: Rig = await openRig({ chip: 'esp32', transport: 'binding' });
+    cleanups.push(() => rig.close());
+    const image = incompressibleImage(128);
+    let frozen = false;
+    const run = flashEsp32(rig.link, image, {
+      ...FAST,
+      onProgress: (progress) => {
+        if (!frozen && progress.stage === 'writing' && progress.bytesDone > 0) {
+          frozen = true;
+          rig.sim.freeze();
+        }
+      },
+    });
+    const error = await run.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(frozen).toBe(true);
+    expect(error).toBeInstanceOf(FlashdeckError);
+    expect((error as FlashdeckError).code).toMatch(/^ESP_(WRITE_FAILED|TIMEOUT)$/);
+    rig.sim.thaw();
+
+    await flashEsp32(rig.link, image, FAST);
+    expect(sameBytes(rig.sim.flash.read(0x1000, image.length), image)).toBe(true);
+  }, 90_000);
+});
