@@ -79,6 +79,8 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     defaultBaud: () => settings.get().defaultBaud,
   });
   const flashLog = new FlashLog(db);
+  const interrupted = flashLog.markInterrupted();
+  if (interrupted) log(`${interrupted} flash attempt(s) were cut short when Flashdeck last stopped; they are in the flash log as interrupted.`);
   const flash = new FlashService({
     registry,
     hub,
@@ -86,6 +88,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     flashLog,
     flashers: { esp32: espFlasher, nrf52: createNrfFlasher(options.nrf) },
     leasePort: (boardId, reason) => portSessions.lease(boardId, reason),
+    log,
   });
 
   const sizeHistory = new SizeHistory(db);

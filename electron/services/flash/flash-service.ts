@@ -30,6 +30,8 @@ export interface FlashServiceOptions {
   flashers: Record<'esp32' | 'nrf52', FamilyFlasher>;
   leasePort?: LeasePort;
   now?: () => number;
+  /** Where what cannot reach the window goes (the app's log). */
+  log?: (line: string) => void;
 }
 
 interface Job {
@@ -83,8 +85,10 @@ export class FlashService {
       path: board.path,
       returnIds: flasher!.returnIdentities?.(input) ?? [],
     };
-    void this.run(job, what, ({ path, signal, onProgress }) =>
-      flasher!.flash({ ...input, ...flags, path, espFlashBaud: settings.get().espFlashBaud, portWatch: registry.portWatch, signal, onProgress }),
+    this.launch(
+      this.run(job, what, ({ path, signal, onProgress }) =>
+        flasher!.flash({ ...input, ...flags, path, espFlashBaud: settings.get().espFlashBaud, portWatch: registry.portWatch, signal, onProgress }),
+      ),
     );
     return { jobId: job.id };
   }
@@ -160,7 +164,7 @@ export class FlashService {
   ): { jobId: string } {
     const board = this.options.registry.require(boardId);
     const job = this.newJob(boardId);
-    void this.run(job, { fileName: label, method, bytes: 0, path: board.path, returnIds: [] }, ({ path, signal, onProgress }) => execute({ path, signal, onProgress }));
+    this.launch(this.run(job, { fileName: label, method, bytes: 0, path: board.path, returnIds: [] }, ({ path, signal, onProgress }) => execute({ path, signal, onProgress })));
     return { jobId: job.id };
   }
 
@@ -177,7 +181,10 @@ export class FlashService {
     return job;
   }
 
-  /** One job from lease to log: whatever `execute` does, the attempt is recorded and announced. */
+  /**
+   * One job from lease to log: the attempt is in the flash log from its first moment, and whatever
+   * `execute` (or anything around it) does, it is completed there and announced.
+   */
   private async run(
     job: Job,
     what: { fileName: string; method: string; bytes: number; path: string; returnIds: string[] },
@@ -188,11 +195,13 @@ export class FlashService {
     const startedAt = now();
     const { fileName } = what;
     this.latest.set(job.boardId, { boardId: job.boardId, jobId: job.id, fileName, running: true, finished: null });
-    const emitProgress = throttleProgress((progress) => hub.emit('flash.progress', { jobId: job.id, boardId: job.boardId, fileName, progress }));
     let outcome: FlashOutcome | undefined;
     let failure: unknown;
     let lease: PortLease | undefined;
+    let logId: number | undefined;
     try {
+      logId = flashLog.begin({ boardId: job.boardId, startedAt, method: what.method, fileName, bytes: what.bytes });
+      const emitProgress = throttleProgress((progress) => hub.emit('flash.progress', { jobId: job.id, boardId: job.boardId, fileName, progress }));
       emitProgress({ stage: 'connecting', bytesDone: 0, bytesTotal: what.bytes, bytesPerSecond: 0, etaSeconds: null });
       lease = this.options.leasePort ? await this.options.leasePort(job.boardId, `Flashing ${fileName}`) : { path: what.path, release: async () => {} };
       outcome = await execute({ path: lease.path, signal: job.controller.signal, onProgress: emitProgress });
@@ -201,26 +210,29 @@ export class FlashService {
     } finally {
       this.jobs.delete(job.id);
       // The console resumes on its own; a board that does not come back is the console's state to show.
-      void lease?.release({ expectReturn: { usbIds: what.returnIds } }).catch(() => {});
+      void lease?.release({ expectReturn: { usbIds: what.returnIds } }).catch((error: unknown) => this.log(`Resuming the console after a flash failed: ${messageOf(error)}`));
     }
-    const durationMs = now() - startedAt;
     const error = failure ? toErrorInfo(failure, 'flashing') : undefined;
-    flashLog.record({
-      boardId: job.boardId,
-      startedAt,
-      durationMs,
-      ok: !failure,
-      method: what.method,
-      fileName,
-      bytes: what.bytes,
-      verifiedBy: outcome?.verifiedBy,
-      errorCode: error?.code,
-      errorMessage: error?.message,
-    });
+    const result = { durationMs: now() - startedAt, ok: !failure, verifiedBy: outcome?.verifiedBy, errorCode: error?.code, errorMessage: error?.message };
+    try {
+      if (logId === undefined) flashLog.record({ boardId: job.boardId, startedAt, method: what.method, fileName, bytes: what.bytes, ...result });
+      else flashLog.finish(logId, result);
+    } catch (logError) {
+      this.log(`Could not record the flash of ${fileName} in the flash log: ${messageOf(logError)}`);
+    }
     const returnedBoardId = outcome ? this.returnedBoard(job.boardId, outcome, what.returnIds) : undefined;
     const finished: EventPayload<'flash.finished'> = { jobId: job.id, boardId: job.boardId, fileName, ok: !failure, outcome, error, returnedBoardId };
     this.latest.set(job.boardId, { boardId: job.boardId, jobId: job.id, fileName, running: false, finished });
     hub.emit('flash.finished', finished);
+  }
+
+  /** Starts `run` detached: nothing it throws may escape as an unhandled rejection. */
+  private launch(run: Promise<void>): void {
+    run.catch((error: unknown) => this.log(`A flash job failed unexpectedly: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`));
+  }
+
+  private log(line: string): void {
+    (this.options.log ?? console.error)(line);
   }
 
   /** Each board's latest job (running, or finished with its outcome). */
@@ -228,6 +240,8 @@ export class FlashService {
     return [...this.latest.values()];
   }
 }
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** The catalogue entry for a board: the pinned target, else a guess that names exactly one board. */
 export function modelOf(board: Board): BoardModel | undefined {

@@ -60,6 +60,12 @@ const MIGRATIONS: string[] = [
     log_directory TEXT
   );
   `,
+  // 3: a flash attempt is written when it starts and completed when it ends, so one cut short by a
+  // crash or a power cut is still in the log (marked interrupted once its process is gone).
+  `
+  ALTER TABLE flashes ADD COLUMN finished INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE flashes ADD COLUMN owner_pid INTEGER;
+  `,
 ];
 
 export function openDatabase(file: string): Db {

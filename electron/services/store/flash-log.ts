@@ -2,29 +2,76 @@
 import type { FlashRecord } from '../../contract';
 import type { Db } from './database';
 
-export interface FlashLogEntry {
+export interface FlashAttempt {
   boardId: string;
   startedAt: number;
-  durationMs: number;
-  ok: boolean;
   method: string;
   fileName: string;
   bytes: number;
+}
+
+export interface FlashResult {
+  durationMs: number;
+  ok: boolean;
   verifiedBy?: string | null;
   errorCode?: string | null;
   errorMessage?: string | null;
 }
 
-export class FlashLog {
-  constructor(private readonly db: Db) {}
+export type FlashLogEntry = FlashAttempt & FlashResult;
 
-  record(entry: FlashLogEntry): void {
+/** What an attempt that never finished says in the log (the process was killed or the machine lost power). */
+export const INTERRUPTED = {
+  code: 'FLASH_INTERRUPTED',
+  message: 'Flashdeck stopped while this flash was running; the board may hold a partly written image. Flash it again.',
+} as const;
+
+export class FlashLog {
+  constructor(
+    private readonly db: Db,
+    /** Whether a process runs: another Flashdeck (the app, the command line) may share this database. */
+    private readonly processAlive: (pid: number) => boolean = isProcessAlive,
+  ) {}
+
+  /** Writes the attempt as it starts; `finish` completes it. Returns its id. */
+  begin(attempt: FlashAttempt): number {
+    const result = this.db
+      .prepare(
+        `INSERT INTO flashes (board_id, started_at, duration_ms, ok, method, file_name, bytes, finished, owner_pid)
+         VALUES (@boardId, @startedAt, 0, 0, @method, @fileName, @bytes, 0, @pid)`,
+      )
+      .run({ boardId: attempt.boardId, startedAt: attempt.startedAt, method: attempt.method, fileName: attempt.fileName, bytes: attempt.bytes, pid: process.pid });
+    return Number(result.lastInsertRowid);
+  }
+
+  finish(id: number, result: FlashResult): void {
     this.db
       .prepare(
-        `INSERT INTO flashes (board_id, started_at, duration_ms, ok, method, file_name, bytes, verified_by, error_code, error_message)
-         VALUES (@boardId, @startedAt, @durationMs, @ok, @method, @fileName, @bytes, @verifiedBy, @errorCode, @errorMessage)`,
+        `UPDATE flashes SET duration_ms = @durationMs, ok = @ok, verified_by = @verifiedBy, error_code = @errorCode,
+                error_message = @errorMessage, finished = 1 WHERE id = @id`,
       )
-      .run({ ...entry, ok: entry.ok ? 1 : 0, verifiedBy: entry.verifiedBy ?? null, errorCode: entry.errorCode ?? null, errorMessage: entry.errorMessage ?? null });
+      .run({
+        id,
+        durationMs: result.durationMs,
+        ok: result.ok ? 1 : 0,
+        verifiedBy: result.verifiedBy ?? null,
+        errorCode: result.errorCode ?? null,
+        errorMessage: result.errorMessage ?? null,
+      });
+  }
+
+  /** A whole attempt at once (one that ended before it could be begun). */
+  record(entry: FlashLogEntry): void {
+    this.finish(this.begin(entry), entry);
+  }
+
+  /** At start-up: attempts whose process is gone without finishing them were cut short by its end. */
+  markInterrupted(): number {
+    const open = this.db.prepare(`SELECT id, owner_pid AS pid FROM flashes WHERE finished = 0`).all() as { id: number; pid: number | null }[];
+    const orphaned = open.filter(({ pid }) => pid === null || pid === process.pid || !this.processAlive(pid));
+    const mark = this.db.prepare(`UPDATE flashes SET ok = 0, error_code = @code, error_message = @message, finished = 1 WHERE id = @id`);
+    this.db.transaction(() => orphaned.forEach(({ id }) => mark.run({ ...INTERRUPTED, id })))();
+    return orphaned.length;
   }
 
   recent(boardId: string, limit = 50): FlashRecord[] {
@@ -32,9 +79,18 @@ export class FlashLog {
       .prepare(
         `SELECT id, started_at AS startedAt, duration_ms AS durationMs, ok, method, file_name AS fileName, bytes,
                 verified_by AS verifiedBy, error_code AS errorCode, error_message AS errorMessage
-         FROM flashes WHERE board_id = ? ORDER BY started_at DESC, id DESC LIMIT ?`,
+         FROM flashes WHERE board_id = ? AND finished = 1 ORDER BY started_at DESC, id DESC LIMIT ?`,
       )
       .all(boardId, limit) as (Omit<FlashRecord, 'ok'> & { ok: number })[];
     return rows.map((row) => ({ ...row, ok: row.ok === 1 }));
+  }
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
