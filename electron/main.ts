@@ -3,16 +3,20 @@
  * hands every request to the same dispatcher serve.ts uses. All behaviour lives in services/.
  */
 import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell } from 'electron';
-import { join, normalize, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createDispatcher } from './dispatcher';
 import { createAppServices, type AppServices } from './services/app-services';
 import { CONTENT_SECURITY_POLICY } from './app-paths';
+import { rendererFileFor } from './request-target';
+import { keepProcessAlive } from './last-resort';
 import { IPC_EVENT_CHANNEL, IPC_REQUEST_CHANNEL } from './contract';
 
 const APP_ORIGIN = 'app://flashdeck';
 const rendererDir = resolve(__dirname, '..', 'renderer');
 
+const log = (line: string) => console.error(line);
+keepProcessAlive(log);
 app.setName('Flashdeck');
 protocol.registerSchemesAsPrivileged([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 
@@ -23,9 +27,9 @@ function serveRenderer(): void {
   protocol.handle('app', async (request) => {
     const url = new URL(request.url);
     if (url.host !== 'flashdeck') return new Response('Not found', { status: 404 });
-    const relative = normalize(decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname)).replace(/^([/\\])+/, '');
-    const file = resolve(rendererDir, relative);
-    if (!file.startsWith(rendererDir + sep)) return new Response('Forbidden', { status: 403 });
+    const target = rendererFileFor(rendererDir, url.pathname + url.search);
+    if (!target.ok) return new Response(target.reason, { status: target.status });
+    const { file } = target;
     const response = await net.fetch(pathToFileURL(file).toString());
     const headers = new Headers(response.headers);
     headers.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
@@ -59,13 +63,26 @@ function createWindow(): void {
     if (!url.startsWith(APP_ORIGIN + '/')) event.preventDefault();
   });
   window.webContents.setWindowOpenHandler(({ url }) => {
-    if (/^https:\/\//.test(url)) void shell.openExternal(url);
+    if (/^https:\/\//.test(url)) shell.openExternal(url).catch((error: Error) => log(`Could not open ${url} in the browser: ${error.message}`));
     return { action: 'deny' };
   });
-  void window.loadURL(`${APP_ORIGIN}/index.html`);
+  window.loadURL(`${APP_ORIGIN}/index.html`).catch((error: Error) => log(`The window could not load Flashdeck: ${error.message}`));
 }
 
-app.whenReady().then(async () => {
+app
+  .whenReady()
+  .then(start)
+  .catch((error: unknown) => {
+    // Without its services (the data folder unwritable, the database locked …) there is no app to show.
+    const message = error instanceof Error ? error.message : String(error);
+    dialog.showErrorBox(
+      'Flashdeck could not start',
+      `${message}\n\nCheck that the data folder ${app.getPath('userData')} is writable and that no other Flashdeck is using it, then start Flashdeck again.`,
+    );
+    app.exit(1);
+  });
+
+async function start(): Promise<void> {
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
   serveRenderer();
@@ -93,13 +110,19 @@ app.whenReady().then(async () => {
     return dispatch(name, args);
   });
   services.hub.subscribe((name, payload) => {
-    for (const window of windows) if (!window.isDestroyed()) window.webContents.send(IPC_EVENT_CHANNEL, name, payload);
+    for (const window of windows) {
+      try {
+        if (!window.isDestroyed()) window.webContents.send(IPC_EVENT_CHANNEL, name, payload);
+      } catch (error) {
+        log(`Could not send ${name} to a window: ${(error as Error).message}`);
+      }
+    }
   });
   createWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();
   });
-});
+}
 
 app.on('web-contents-created', (_event, contents) => {
   contents.on('will-attach-webview', (event) => event.preventDefault());
@@ -110,5 +133,5 @@ app.on('window-all-closed', () => {
 });
 
 app.on('will-quit', () => {
-  void services?.close();
+  services?.close().catch((error: Error) => log(`Closing Flashdeck's services failed: ${error.message}`));
 });

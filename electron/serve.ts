@@ -4,15 +4,18 @@
  * loopback Origin check. `npm run serve -- --port 7878 --data-dir DIR`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createDispatcher } from './dispatcher';
 import { createAppServices, type AppServicesOptions } from './services/app-services';
 import { CONTENT_SECURITY_POLICY, defaultDataDir } from './app-paths';
+import { parseRequestTarget, rendererFileFor } from './request-target';
+import { loadOrCreateToken } from './serve-token';
+import { keepProcessAlive } from './last-resort';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const projectRoot = resolve(here, '..');
@@ -60,7 +63,7 @@ function tokensEqual(a: string, b: string): boolean {
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
-  const token = options.token ?? randomBytes(24).toString('base64url');
+  const token = options.token ?? loadOrCreateToken(options.dataDir);
   const rendererDir = options.rendererDir ?? join(projectRoot, 'dist', 'renderer');
   const log = options.log ?? ((line: string) => console.error(line));
   const version = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')).version as string;
@@ -140,6 +143,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   };
 }
 
+/** The largest WebSocket message accepted (a dropped image travels as base64 in one request). */
+const MAX_MESSAGE_BYTES = 96 * 1024 * 1024;
+
+const describe = (error: unknown) => (error instanceof Error ? (error.stack ?? error.message) : String(error));
+
 async function serveStatic(req: IncomingMessage, res: ServerResponse, rendererDir: string, port: () => number): Promise<void> {
   const host = req.headers.host ?? '';
   // DNS-rebinding guard: only answer requests addressed to loopback.
@@ -151,13 +159,12 @@ async function serveStatic(req: IncomingMessage, res: ServerResponse, rendererDi
     res.writeHead(405, { Allow: 'GET, HEAD' }).end();
     return;
   }
-  const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
-  const relative = normalize(pathname === '/' ? '/index.html' : pathname).replace(/^([/\\])+/, '');
-  const file = resolve(rendererDir, relative);
-  if (!file.startsWith(resolve(rendererDir) + sep)) {
-    res.writeHead(403).end();
+  const target = rendererFileFor(rendererDir, req.url);
+  if (!target.ok) {
+    res.writeHead(target.status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(target.reason);
     return;
   }
+  const { file, relative } = target;
   try {
     const info = await stat(file);
     if (!info.isFile()) throw new Error('not a file');
@@ -179,7 +186,7 @@ async function serveStatic(req: IncomingMessage, res: ServerResponse, rendererDi
   }
 }
 
-function parseArgs(argv: string[]): { port: number; host: string; dataDir: string } {
+function parseArgs(argv: string[]): { port: number; host: string; dataDir: string; renewToken: boolean } {
   const value = (flag: string) => {
     const index = argv.indexOf(flag);
     return index >= 0 ? argv[index + 1] : undefined;
@@ -190,16 +197,18 @@ function parseArgs(argv: string[]): { port: number; host: string; dataDir: strin
   if (!['127.0.0.1', 'localhost', '::1'].includes(host)) {
     throw new Error('Flashdeck serves on loopback only. To reach a bench machine, forward the port: ssh -L 7878:127.0.0.1:7878 bench-pc');
   }
-  return { port, host, dataDir: value('--data-dir') ?? defaultDataDir() };
+  return { port, host, dataDir: value('--data-dir') ?? defaultDataDir(), renewToken: argv.includes('--new-token') };
 }
 
 const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
   try {
+    keepProcessAlive((line) => console.error(line));
     const args = parseArgs(process.argv.slice(2));
-    const running = await startServer(args);
+    const running = await startServer({ ...args, token: loadOrCreateToken(args.dataDir, { renew: args.renewToken }) });
     console.log(`Flashdeck is serving on ${running.url}`);
     console.log('Open that address in a browser on this machine. Stop with Ctrl+C.');
+    console.log('The address stays the same when you restart Flashdeck (--new-token makes a new one).');
     const stop = async () => {
       await running.close();
       process.exit(0);

@@ -16,7 +16,22 @@ export class ApiError extends Error {
   }
 }
 
-export type ConnectionState = 'connecting' | 'open' | 'closed' | 'refused';
+/**
+ * open: talking to Flashdeck; connecting: first contact; closed: the connection dropped and is being
+ * re-made; stopped: nothing answers at this address (Flashdeck is not running); refused: Flashdeck
+ * answers but will not take this page (its address has another key).
+ */
+export type ConnectionState = 'connecting' | 'open' | 'closed' | 'stopped' | 'refused';
+
+/** Whether anything answers HTTP at this page's address (the WebSocket cannot say why it failed). */
+async function serverAnswers(): Promise<boolean> {
+  try {
+    await fetch(`${location.origin}/`, { method: 'HEAD', cache: 'no-store' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 type Pending = { resolve: (reply: Reply<unknown>) => void };
 
@@ -33,11 +48,13 @@ function webSocketTransport(onState: (state: ConnectionState) => void): Flashdec
   let everOpened = false;
 
   const connect = () => {
-    onState('connecting');
+    if (!everOpened) onState('connecting');
     const ws = new WebSocket(url);
     socket = ws;
+    let opened = false;
     ws.onopen = () => {
       everOpened = true;
+      opened = true;
       retryMs = 250;
       onState('open');
       for (const message of queue.splice(0)) ws.send(message);
@@ -56,9 +73,13 @@ function webSocketTransport(onState: (state: ConnectionState) => void): Flashdec
         entry.resolve({ ok: false, error: { code: 'DISCONNECTED', stage: 'ipc', message: 'Lost the connection to Flashdeck.', hint: 'Is `npm run serve` still running?' } });
         pending.delete(id);
       }
-      onState(everOpened ? 'closed' : 'refused');
-      setTimeout(connect, retryMs);
+      const delay = retryMs;
       retryMs = Math.min(retryMs * 2, 5000);
+      if (opened) onState('closed');
+      void serverAnswers().then((answers) => {
+        if (!opened) onState(answers ? 'refused' : 'stopped');
+        setTimeout(connect, delay);
+      });
     };
   };
   connect();

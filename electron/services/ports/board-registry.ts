@@ -11,6 +11,7 @@ import { FlashdeckError, cancelledError } from '../../../drivers/common/errors';
 import type { BoardStore } from '../store/board-store';
 import type { PortLister } from './port-lister';
 import { boardIdOf, manualBoardId } from './board-identity';
+import { checkPortPath, type PortPathContext } from './port-path';
 
 export interface BoardRegistryOptions {
   lister: PortLister;
@@ -25,6 +26,8 @@ export interface BoardRegistryOptions {
   watchedPollMs?: number;
   /** Whether a manually added path exists now. */
   pathExists?: (path: string) => boolean;
+  /** What a path added by hand may be (platform and file kinds); the machine's own by default. */
+  portPathContext?: PortPathContext;
   onChange?: (boards: Board[]) => void;
   /** Errors from listing (logged, never fatal). */
   onListError?: (error: unknown) => void;
@@ -119,7 +122,10 @@ export class BoardRegistry {
     return this.refreshing;
   }
 
-  async addByPath(path: string, name?: string): Promise<Board> {
+  async addByPath(input: string, name?: string): Promise<Board> {
+    const checked = checkPortPath(input, this.options.portPathContext);
+    if (!checked.ok) throw new FlashdeckError({ code: 'INVALID_PORT_PATH', stage: 'adding-board', message: checked.reason, hint: checked.hint });
+    const { path } = checked;
     await this.refresh();
     const listed = this.boards.find((board) => board.path === path && !board.manual);
     const id = listed?.id ?? manualBoardId(path);

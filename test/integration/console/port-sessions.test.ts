@@ -291,9 +291,9 @@ describe('port sessions over a pseudo-terminal', () => {
   });
 
   it('explains permission denied for a device file without permission (the OS refuses the open)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'flashdeck-perm-'));
-    const path = join(dir, 'ttyFAKE0');
-    writeFileSync(path, '');
+    // A real tty device whose node nobody may open, as a port is to a user outside dialout.
+    const { pty } = await board();
+    const path = pty.hostPath;
     chmodSync(path, 0o000);
     // The real native binding, loaded while this process may still read the checkout.
     const { autoDetect } = await import('@serialport/bindings-cpp');
