@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startServer, type RunningServer, type ServeOptions } from '../../electron/serve';
+import { ESCAPED_ERROR_MARK } from '../../electron/last-resort';
 
 export const projectRoot = resolve(import.meta.dirname, '..', '..');
 export const artifactsDir = join(projectRoot, 'test', 'e2e', 'artifacts');
@@ -39,10 +40,14 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `tsx electron/serve.ts` on a free port with its own data folder; resolves once it prints its URL. */
-export async function startServe(options: { dataDir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ServeProcess> {
+/**
+ * Starts `tsx electron/serve.ts` (on a free port unless given one) with its own data folder;
+ * resolves once it prints its URL. `stop()` fails the test if the process logged an error that
+ * escaped its handler (the last-resort net caught it): every such error is a bug.
+ */
+export async function startServe(options: { dataDir?: string; env?: NodeJS.ProcessEnv; port?: number } = {}): Promise<ServeProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'flashdeck-e2e-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'electron/serve.ts', '--port', '0', '--data-dir', dataDir], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'electron/serve.ts', '--port', String(options.port ?? 0), '--data-dir', dataDir], {
     cwd: projectRoot,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -70,12 +75,15 @@ export async function startServe(options: { dataDir?: string; env?: NodeJS.Proce
     dataDir,
     process: child,
     output: () => output,
-    stop: () =>
-      new Promise<void>((done) => {
-        if (child.exitCode !== null) return done();
+    stop: async () => {
+      await new Promise<void>((done) => {
+        if (child.exitCode !== null || child.signalCode !== null) return done();
         child.once('exit', () => done());
         child.kill('SIGTERM');
-      }),
+      });
+      const escaped = output.split('\n').filter((line) => line.includes(ESCAPED_ERROR_MARK));
+      if (escaped.length) throw new Error(`The served app caught ${escaped.length} escaped error(s):\n${escaped.join('\n')}`);
+    },
   };
 }
 
