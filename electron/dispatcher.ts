@@ -66,7 +66,18 @@ export class EventHub {
     if (!isEventName(name)) throw new Error(`Unknown event ${String(name)}`);
     const checked = events[name].safeParse(payload);
     if (!checked.success) throw new Error(`Invalid ${name} payload: ${z.prettifyError(checked.error)}`);
-    for (const listener of this.listeners) listener(name, checked.data);
+    for (const listener of this.listeners) {
+      try {
+        listener(name, checked.data);
+      } catch (error) {
+        // One failing subscriber (a window that went away mid-send) must not stop the others, nor
+        // throw into the service that emitted. It still surfaces: as an uncaught error, which the
+        // app logs and a test run fails on.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
   }
 
   subscribe(listener: EventListener): () => void {

@@ -15,6 +15,11 @@ export interface ConsoleLogWriterOptions {
   stem: string;
   maxFileBytes?: number;
   maxFiles?: number;
+  /**
+   * The folder stopped taking the log (disk full, removed, unmounted): the writer has closed and
+   * writes nothing more. Called once; the console itself goes on.
+   */
+  onFailure?: (error: Error) => void;
 }
 
 export function fileStemForBoard(boardId: string): string {
@@ -45,6 +50,10 @@ export class ConsoleLogWriter {
   /** Appends the bytes, stamping every line start with `t`. Synchronous: a crash loses nothing written before it. */
   write(t: number, bytes: Uint8Array): void {
     if (this.fd === null) return;
+    this.guard(() => this.append(t, bytes));
+  }
+
+  private append(t: number, bytes: Uint8Array): void {
     const stamp = Buffer.from(`[${new Date(t).toISOString()}] `, 'latin1');
     const parts: Uint8Array[] = [];
     let start = 0;
@@ -61,7 +70,7 @@ export class ConsoleLogWriter {
     }
     if (start < bytes.length) parts.push(bytes.subarray(start));
     const out = Buffer.concat(parts);
-    writeSync(this.fd, out);
+    writeSync(this.fd!, out);
     this.written += out.length;
     if (this.written >= this.maxFileBytes && this.atLineStart) this.rotate();
   }
@@ -69,10 +78,26 @@ export class ConsoleLogWriter {
   /** A marker line (connected, reconnected, paused for flashing). */
   note(t: number, text: string): void {
     if (this.fd === null) return;
-    const out = Buffer.from(`${this.atLineStart ? '' : '\n'}[${new Date(t).toISOString()}] -- ${text} --\n`, 'utf8');
-    this.atLineStart = true;
-    writeSync(this.fd, out);
-    this.written += out.length;
+    this.guard(() => {
+      const out = Buffer.from(`${this.atLineStart ? '' : '\n'}[${new Date(t).toISOString()}] -- ${text} --\n`, 'utf8');
+      this.atLineStart = true;
+      writeSync(this.fd!, out);
+      this.written += out.length;
+    });
+  }
+
+  /** A write the file system refused ends logging (once, reported); it never reaches the port's reader. */
+  private guard(action: () => void): void {
+    try {
+      action();
+    } catch (error) {
+      try {
+        this.close();
+      } catch {
+        this.fd = null;
+      }
+      this.options.onFailure?.(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   close(): void {

@@ -56,7 +56,8 @@ export class BoardRegistry {
   start(): Promise<Board[]> {
     const pollMs = this.options.deviceWatch ? (this.options.watchedPollMs ?? 5000) : (this.options.pollMs ?? 500);
     const tick = async () => {
-      await this.refresh();
+      // One failed listing is reported; polling goes on regardless (hot-plug must never stop).
+      await this.refresh().catch((error: unknown) => this.options.onListError?.(error));
       if (this.timer !== null) this.timer = setTimeout(tick, this.waiters.size ? 100 : pollMs);
     };
     this.timer = setTimeout(tick, pollMs);
@@ -74,9 +75,9 @@ export class BoardRegistry {
       const stopWatch = this.options.deviceWatch(() => {
         pending ??= setTimeout(() => {
           pending = null;
-          void this.refresh();
+          this.refreshDetached();
           if (settle) clearTimeout(settle);
-          settle = setTimeout(() => void this.refresh(), 850);
+          settle = setTimeout(() => this.refreshDetached(), 850);
         }, 150);
       });
       this.unwatch = () => {
@@ -191,9 +192,14 @@ export class BoardRegistry {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.add(waiter);
-      void this.refresh();
+      this.refreshDetached();
       this.pollSoon();
     });
+  }
+
+  /** A refresh nobody awaits (a device-node change, a waiter): a failure is reported, never unhandled. */
+  private refreshDetached(): void {
+    this.refresh().catch((error: unknown) => this.options.onListError?.(error));
   }
 
   private async doRefresh(): Promise<Board[]> {

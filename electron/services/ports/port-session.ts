@@ -18,7 +18,7 @@ import type { Board, ConsoleSettings, ConsoleState, ErrorInfoDto } from '../../c
 import { linkFromSerialPort, type ByteLink } from '../../../drivers/common/byte-link';
 import { createSerialStream } from '../../../drivers/common/serial-port-link';
 import { findBoard, usbIdOf } from '../../../drivers/common/board-catalogue';
-import { FlashdeckError } from '../../../drivers/common/errors';
+import { FlashdeckError, toErrorInfo } from '../../../drivers/common/errors';
 import type { PortWatch, SerialPortInfo } from '../../../drivers/common/port-watch';
 import { decodePlotterLine } from '../telemetry/plotter-line';
 import { TelemetryBatcher, type TelemetryBatch } from '../telemetry/telemetry-batcher';
@@ -164,7 +164,7 @@ export class PortSession {
     } catch (error) {
       const kind = classifyPortError(error);
       if (kind === 'vanished') {
-        void this.reconnect({});
+        this.reconnectDetached({});
         return;
       }
       this.setState('error', { error: this.explain(error) });
@@ -245,7 +245,7 @@ export class PortSession {
     this.logDirectory = directory;
     if (!directory) return;
     try {
-      this.logWriter = new ConsoleLogWriter({ directory, stem: fileStemForBoard(this.boardId) });
+      this.logWriter = new ConsoleLogWriter({ directory, stem: fileStemForBoard(this.boardId), onFailure: (error) => this.loggingFailed(directory, error) });
     } catch (error) {
       this.logDirectory = null;
       throw new FlashdeckError(
@@ -315,6 +315,16 @@ export class PortSession {
   private explain(error: unknown): ErrorInfoDto {
     if (error instanceof FlashdeckError) return error.toInfo();
     return explainOpenError(error, { path: this.identity.path, vendorId: this.identity.vendorId, productId: this.identity.productId }).toInfo();
+  }
+
+  /** The log folder stopped taking writes: logging ends, the console goes on and says why. */
+  private loggingFailed(directory: string, error: Error): void {
+    this.logWriter = null;
+    this.logDirectory = null;
+    this.setState(this.state, {
+      error: this.error,
+      detail: `Log to file stopped: ${directory} refused the log (${error.message}). Choose another folder to keep logging.`,
+    });
   }
 
   private setState(state: ConsoleState, info: { error?: ErrorInfoDto; detail?: string } = {}): void {
@@ -389,9 +399,18 @@ export class PortSession {
     }
     const panic = parsePanicLine(line.text);
     if (panic) {
-      void symbolizeAddress(this.elfPath, panic.address).then(({ resolved, note }) =>
-        this.options.events.panic({ t: line.t, line: line.text, address: panic.address, message: panic.message, resolved, note }),
-      );
+      symbolizeAddress(this.elfPath, panic.address)
+        .then(({ resolved, note }) => this.options.events.panic({ t: line.t, line: line.text, address: panic.address, message: panic.message, resolved, note }))
+        .catch((error: unknown) =>
+          this.options.events.panic({
+            t: line.t,
+            line: line.text,
+            address: panic.address,
+            message: panic.message,
+            resolved: null,
+            note: `Could not resolve the address: ${(error as Error).message}`,
+          }),
+        );
     }
   };
 
@@ -401,13 +420,18 @@ export class PortSession {
     this.splitter.reset();
     if (this.closedByUser || this.leased) return;
     this.logWriter?.note(Date.now(), `port lost${error ? `: ${error.message}` : ''}`);
-    void this.reconnect({});
+    this.reconnectDetached({});
   }
 
   /**
    * Waits for the board and reopens it. Resolves once connected, or when the wait is abandoned
    * (console closed, a lease taken, or a port error that needs the user).
    */
+  /** Reconnects in the background; anything unexpected on the way ends in the error state, never unhandled. */
+  private reconnectDetached(options: { usbIds?: string[]; afterLease?: boolean }): void {
+    this.reconnect(options).catch((error: unknown) => this.setState('error', { error: toErrorInfo(error, 'reconnecting') }));
+  }
+
   private async reconnect(options: { usbIds?: string[]; afterLease?: boolean }): Promise<void> {
     this.reconnectAbort?.abort();
     const abort = new AbortController();

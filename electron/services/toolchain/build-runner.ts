@@ -261,7 +261,7 @@ async function runTinygoProcess(request: BuildRequest, args: string[], log: Buil
   request.signal?.addEventListener('abort', onAbort, { once: true });
 
   const outcome = await new Promise<ProcessOutcome>((resolve) => {
-    child.once('error', (error) => resolve({ exitCode: null, stdout, stderr, timedOut, cancelled, spawnError: error }));
+    child.on('error', (error) => resolve({ exitCode: null, stdout, stderr, timedOut, cancelled, spawnError: error }));
     child.once('close', (code) => resolve({ exitCode: code, stdout, stderr, timedOut, cancelled }));
   });
   clearTimeout(timer);

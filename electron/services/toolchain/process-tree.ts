@@ -40,7 +40,7 @@ export async function killProcessTree(child: ChildProcess, options: { platform?:
     await new Promise<void>((resolve) => {
       const killer = spawn('taskkill', ['/pid', String(pid), '/T', '/F'], { windowsHide: true, stdio: 'ignore' });
       killer.once('exit', () => resolve());
-      killer.once('error', () => {
+      killer.on('error', () => {
         child.kill();
         resolve();
       });

@@ -226,13 +226,16 @@ export class JsonFileTargetCache implements TargetCache {
   set(key: string, value: unknown): Promise<void> {
     this.entries[key] = value;
     const snapshot = JSON.stringify(this.entries);
-    // Serialise writes; write-then-rename so a crash never leaves half a file.
-    this.writing = this.writing.then(async () => {
-      await mkdir(path.dirname(this.file), { recursive: true });
-      const tmp = `${this.file}.${process.pid}.tmp`;
-      await writeFile(tmp, snapshot);
-      await rename(tmp, this.file);
-    });
+    // Serialise writes; write-then-rename so a crash never leaves half a file. One failed write
+    // fails its own caller only: the next write still runs.
+    this.writing = this.writing
+      .catch(() => undefined)
+      .then(async () => {
+        await mkdir(path.dirname(this.file), { recursive: true });
+        const tmp = `${this.file}.${process.pid}.tmp`;
+        await writeFile(tmp, snapshot);
+        await rename(tmp, this.file);
+      });
     return this.writing;
   }
 }

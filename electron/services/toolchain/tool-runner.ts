@@ -34,7 +34,7 @@ export const runTool: ToolRunner = (file, args, options = {}) =>
       timedOut = true;
       void killProcessTree(child);
     }, options.timeoutMs ?? 20_000);
-    child.once('error', (error) => {
+    child.on('error', (error) => {
       clearTimeout(timer);
       reject(error);
     });
