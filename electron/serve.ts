@@ -79,45 +79,55 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const dispatch = createDispatcher(services.handlers);
 
   let port = options.port;
-  const server: Server = createServer((req, res) => void serveStatic(req, res, rendererDir, () => port));
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: 96 * 1024 * 1024 });
+  const server: Server = createServer((req, res) => {
+    serveStatic(req, res, rendererDir, () => port).catch((error: unknown) => {
+      log(`Answering ${req.method} ${String(req.url).slice(0, 200)} failed: ${describe(error)}`);
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
+  });
+  // The process outlives any request: a socket that fails after listen is logged, never thrown.
+  server.on('error', (error) => log(`The HTTP server reported an error: ${describe(error)}`));
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  sockets.on('error', (error) => log(`The WebSocket server reported an error: ${describe(error)}`));
 
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    socket.on('error', () => socket.destroy());
     const refuse = (status: number, reason: string) => {
       log(`Refused a WebSocket connection: ${reason}`);
       socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
-    if (url.pathname !== '/api') return refuse(404, 'Not Found');
+    const target = parseRequestTarget(req.url);
+    if (!target.ok) return refuse(400, 'Bad Request');
+    if (target.pathname !== '/api') return refuse(404, 'Not Found');
     if (!isAllowedOrigin(req.headers.origin, port)) return refuse(403, 'Forbidden origin');
-    if (!tokensEqual(url.searchParams.get('token') ?? '', token)) return refuse(401, 'Unauthorized');
+    if (!tokensEqual(target.search.get('token') ?? '', token)) return refuse(401, 'Unauthorized');
     sockets.handleUpgrade(req, socket, head, (ws) => sockets.emit('connection', ws, req));
   });
 
   sockets.on('connection', (ws: WebSocket) => {
-    const unsubscribe = services.hub.subscribe((name, payload) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'event', name, payload }));
-    });
-    ws.on('message', async (data) => {
+    const send = (message: unknown) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message), (error) => error && log(`Sending to a window failed: ${error.message}`));
+    };
+    const invalid = (message: string) => send({ type: 'reply', id: null, reply: { ok: false, error: { code: 'INVALID_PAYLOAD', stage: 'ipc', message } } });
+    const unsubscribe = services.hub.subscribe((name, payload) => send({ type: 'event', name, payload }));
+    // An oversized or malformed frame closes this socket (1009/1002); it never reaches the process.
+    ws.on('error', (error) => log(`A window's connection failed: ${error.message}`));
+    ws.on('message', (data) => {
       let message: { type?: unknown; id?: unknown; name?: unknown; args?: unknown };
       try {
         message = JSON.parse(data.toString());
       } catch {
-        ws.send(JSON.stringify({ type: 'reply', id: null, reply: { ok: false, error: { code: 'INVALID_PAYLOAD', stage: 'ipc', message: 'The message was not valid JSON.' } } }));
-        return;
+        return invalid('The message was not valid JSON.');
       }
       if (typeof message !== 'object' || message === null || message.type !== 'request' || typeof message.id !== 'number') {
-        ws.send(
-          JSON.stringify({
-            type: 'reply',
-            id: null,
-            reply: { ok: false, error: { code: 'INVALID_PAYLOAD', stage: 'ipc', message: 'Expected {type: "request", id: number, name, args}.' } },
-          }),
-        );
-        return;
+        return invalid('Expected {type: "request", id: number, name, args}.');
       }
-      const reply = await dispatch(message.name, message.args);
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'reply', id: message.id, reply }));
+      const { id, name } = message;
+      dispatch(name, message.args).then(
+        (reply) => send({ type: 'reply', id, reply }),
+        (error: unknown) => log(`Request ${String(name).slice(0, 80)} failed outside its handler: ${describe(error)}`),
+      );
     });
     ws.on('close', unsubscribe);
   });

@@ -58,6 +58,7 @@ function malformedRequests(port: number): string[] {
     `GET /%ff%fe%fd HTTP/1.1\r\n${host}`,
     `GET /%C0%AF HTTP/1.1\r\n${host}`,
     `GET // HTTP/1.1\r\n${host}`,
+    `GET // HTTP/1.1\r\n${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==`,
     `GET //api?token=x HTTP/1.1\r\n${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==`,
     `GET /%E0%A4%A HTTP/1.1\r\n${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==`,
     `GET /../../../../etc/passwd HTTP/1.1\r\n${host}`,
