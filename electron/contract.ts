@@ -291,7 +291,12 @@ export const diagnosticSchema = z.object({
   column: z.number().optional(),
   package: z.string().optional(),
   region: z.string().optional(),
+  /** ELF section the linker named for an overflow (".text", ".bss"…). */
+  section: z.string().optional(),
+  /** For an overflow, the largest figure the linker printed for the region. */
   overflowBytes: z.number().optional(),
+  /** The linker stopped at its error limit: the region is at least overflowBytes too small. */
+  overflowLowerBound: z.boolean().optional(),
   hint: z.string().optional(),
 });
 

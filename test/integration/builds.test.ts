@@ -135,3 +135,30 @@ describe('build lifecycle', () => {
     expect(existsSync((await call('console.status', { boardId: board.id })).elfPath)).toBe(true);
   });
 });
+
+describe('link overflows: the build and the size history carry the same figure', () => {
+  it('several lines for one region: the largest, as a lower bound when the linker hit its error limit (pre-0.33 lld)', async () => {
+    process.env.FAKE_TINYGO_VERSION = '0.31.2';
+    try {
+      const { call, next, board } = await setUp(true);
+      await call('toolchain.health', { refresh: true });
+      const { buildId } = await call('build.start', { boardId: board.id, source: { kind: 'path', path: program('// fake-tinygo: overflow-limit\n') } });
+      const summary = await next('build.finished', (p) => p.buildId === buildId);
+      expect(summary.error).toMatchObject({ code: 'BUILD_OVERFLOW', message: expect.stringMatching(/^RAM is at least 3,399 bytes too small \(section \.data does not fit\)/) });
+      expect(summary.diagnostics).toEqual([expect.objectContaining({ kind: 'link-overflow', region: 'RAM', section: '.data', overflowBytes: 3399, overflowLowerBound: true })]);
+      const [row] = await call('history.sizes', { boardId: board.id });
+      expect(row).toMatchObject({ ok: false, overflowRegion: 'RAM', overflowBytes: 3399, error: expect.stringContaining('at least 3,399 bytes') });
+    } finally {
+      delete process.env.FAKE_TINYGO_VERSION;
+    }
+  });
+
+  it("GNU ld's wording is an overflow of FLASH_TEXT with its section, not a generic failure", async () => {
+    const { call, next, board } = await setUp(true);
+    const { buildId } = await call('build.start', { boardId: board.id, source: { kind: 'path', path: program('// fake-tinygo: overflow-gnu\n') } });
+    const summary = await next('build.finished', (p) => p.buildId === buildId);
+    expect(summary.error).toMatchObject({ code: 'BUILD_OVERFLOW', message: 'FLASH_TEXT is 11,019 bytes too small (section .text does not fit)' });
+    const [row] = await call('history.sizes', { boardId: board.id });
+    expect(row).toMatchObject({ ok: false, overflowRegion: 'FLASH_TEXT', overflowBytes: 11019 });
+  });
+});

@@ -16,7 +16,7 @@ import type { SizeHistory } from '../store/size-history';
 import type { FlashService } from '../flash/flash-service';
 import { modelOf } from '../flash/flash-service';
 import { BuildQueue } from '../toolchain/build-queue';
-import type { Diagnostic } from '../toolchain/diagnostics';
+import { primaryDiagnostic, type Diagnostic } from '../toolchain/diagnostics';
 import { planNrfFlash, tinygoFlashArgs, assertToolForPlan } from '../../../drivers/nrf52';
 import type { ToolProbe } from '../../../drivers/nrf52/flash-plan';
 import { runTinygoFlash } from './tinygo-flash';
@@ -289,7 +289,9 @@ export class BuildService {
 
     const error = result?.error ?? (failure ? toErrorInfo(failure, 'build') : null);
     const cancelled = signal.aborted || error?.code === 'CANCELLED';
-    const overflow = result?.diagnostics.find((d) => d.overflowBytes !== undefined);
+    // The overflow the build's error names (one per region, the largest figure): the history shows the same.
+    const primary = result && !result.ok ? primaryDiagnostic(result.diagnostics) : undefined;
+    const overflow = primary?.kind === 'link-overflow' ? primary : undefined;
     if (result || !cancelled) {
       history.record({
         boardId,
@@ -370,6 +372,6 @@ export class BuildService {
 }
 
 function diagnosticDto(d: Diagnostic) {
-  const { severity, kind, message, file, absoluteFile, line, column, package: pkg, region, overflowBytes, hint } = d;
-  return { severity, kind, message, file: absoluteFile ?? file, line, column, package: pkg, region, overflowBytes, hint };
+  const { severity, kind, message, file, absoluteFile, line, column, package: pkg, region, section, overflowBytes, overflowLowerBound, hint } = d;
+  return { severity, kind, message, file: absoluteFile ?? file, line, column, package: pkg, region, section, overflowBytes, overflowLowerBound, hint };
 }

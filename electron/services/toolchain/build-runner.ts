@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { cancelledError, FlashdeckError, type ErrorInfo } from '../../../drivers/common/errors';
 import { parseAllocReport, type HeapAllocation } from './alloc-report';
-import { parseDiagnostics, parseJsonBuildOutput, primaryDiagnostic, type Diagnostic } from './diagnostics';
+import { describeOverflow, largestOverflowPerRegion, parseDiagnostics, parseJsonBuildOutput, primaryDiagnostic, type Diagnostic } from './diagnostics';
 import { killProcessTree, spawnProcessTree } from './process-tree';
 import { parseSizeReport, type SizeReport } from './size-report';
 import { tinygoFeatures, type TinygoVersion } from './version';
@@ -299,10 +299,11 @@ function failureError(diagnostics: Diagnostic[], outcome: ProcessOutcome, tinygo
     import: 'BUILD_COMPILE_ERROR',
     'flash-tool': 'FLASH_TOOL_FAILED',
   };
+  const said = primary.kind === 'link-overflow' ? describeOverflow(primary) : `${where}${primary.message}`;
   return {
     code: codes[primary.kind] ?? 'BUILD_FAILED',
     stage: 'build',
-    message: `${where}${primary.message}${more > 0 ? ` (and ${more} more error${more > 1 ? 's' : ''})` : ''}`,
+    message: `${said}${more > 0 ? ` (and ${more} more error${more > 1 ? 's' : ''})` : ''}`,
     hint: primary.hint ?? (primary.kind === 'compile' || primary.kind === 'import' ? 'Fix the code at the position shown, then build again.' : 'See the build log for details.'),
   };
 }
@@ -406,8 +407,9 @@ async function runBuildWith(request: BuildRequest, extraArgs: string[]): Promise
   }
 
   // With -json a message may come both as an event and on stderr: keep one of each.
+  // Overflow lines split between the two are folded again: one figure per region, the largest.
   const seen = new Set<string>();
-  const diagnostics = [...(json?.diagnostics ?? []), ...parseDiagnostics(outcome.stderr)]
+  const diagnostics = largestOverflowPerRegion([...(json?.diagnostics ?? []), ...parseDiagnostics(outcome.stderr)])
     .filter((d) => {
       const key = `${d.kind}|${d.file ?? ''}|${d.line ?? ''}|${d.column ?? ''}|${d.message}`;
       if (seen.has(key)) return false;
