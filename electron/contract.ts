@@ -7,6 +7,7 @@
  * Errors cross as ErrorInfo values (code, stage, message, hint).
  */
 import { z } from 'zod';
+import { GC_KINDS, MAX_BUILD_TAGS, MAX_LINKER_VARIABLES, OPT_LEVELS, PANIC_STRATEGIES, SCHEDULERS, SERIAL_KINDS } from './contract-values';
 
 // ── Shared shapes ────────────────────────────────────────────────────────────────────────────
 
@@ -223,33 +224,47 @@ export const toolchainHealthSchema = z.object({
 });
 export type ToolchainHealthDto = z.infer<typeof toolchainHealthSchema>;
 
+export { GC_KINDS, MAX_BUILD_TAGS, MAX_LINKER_VARIABLES, OPT_LEVELS, PANIC_STRATEGIES, SCHEDULERS, SERIAL_KINDS } from './contract-values';
+export type { GcKind, OptLevel, PanicStrategy, Scheduler, SerialKind } from './contract-values';
+
 const goIdentifierPath = z.string().regex(/^[A-Za-z0-9_./-]*[A-Za-z0-9_]\.[A-Za-z_][A-Za-z0-9_]*$/, 'Use a package-qualified variable such as main.periodMs.');
+/**
+ * Every value is checked so nothing can smuggle an extra flag into tinygo's argument list; the build
+ * runner validates with this same schema.
+ */
 export const buildFlagsSchema = z
   .object({
-    opt: z.enum(['z', 's', '2', '1', '0']).optional(),
-    gc: z.enum(['conservative', 'leaking', 'precise', 'none']).optional(),
-    scheduler: z.enum(['none', 'tasks', 'cores', 'threads', 'asyncify']).optional(),
-    panic: z.enum(['print', 'trap']).optional(),
+    opt: z.enum(OPT_LEVELS).optional(),
+    gc: z.enum(GC_KINDS).optional(),
+    scheduler: z.enum(SCHEDULERS).optional(),
+    panic: z.enum(PANIC_STRATEGIES).optional(),
+    serial: z.enum(SERIAL_KINDS).optional(),
     noDebug: z.boolean().optional(),
+    /** Goroutine stack size, e.g. "8kb", "4096". */
     stackSize: z
       .string()
       .regex(/^\d{1,9}(?:[kKmM]?[bB]?|[kKmM]i[bB])?$/, 'A size such as 4096, 8kb or 16KB.')
       .optional(),
     tags: z
-      .array(z.string().regex(/^[A-Za-z0-9_.]+$/))
-      .max(20)
+      .array(z.string().regex(/^[A-Za-z0-9_.]+$/, 'Letters, digits, "_" and "." only.'))
+      .max(MAX_BUILD_TAGS)
       .optional(),
+    /** `-ldflags "-X name=value"` entries, e.g. {name: "main.periodMs", value: "250"}. */
     ldflags: z
       .array(
-        z.object({
-          name: goIdentifierPath,
-          value: z
-            .string()
-            .regex(/^[A-Za-z0-9_.:,+@%=\/-]*$/, 'No spaces or quotes in -X values.')
-            .max(200),
-        }),
+        z
+          .object({
+            name: goIdentifierPath,
+            // TinyGo splits the whole -ldflags string with shell rules: values keep to characters
+            // that need no quoting, so a value can never become another linker flag.
+            value: z
+              .string()
+              .regex(/^[A-Za-z0-9_.:,+@%=\/-]*$/, 'No spaces or quotes in -X values.')
+              .max(200),
+          })
+          .strict(),
       )
-      .max(20)
+      .max(MAX_LINKER_VARIABLES)
       .optional(),
   })
   .strict();
