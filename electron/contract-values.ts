@@ -23,3 +23,6 @@ export type SerialKind = (typeof SERIAL_KINDS)[number];
 /** Most build tags / -X variables one build takes. */
 export const MAX_BUILD_TAGS = 20;
 export const MAX_LINKER_VARIABLES = 20;
+
+/** Build log lines main keeps per board's latest build for a window that (re)connects; the window keeps as many. */
+export const BUILD_LOG_KEPT_LINES = 5000;

@@ -224,7 +224,7 @@ export const toolchainHealthSchema = z.object({
 });
 export type ToolchainHealthDto = z.infer<typeof toolchainHealthSchema>;
 
-export { GC_KINDS, MAX_BUILD_TAGS, MAX_LINKER_VARIABLES, OPT_LEVELS, PANIC_STRATEGIES, SCHEDULERS, SERIAL_KINDS } from './contract-values';
+export { BUILD_LOG_KEPT_LINES, GC_KINDS, MAX_BUILD_TAGS, MAX_LINKER_VARIABLES, OPT_LEVELS, PANIC_STRATEGIES, SCHEDULERS, SERIAL_KINDS } from './contract-values';
 export type { GcKind, OptLevel, PanicStrategy, Scheduler, SerialKind } from './contract-values';
 
 const goIdentifierPath = z.string().regex(/^[A-Za-z0-9_./-]*[A-Za-z0-9_]\.[A-Za-z_][A-Za-z0-9_]*$/, 'Use a package-qualified variable such as main.periodMs.');
@@ -383,6 +383,8 @@ export const allocationSchema = z.object({
 
 const empty = z.object({}).strict();
 
+const buildLogLineSchema = z.object({ stream: z.enum(['stdout', 'stderr', 'info']), text: z.string(), atMs: z.number() });
+
 const buildStateSchema = z.object({
   buildId: z.string(),
   boardId,
@@ -475,7 +477,18 @@ export const requests = {
   },
   'build.cancel': { args: z.object({ buildId: z.string().max(100) }).strict(), result: ok },
   /** Each board's latest build as announced: its state, and its summary once finished (for a window that connects mid-build). */
-  'build.jobs': { args: empty, result: z.array(buildStateSchema.extend({ summary: buildSummarySchema.nullable() })) },
+  'build.jobs': {
+    args: empty,
+    result: z.array(
+      buildStateSchema.extend({
+        summary: buildSummarySchema.nullable(),
+        /** The build's log lines as sent so far (the last BUILD_LOG_KEPT_LINES of them). */
+        log: z.array(buildLogLineSchema),
+        /** Number of the first line in `log`: lines before it were sent but not kept. */
+        logFrom: z.number().int().min(0),
+      }),
+    ),
+  },
   'build.allocReport': {
     args: z
       .object({
@@ -513,7 +526,8 @@ export const events = {
   'boards.changed': z.object({ boards: z.array(boardSchema) }),
   'settings.changed': z.object({ settings: settingsSchema }),
   'build.state': buildStateSchema,
-  'build.log': z.object({ buildId: z.string(), boardId, lines: z.array(z.object({ stream: z.enum(['stdout', 'stderr', 'info']), text: z.string(), atMs: z.number() })) }),
+  /** `from`: number of the batch's first line in the build's log (0 for the first line), so a window can tell what it missed. */
+  'build.log': z.object({ buildId: z.string(), boardId, from: z.number().int().min(0), lines: z.array(buildLogLineSchema) }),
   'build.finished': buildSummarySchema,
   'history.changed': z.object({ boardId }),
   /** Console bytes, batched in main (≈16–32 ms). droppedBytes counts bytes main had to discard (must stay 0). */

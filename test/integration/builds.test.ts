@@ -117,6 +117,32 @@ describe('build lifecycle', () => {
     expect(await call('history.sizes', { boardId: board.id })).toEqual([]);
   });
 
+  it('a window that connects mid-build gets the log lines it missed, numbered like the events', async () => {
+    const { call, next, board, events } = await setUp(true);
+    await call('boards.update', { boardId: board.id, target: 'feather-nrf52840' });
+    const { buildId } = await call('build.start', { boardId: board.id, source: { kind: 'path', path: program('// fake-tinygo: slow\n') } });
+    await next('build.log', (p) => p.buildId === buildId && p.lines.some((l: any) => /slow build, linking/.test(l.text)), 10_000);
+    // What a window would have seen had it been connected: every batch, numbered from 0.
+    const sent = events.filter((e) => e.name === 'build.log' && e.payload.buildId === buildId).map((e) => e.payload);
+    expect(sent.map((b) => b.from)).toEqual(sent.map((_, i) => sent.slice(0, i).reduce((n, b) => n + b.lines.length, 0)));
+    const [running] = await call('build.jobs', {});
+    expect(running).toMatchObject({ buildId, state: 'running', logFrom: 0 });
+    expect(running.log).toEqual(sent.flatMap((b) => b.lines));
+    expect(running.log[0].text).toMatch(/^\$ .*tinygo build -target=feather-nrf52840/);
+    expect(running.log.map((l: any) => l.text)).toContain('fake-tinygo: slow build, linking…');
+    await call('build.cancel', { buildId });
+    await next('build.finished', (p) => p.buildId === buildId);
+    // After the end the board's latest build still has its log, with the cancellation line.
+    const [ended] = await call('build.jobs', {});
+    expect(ended.log.at(-1).text).toMatch(/Build cancelled/);
+    // A newer build for the board replaces it, log and all.
+    const again = await call('build.start', { boardId: board.id, source: { kind: 'program', program: 'blink' } });
+    await next('build.finished', (p) => p.buildId === again.buildId);
+    const [latest] = await call('build.jobs', {});
+    expect(latest.buildId).toBe(again.buildId);
+    expect(latest.log.some((l: any) => /slow build/.test(l.text))).toBe(false);
+  });
+
   it('queues a second build for the same board behind the first, and keeps an ELF of the last one for the console', async () => {
     const { call, next, board } = await setUp(true);
     await call('boards.update', { boardId: board.id, target: 'feather-nrf52840' });

@@ -20,6 +20,7 @@ import { primaryDiagnostic, type Diagnostic } from '../toolchain/diagnostics';
 import { planNrfFlash, tinygoFlashArgs, assertToolForPlan } from '../../../drivers/nrf52';
 import type { ToolProbe } from '../../../drivers/nrf52/flash-plan';
 import { runTinygoFlash } from './tinygo-flash';
+import { RetainedBuildLog } from './build-log';
 import { buildAllocReport, buildFlagArgs, runBuild, type ArtifactFormat, type BuildLogLine, type BuildResult } from '../toolchain/build-runner';
 import { nodeLocatorContext, toolchainEnv, toolchainHealth, type LocatorContext, type ToolchainHealth } from '../toolchain/tinygo-locator';
 import { pruneBuildDirs } from '../toolchain/build-cache';
@@ -64,7 +65,9 @@ export class BuildService {
   private readonly latestBuild = new Map<string, string>();
   private readonly locator: LocatorContext;
   /** Each board's latest build as announced (state, then summary): what a window connecting mid-build catches up on. */
-  private readonly announced = new Map<string, RequestResult<'build.jobs'>[number]>();
+  private readonly announced = new Map<string, Omit<RequestResult<'build.jobs'>[number], 'log' | 'logFrom'>>();
+  /** The log of each build in `announced` (bounded), replayed to a window that missed lines. */
+  private readonly logs = new Map<string, RetainedBuildLog>();
 
   constructor(private readonly options: BuildServiceOptions) {
     this.locator = options.locator ?? nodeLocatorContext();
@@ -219,12 +222,16 @@ export class BuildService {
   ): Promise<BuildSummary> {
     const { hub, history } = this.options;
     const startedAt = Date.now();
+    const retained = new RetainedBuildLog();
+    this.logs.set(buildId, retained);
+    // Lines are kept as they are sent, so what a window gets on catch-up never overlaps a batch still to come.
+    const sendLog = (lines: BuildLogLine[]) => hub.emit('build.log', { buildId, boardId, from: retained.append(lines), lines });
     let pending: BuildLogLine[] = [];
     let flushTimer: NodeJS.Timeout | null = null;
     const flushLog = () => {
       if (flushTimer) clearTimeout(flushTimer);
       flushTimer = null;
-      if (pending.length) hub.emit('build.log', { buildId, boardId, lines: pending });
+      if (pending.length) sendLog(pending);
       pending = [];
     };
     const onLine = (line: BuildLogLine) => {
@@ -278,7 +285,7 @@ export class BuildService {
               env: toolchainEnv(this.locator, health.tinygoPath),
               signal: jobSignal,
               onProgress,
-              onLine: (line) => hub.emit('build.log', { buildId, boardId, lines: [line] }),
+              onLine: (line) => sendLog([line]),
             }),
           );
       }
@@ -359,14 +366,18 @@ export class BuildService {
 
   /** Each board's latest build (a build queued behind a running one does not hide it). */
   latestBuilds(): RequestResult<'build.jobs'> {
-    return [...this.announced.values()];
+    return [...this.announced.values()].map((build) => ({ ...build, ...(this.logs.get(build.buildId)?.snapshot() ?? { log: [], logFrom: 0 }) }));
   }
 
   /** Emits a build's state and remembers it as the board's latest (with its summary once finished). */
   private announceState(state: EventPayload<'build.state'>, summary: BuildSummary | null = null): void {
     const previous = this.announced.get(state.boardId);
     const behindRunning = state.state === 'queued' && previous?.state === 'running' && previous.buildId !== state.buildId;
-    if (!behindRunning) this.announced.set(state.boardId, { ...state, summary });
+    if (!behindRunning) {
+      this.announced.set(state.boardId, { ...state, summary });
+      // Only the boards' latest builds keep their logs.
+      if (previous && previous.buildId !== state.buildId) this.logs.delete(previous.buildId);
+    }
     this.options.hub.emit('build.state', state);
   }
 }
