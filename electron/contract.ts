@@ -211,6 +211,8 @@ export type PanicReport = z.infer<typeof panicReportSchema>;
 // ── TinyGo builds, programs and size history ─────────────────────────────────────────────────
 
 export const toolchainHealthSchema = z.object({
+  /** The TinyGo path in Settings this check was made for (null: search PATH and the usual places). */
+  requestedPath: z.string().nullable(),
   ok: z.boolean(),
   tinygoPath: z.string().nullable(),
   source: z.string().nullable(),

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -30,6 +30,28 @@ describe('TinyGo builds from the app (stand-in tinygo, simulated ESP32 on a pty)
     await sim?.close();
     if (serve) removeDir(serve.dataDir);
     removeDir(work);
+  });
+
+  it("shows the health of the path now in Settings, even when the previous path's check ends later", async () => {
+    // The previous path: a TinyGo 0.31.2 slow to answer `version` and `env`.
+    const slow = join(work, 'slow-tinygo');
+    writeFileSync(slow, `#!/bin/sh\nsleep 1.5\nFAKE_TINYGO_VERSION=0.31.2 exec "${STAND_IN_TINYGO}" "$@"\n`);
+    chmodSync(slow, 0o755);
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const path = page.getByPlaceholder('Search PATH and the usual install places');
+    await path.fill(slow);
+    await path.press('Enter');
+    await page.getByRole('button', { name: 'Checking…' }).waitFor();
+    // Within a second, the user corrects the path: its check ends first, the old one about 3 s later.
+    await path.fill(STAND_IN_TINYGO);
+    await path.press('Enter');
+    const version = page.getByTestId('tinygo-version');
+    await version.filter({ hasText: '0.33.0' }).waitFor();
+    await page.waitForTimeout(4000);
+    await expect(version.textContent()).resolves.toBe('0.33.0');
+    await expect(page.getByTestId('toolchain-path').getAttribute('data-requested-path')).resolves.toBe(STAND_IN_TINYGO);
+    await expect(page.getByRole('button', { name: 'Check again' }).isEnabled()).resolves.toBe(true);
+    await page.getByRole('button', { name: 'Settings' }).click();
   });
 
   it('finds TinyGo through the Settings path and shows its versions', async () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createAppServices, type AppServices } from '../../electron/services/app-services';
@@ -186,5 +186,27 @@ describe('link overflows: the build and the size history carry the same figure',
     expect(summary.error).toMatchObject({ code: 'BUILD_OVERFLOW', message: 'FLASH_TEXT is 11,019 bytes too small (section .text does not fit)' });
     const [row] = await call('history.sizes', { boardId: board.id });
     expect(row).toMatchObject({ ok: false, overflowRegion: 'FLASH_TEXT', overflowBytes: 11019 });
+  });
+});
+
+describe('toolchain health while the TinyGo path changes (issue #12 item 10)', () => {
+  it("an older path's slower check neither answers for the new path nor replaces its cached result", async () => {
+    const { call } = await setUp(true);
+    // The old path: a TinyGo 0.31.2 that takes a while to answer (each of `version` and `env`).
+    const dir = mkdtempSync(join(tmpdir(), 'flashdeck-slow-tinygo-'));
+    temps.push(dir);
+    const slow = join(dir, 'tinygo');
+    writeFileSync(slow, `#!/bin/sh\nsleep 0.6\nFAKE_TINYGO_VERSION=0.31.2 exec "${STAND_IN}" "$@"\n`);
+    chmodSync(slow, 0o755);
+    await call('settings.update', { tinygoPath: slow });
+    const oldCheck = call('toolchain.health', { refresh: true });
+    await new Promise((r) => setTimeout(r, 100));
+    await call('settings.update', { tinygoPath: STAND_IN });
+    const newCheck = await call('toolchain.health', { refresh: true });
+    expect(newCheck).toMatchObject({ requestedPath: STAND_IN, tinygoPath: STAND_IN, version: '0.33.0' });
+    // The old check ends last and says which path it was for.
+    expect(await oldCheck).toMatchObject({ requestedPath: slow, version: '0.31.2' });
+    // What Settings and builds see now is still the new path's result.
+    expect(await call('toolchain.health', {})).toMatchObject({ requestedPath: STAND_IN, version: '0.33.0' });
   });
 });

@@ -57,7 +57,10 @@ const LOG_BATCH_MS = 50;
 
 export class BuildService {
   private readonly queue = new BuildQueue();
+  /** The newest health check of the TinyGo path in Settings (a check of an older path never replaces it). */
   private healthCache: { key: string; at: number; value: ToolchainHealth } | null = null;
+  /** Checks running now, per path, so requests that arrive together share one. */
+  private readonly healthChecks = new Map<string, Promise<ToolchainHealth>>();
   private targetCache: Promise<JsonFileTargetCache> | null = null;
   /** Background ELF links (for symbolising panics); aborted on quit. */
   private readonly elfBuilds = new AbortController();
@@ -79,10 +82,12 @@ export class BuildService {
     });
   }
 
+  /** The toolchain as found for the TinyGo path in Settings now; the answer names that path (requestedPath). */
   async health(refresh = false): Promise<ToolchainHealthDto> {
+    const requestedPath = this.options.settings.get().tinygoPath;
     const value = await this.toolchain(refresh);
     const { ok, tinygoPath, source, version, goVersion, llvmVersion, host, tinygoRoot, goRoot, problems } = value;
-    return { ok, tinygoPath, source, version, goVersion, llvmVersion, host, tinygoRoot, goRoot, problems };
+    return { requestedPath, ok, tinygoPath, source, version, goVersion, llvmVersion, host, tinygoRoot, goRoot, problems };
   }
 
   async targets(): Promise<string[]> {
@@ -147,13 +152,30 @@ export class BuildService {
     return target;
   }
 
+  /**
+   * Checks the path in Settings at the time of the call. The Settings path can change while a check
+   * runs (the user types a new one right after opening Settings): a check's result is cached only
+   * while its path is still the one in Settings, so an older path's slower check never answers for
+   * the new path.
+   */
   private async toolchain(refresh: boolean): Promise<ToolchainHealth> {
-    const key = this.options.settings.get().tinygoPath ?? '';
+    const currentKey = () => this.options.settings.get().tinygoPath ?? '';
+    const key = currentKey();
     const fresh = this.healthCache && this.healthCache.key === key && Date.now() - this.healthCache.at < 60_000;
     if (!refresh && fresh) return this.healthCache!.value;
-    const value = await toolchainHealth({ settingsPath: key || null, ctx: this.locator });
-    this.healthCache = { key, at: Date.now(), value };
-    return value;
+    const running = this.healthChecks.get(key);
+    if (running && !refresh) return running;
+    const startedAt = Date.now();
+    const check = toolchainHealth({ settingsPath: key || null, ctx: this.locator });
+    this.healthChecks.set(key, check);
+    try {
+      const value = await check;
+      const newer = this.healthCache?.key === key && this.healthCache.at > startedAt;
+      if (key === currentKey() && !newer) this.healthCache = { key, at: startedAt, value };
+      return value;
+    } finally {
+      if (this.healthChecks.get(key) === check) this.healthChecks.delete(key);
+    }
   }
 
   /** A toolchain that can build, or the first problem as an error. */
