@@ -7,6 +7,7 @@
  * Errors cross as ErrorInfo values (code, stage, message, hint).
  */
 import { z } from 'zod';
+import { GC_KINDS, MAX_BUILD_TAGS, MAX_LINKER_VARIABLES, OPT_LEVELS, PANIC_STRATEGIES, SCHEDULERS, SERIAL_KINDS } from './contract-values';
 
 // ── Shared shapes ────────────────────────────────────────────────────────────────────────────
 
@@ -210,6 +211,8 @@ export type PanicReport = z.infer<typeof panicReportSchema>;
 // ── TinyGo builds, programs and size history ─────────────────────────────────────────────────
 
 export const toolchainHealthSchema = z.object({
+  /** The TinyGo path in Settings this check was made for (null: search PATH and the usual places). */
+  requestedPath: z.string().nullable(),
   ok: z.boolean(),
   tinygoPath: z.string().nullable(),
   source: z.string().nullable(),
@@ -223,33 +226,47 @@ export const toolchainHealthSchema = z.object({
 });
 export type ToolchainHealthDto = z.infer<typeof toolchainHealthSchema>;
 
+export { BUILD_LOG_KEPT_LINES, GC_KINDS, MAX_BUILD_TAGS, MAX_LINKER_VARIABLES, OPT_LEVELS, PANIC_STRATEGIES, SCHEDULERS, SERIAL_KINDS } from './contract-values';
+export type { GcKind, OptLevel, PanicStrategy, Scheduler, SerialKind } from './contract-values';
+
 const goIdentifierPath = z.string().regex(/^[A-Za-z0-9_./-]*[A-Za-z0-9_]\.[A-Za-z_][A-Za-z0-9_]*$/, 'Use a package-qualified variable such as main.periodMs.');
+/**
+ * Every value is checked so nothing can smuggle an extra flag into tinygo's argument list; the build
+ * runner validates with this same schema.
+ */
 export const buildFlagsSchema = z
   .object({
-    opt: z.enum(['z', 's', '2', '1', '0']).optional(),
-    gc: z.enum(['conservative', 'leaking', 'precise', 'none']).optional(),
-    scheduler: z.enum(['none', 'tasks', 'cores', 'threads', 'asyncify']).optional(),
-    panic: z.enum(['print', 'trap']).optional(),
+    opt: z.enum(OPT_LEVELS).optional(),
+    gc: z.enum(GC_KINDS).optional(),
+    scheduler: z.enum(SCHEDULERS).optional(),
+    panic: z.enum(PANIC_STRATEGIES).optional(),
+    serial: z.enum(SERIAL_KINDS).optional(),
     noDebug: z.boolean().optional(),
+    /** Goroutine stack size, e.g. "8kb", "4096". */
     stackSize: z
       .string()
       .regex(/^\d{1,9}(?:[kKmM]?[bB]?|[kKmM]i[bB])?$/, 'A size such as 4096, 8kb or 16KB.')
       .optional(),
     tags: z
-      .array(z.string().regex(/^[A-Za-z0-9_.]+$/))
-      .max(20)
+      .array(z.string().regex(/^[A-Za-z0-9_.]+$/, 'Letters, digits, "_" and "." only.'))
+      .max(MAX_BUILD_TAGS)
       .optional(),
+    /** `-ldflags "-X name=value"` entries, e.g. {name: "main.periodMs", value: "250"}. */
     ldflags: z
       .array(
-        z.object({
-          name: goIdentifierPath,
-          value: z
-            .string()
-            .regex(/^[A-Za-z0-9_.:,+@%=\/-]*$/, 'No spaces or quotes in -X values.')
-            .max(200),
-        }),
+        z
+          .object({
+            name: goIdentifierPath,
+            // TinyGo splits the whole -ldflags string with shell rules: values keep to characters
+            // that need no quoting, so a value can never become another linker flag.
+            value: z
+              .string()
+              .regex(/^[A-Za-z0-9_.:,+@%=\/-]*$/, 'No spaces or quotes in -X values.')
+              .max(200),
+          })
+          .strict(),
       )
-      .max(20)
+      .max(MAX_LINKER_VARIABLES)
       .optional(),
   })
   .strict();
@@ -291,7 +308,12 @@ export const diagnosticSchema = z.object({
   column: z.number().optional(),
   package: z.string().optional(),
   region: z.string().optional(),
+  /** ELF section the linker named for an overflow (".text", ".bss"…). */
+  section: z.string().optional(),
+  /** For an overflow, the largest figure the linker printed for the region. */
   overflowBytes: z.number().optional(),
+  /** The linker stopped at its error limit: the region is at least overflowBytes too small. */
+  overflowLowerBound: z.boolean().optional(),
   hint: z.string().optional(),
 });
 
@@ -362,6 +384,8 @@ export const allocationSchema = z.object({
 // ── Requests ─────────────────────────────────────────────────────────────────────────────────
 
 const empty = z.object({}).strict();
+
+const buildLogLineSchema = z.object({ stream: z.enum(['stdout', 'stderr', 'info']), text: z.string(), atMs: z.number() });
 
 const buildStateSchema = z.object({
   buildId: z.string(),
@@ -455,7 +479,18 @@ export const requests = {
   },
   'build.cancel': { args: z.object({ buildId: z.string().max(100) }).strict(), result: ok },
   /** Each board's latest build as announced: its state, and its summary once finished (for a window that connects mid-build). */
-  'build.jobs': { args: empty, result: z.array(buildStateSchema.extend({ summary: buildSummarySchema.nullable() })) },
+  'build.jobs': {
+    args: empty,
+    result: z.array(
+      buildStateSchema.extend({
+        summary: buildSummarySchema.nullable(),
+        /** The build's log lines as sent so far (the last BUILD_LOG_KEPT_LINES of them). */
+        log: z.array(buildLogLineSchema),
+        /** Number of the first line in `log`: lines before it were sent but not kept. */
+        logFrom: z.number().int().min(0),
+      }),
+    ),
+  },
   'build.allocReport': {
     args: z
       .object({
@@ -493,7 +528,8 @@ export const events = {
   'boards.changed': z.object({ boards: z.array(boardSchema) }),
   'settings.changed': z.object({ settings: settingsSchema }),
   'build.state': buildStateSchema,
-  'build.log': z.object({ buildId: z.string(), boardId, lines: z.array(z.object({ stream: z.enum(['stdout', 'stderr', 'info']), text: z.string(), atMs: z.number() })) }),
+  /** `from`: number of the batch's first line in the build's log (0 for the first line), so a window can tell what it missed. */
+  'build.log': z.object({ buildId: z.string(), boardId, from: z.number().int().min(0), lines: z.array(buildLogLineSchema) }),
   'build.finished': buildSummarySchema,
   'history.changed': z.object({ boardId }),
   /** Console bytes, batched in main (≈16–32 ms). droppedBytes counts bytes main had to discard (must stay 0). */

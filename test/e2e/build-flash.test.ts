@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, WebSocketRoute } from 'playwright-core';
 import { addBoardByPath, launchBrowser, projectRoot, removeDir, screenshot, startServe, watchPageErrors, type ServeProcess } from './harness';
 import { startEsp32Sim, type Esp32Sim } from '../sim/esp32/start-sim';
 
@@ -30,6 +30,28 @@ describe('TinyGo builds from the app (stand-in tinygo, simulated ESP32 on a pty)
     await sim?.close();
     if (serve) removeDir(serve.dataDir);
     removeDir(work);
+  });
+
+  it("shows the health of the path now in Settings, even when the previous path's check ends later", async () => {
+    // The previous path: a TinyGo 0.31.2 slow to answer `version` and `env`.
+    const slow = join(work, 'slow-tinygo');
+    writeFileSync(slow, `#!/bin/sh\nsleep 1.5\nFAKE_TINYGO_VERSION=0.31.2 exec "${STAND_IN_TINYGO}" "$@"\n`);
+    chmodSync(slow, 0o755);
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const path = page.getByPlaceholder('Search PATH and the usual install places');
+    await path.fill(slow);
+    await path.press('Enter');
+    await page.getByRole('button', { name: 'Checking…' }).waitFor();
+    // Within a second, the user corrects the path: its check ends first, the old one about 3 s later.
+    await path.fill(STAND_IN_TINYGO);
+    await path.press('Enter');
+    const version = page.getByTestId('tinygo-version');
+    await version.filter({ hasText: '0.33.0' }).waitFor();
+    await page.waitForTimeout(4000);
+    await expect(version.textContent()).resolves.toBe('0.33.0');
+    await expect(page.getByTestId('toolchain-path').getAttribute('data-requested-path')).resolves.toBe(STAND_IN_TINYGO);
+    await expect(page.getByRole('button', { name: 'Check again' }).isEnabled()).resolves.toBe(true);
+    await page.getByRole('button', { name: 'Settings' }).click();
   });
 
   it('finds TinyGo through the Settings path and shows its versions', async () => {
@@ -118,6 +140,55 @@ describe('TinyGo builds from the app (stand-in tinygo, simulated ESP32 on a pty)
     expect(sim.flash.read(0x1000, 1)[0]).toBe(0xe9);
     await page.getByRole('tab', { name: 'Size history' }).click();
     await expect.poll(() => page.getByTestId('size-row').count()).toBe(4);
+    expect(errors).toEqual([]);
+  });
+  it('a window whose connection dropped mid-build shows the log lines it missed once it is back', async () => {
+    // A tinygo whose build prints its second line 2.5 s after the first (the command line).
+    const lagging = join(work, 'lagging-tinygo');
+    writeFileSync(lagging, `#!/bin/sh\nif [ "$1" = build ]; then sleep 2.5; fi\nexec "${STAND_IN_TINYGO}" "$@"\n`);
+    chmodSync(lagging, 0o755);
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const path = page.getByPlaceholder('Search PATH and the usual install places');
+    await path.fill(lagging);
+    await path.press('Enter');
+    await page
+      .getByTestId('toolchain-path')
+      .and(page.locator(`[data-requested-path="${lagging}"]`))
+      .waitFor();
+    await page.getByRole('button', { name: 'Settings' }).click();
+
+    let networkDown = false;
+    let pageSide: WebSocketRoute | null = null;
+    let serverSide: WebSocketRoute | null = null;
+    await page.routeWebSocket(/\/api\?/, (ws) => {
+      if (networkDown) return void ws.close();
+      pageSide = ws;
+      serverSide = ws.connectToServer();
+    });
+    await page.reload();
+    const slow = join(work, 'slow');
+    mkdirSync(slow);
+    writeFileSync(join(slow, 'go.mod'), 'module example.com/slow\n\ngo 1.22\n');
+    writeFileSync(join(slow, 'main.go'), '// fake-tinygo: slow\npackage main\n\nfunc main() {}\n');
+    await page.getByRole('tab', { name: 'Programs' }).click();
+    await page.getByLabel('Program path').fill(slow);
+    await page.getByRole('button', { name: 'Build and flash' }).click();
+    await page.getByRole('button', { name: /Show the raw log \(1 lines\)/ }).click();
+    const log = page.getByTestId('build-log');
+    await log.filter({ hasText: '$ ' }).waitFor();
+    networkDown = true;
+    await pageSide!.close();
+    await serverSide!.close();
+    // tinygo says it is linking while nobody listens.
+    await page.waitForTimeout(3500);
+    await expect(log.textContent()).resolves.not.toContain('slow build, linking');
+    networkDown = false;
+    await log.filter({ hasText: 'fake-tinygo: slow build, linking…' }).waitFor({ timeout: 30_000 });
+    // Each line once: the replay fills the gap without repeating what the window had.
+    const text = (await log.textContent()) ?? '';
+    expect(text.match(/^\$ /gm)).toHaveLength(1);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByTestId('build-state').filter({ hasText: 'cancelled' }).waitFor({ timeout: 30_000 });
     expect(errors).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createAppServices, type AppServices } from '../../electron/services/app-services';
@@ -117,6 +117,32 @@ describe('build lifecycle', () => {
     expect(await call('history.sizes', { boardId: board.id })).toEqual([]);
   });
 
+  it('a window that connects mid-build gets the log lines it missed, numbered like the events', async () => {
+    const { call, next, board, events } = await setUp(true);
+    await call('boards.update', { boardId: board.id, target: 'feather-nrf52840' });
+    const { buildId } = await call('build.start', { boardId: board.id, source: { kind: 'path', path: program('// fake-tinygo: slow\n') } });
+    await next('build.log', (p) => p.buildId === buildId && p.lines.some((l: any) => /slow build, linking/.test(l.text)), 10_000);
+    // What a window would have seen had it been connected: every batch, numbered from 0.
+    const sent = events.filter((e) => e.name === 'build.log' && e.payload.buildId === buildId).map((e) => e.payload);
+    expect(sent.map((b) => b.from)).toEqual(sent.map((_, i) => sent.slice(0, i).reduce((n, b) => n + b.lines.length, 0)));
+    const [running] = await call('build.jobs', {});
+    expect(running).toMatchObject({ buildId, state: 'running', logFrom: 0 });
+    expect(running.log).toEqual(sent.flatMap((b) => b.lines));
+    expect(running.log[0].text).toMatch(/^\$ .*tinygo build -target=feather-nrf52840/);
+    expect(running.log.map((l: any) => l.text)).toContain('fake-tinygo: slow build, linking…');
+    await call('build.cancel', { buildId });
+    await next('build.finished', (p) => p.buildId === buildId);
+    // After the end the board's latest build still has its log, with the cancellation line.
+    const [ended] = await call('build.jobs', {});
+    expect(ended.log.at(-1).text).toMatch(/Build cancelled/);
+    // A newer build for the board replaces it, log and all.
+    const again = await call('build.start', { boardId: board.id, source: { kind: 'program', program: 'blink' } });
+    await next('build.finished', (p) => p.buildId === again.buildId);
+    const [latest] = await call('build.jobs', {});
+    expect(latest.buildId).toBe(again.buildId);
+    expect(latest.log.some((l: any) => /slow build/.test(l.text))).toBe(false);
+  });
+
   it('queues a second build for the same board behind the first, and keeps an ELF of the last one for the console', async () => {
     const { call, next, board } = await setUp(true);
     await call('boards.update', { boardId: board.id, target: 'feather-nrf52840' });
@@ -133,5 +159,54 @@ describe('build lifecycle', () => {
     // Flash formats drop the ELF; it is linked again in the background so console panics resolve.
     await expect.poll(async () => (await call('console.status', { boardId: board.id })).elfPath, { timeout: 10_000 }).toMatch(/heap-telemetry\.elf$/);
     expect(existsSync((await call('console.status', { boardId: board.id })).elfPath)).toBe(true);
+  });
+});
+
+describe('link overflows: the build and the size history carry the same figure', () => {
+  it('several lines for one region: the largest, as a lower bound when the linker hit its error limit (pre-0.33 lld)', async () => {
+    process.env.FAKE_TINYGO_VERSION = '0.31.2';
+    try {
+      const { call, next, board } = await setUp(true);
+      await call('toolchain.health', { refresh: true });
+      const { buildId } = await call('build.start', { boardId: board.id, source: { kind: 'path', path: program('// fake-tinygo: overflow-limit\n') } });
+      const summary = await next('build.finished', (p) => p.buildId === buildId);
+      expect(summary.error).toMatchObject({ code: 'BUILD_OVERFLOW', message: expect.stringMatching(/^RAM is at least 3,399 bytes too small \(section \.data does not fit\)/) });
+      expect(summary.diagnostics).toEqual([expect.objectContaining({ kind: 'link-overflow', region: 'RAM', section: '.data', overflowBytes: 3399, overflowLowerBound: true })]);
+      const [row] = await call('history.sizes', { boardId: board.id });
+      expect(row).toMatchObject({ ok: false, overflowRegion: 'RAM', overflowBytes: 3399, error: expect.stringContaining('at least 3,399 bytes') });
+    } finally {
+      delete process.env.FAKE_TINYGO_VERSION;
+    }
+  });
+
+  it("GNU ld's wording is an overflow of FLASH_TEXT with its section, not a generic failure", async () => {
+    const { call, next, board } = await setUp(true);
+    const { buildId } = await call('build.start', { boardId: board.id, source: { kind: 'path', path: program('// fake-tinygo: overflow-gnu\n') } });
+    const summary = await next('build.finished', (p) => p.buildId === buildId);
+    expect(summary.error).toMatchObject({ code: 'BUILD_OVERFLOW', message: 'FLASH_TEXT is 11,019 bytes too small (section .text does not fit)' });
+    const [row] = await call('history.sizes', { boardId: board.id });
+    expect(row).toMatchObject({ ok: false, overflowRegion: 'FLASH_TEXT', overflowBytes: 11019 });
+  });
+});
+
+describe('toolchain health while the TinyGo path changes (issue #12 item 10)', () => {
+  it("an older path's slower check neither answers for the new path nor replaces its cached result", async () => {
+    const { call } = await setUp(true);
+    // The old path: a TinyGo 0.31.2 that takes a while to answer (each of `version` and `env`).
+    const dir = mkdtempSync(join(tmpdir(), 'flashdeck-slow-tinygo-'));
+    temps.push(dir);
+    const slow = join(dir, 'tinygo');
+    writeFileSync(slow, `#!/bin/sh\nsleep 0.6\nFAKE_TINYGO_VERSION=0.31.2 exec "${STAND_IN}" "$@"\n`);
+    chmodSync(slow, 0o755);
+    await call('settings.update', { tinygoPath: slow });
+    const oldCheck = call('toolchain.health', { refresh: true });
+    await new Promise((r) => setTimeout(r, 100));
+    await call('settings.update', { tinygoPath: STAND_IN });
+    const newCheck = await call('toolchain.health', { refresh: true });
+    expect(newCheck).toMatchObject({ requestedPath: STAND_IN, tinygoPath: STAND_IN, version: '0.33.0' });
+    // The old check ends last and says which path it was for.
+    expect(await oldCheck).toMatchObject({ requestedPath: slow, version: '0.31.2' });
+    // What Settings and builds see now is still the new path's result.
+    expect(await call('toolchain.health', {})).toMatchObject({ requestedPath: STAND_IN, version: '0.33.0' });
   });
 });

@@ -16,10 +16,11 @@ import type { SizeHistory } from '../store/size-history';
 import type { FlashService } from '../flash/flash-service';
 import { modelOf } from '../flash/flash-service';
 import { BuildQueue } from '../toolchain/build-queue';
-import type { Diagnostic } from '../toolchain/diagnostics';
+import { primaryDiagnostic, type Diagnostic } from '../toolchain/diagnostics';
 import { planNrfFlash, tinygoFlashArgs, assertToolForPlan } from '../../../drivers/nrf52';
 import type { ToolProbe } from '../../../drivers/nrf52/flash-plan';
 import { runTinygoFlash } from './tinygo-flash';
+import { RetainedBuildLog } from './build-log';
 import { buildAllocReport, buildFlagArgs, runBuild, type ArtifactFormat, type BuildLogLine, type BuildResult } from '../toolchain/build-runner';
 import { nodeLocatorContext, toolchainEnv, toolchainHealth, type LocatorContext, type ToolchainHealth } from '../toolchain/tinygo-locator';
 import { pruneBuildDirs } from '../toolchain/build-cache';
@@ -56,7 +57,10 @@ const LOG_BATCH_MS = 50;
 
 export class BuildService {
   private readonly queue = new BuildQueue();
+  /** The newest health check of the TinyGo path in Settings (a check of an older path never replaces it). */
   private healthCache: { key: string; at: number; value: ToolchainHealth } | null = null;
+  /** Checks running now, per path, so requests that arrive together share one. */
+  private readonly healthChecks = new Map<string, Promise<ToolchainHealth>>();
   private targetCache: Promise<JsonFileTargetCache> | null = null;
   /** Background ELF links (for symbolising panics); aborted on quit. */
   private readonly elfBuilds = new AbortController();
@@ -64,7 +68,9 @@ export class BuildService {
   private readonly latestBuild = new Map<string, string>();
   private readonly locator: LocatorContext;
   /** Each board's latest build as announced (state, then summary): what a window connecting mid-build catches up on. */
-  private readonly announced = new Map<string, RequestResult<'build.jobs'>[number]>();
+  private readonly announced = new Map<string, Omit<RequestResult<'build.jobs'>[number], 'log' | 'logFrom'>>();
+  /** The log of each build in `announced` (bounded), replayed to a window that missed lines. */
+  private readonly logs = new Map<string, RetainedBuildLog>();
 
   constructor(private readonly options: BuildServiceOptions) {
     this.locator = options.locator ?? nodeLocatorContext();
@@ -76,10 +82,12 @@ export class BuildService {
     });
   }
 
+  /** The toolchain as found for the TinyGo path in Settings now; the answer names that path (requestedPath). */
   async health(refresh = false): Promise<ToolchainHealthDto> {
+    const requestedPath = this.options.settings.get().tinygoPath;
     const value = await this.toolchain(refresh);
     const { ok, tinygoPath, source, version, goVersion, llvmVersion, host, tinygoRoot, goRoot, problems } = value;
-    return { ok, tinygoPath, source, version, goVersion, llvmVersion, host, tinygoRoot, goRoot, problems };
+    return { requestedPath, ok, tinygoPath, source, version, goVersion, llvmVersion, host, tinygoRoot, goRoot, problems };
   }
 
   async targets(): Promise<string[]> {
@@ -144,13 +152,30 @@ export class BuildService {
     return target;
   }
 
+  /**
+   * Checks the path in Settings at the time of the call. The Settings path can change while a check
+   * runs (the user types a new one right after opening Settings): a check's result is cached only
+   * while its path is still the one in Settings, so an older path's slower check never answers for
+   * the new path.
+   */
   private async toolchain(refresh: boolean): Promise<ToolchainHealth> {
-    const key = this.options.settings.get().tinygoPath ?? '';
+    const currentKey = () => this.options.settings.get().tinygoPath ?? '';
+    const key = currentKey();
     const fresh = this.healthCache && this.healthCache.key === key && Date.now() - this.healthCache.at < 60_000;
     if (!refresh && fresh) return this.healthCache!.value;
-    const value = await toolchainHealth({ settingsPath: key || null, ctx: this.locator });
-    this.healthCache = { key, at: Date.now(), value };
-    return value;
+    const running = this.healthChecks.get(key);
+    if (running && !refresh) return running;
+    const startedAt = Date.now();
+    const check = toolchainHealth({ settingsPath: key || null, ctx: this.locator });
+    this.healthChecks.set(key, check);
+    try {
+      const value = await check;
+      const newer = this.healthCache?.key === key && this.healthCache.at > startedAt;
+      if (key === currentKey() && !newer) this.healthCache = { key, at: startedAt, value };
+      return value;
+    } finally {
+      if (this.healthChecks.get(key) === check) this.healthChecks.delete(key);
+    }
   }
 
   /** A toolchain that can build, or the first problem as an error. */
@@ -219,12 +244,16 @@ export class BuildService {
   ): Promise<BuildSummary> {
     const { hub, history } = this.options;
     const startedAt = Date.now();
+    const retained = new RetainedBuildLog();
+    this.logs.set(buildId, retained);
+    // Lines are kept as they are sent, so what a window gets on catch-up never overlaps a batch still to come.
+    const sendLog = (lines: BuildLogLine[]) => hub.emit('build.log', { buildId, boardId, from: retained.append(lines), lines });
     let pending: BuildLogLine[] = [];
     let flushTimer: NodeJS.Timeout | null = null;
     const flushLog = () => {
       if (flushTimer) clearTimeout(flushTimer);
       flushTimer = null;
-      if (pending.length) hub.emit('build.log', { buildId, boardId, lines: pending });
+      if (pending.length) sendLog(pending);
       pending = [];
     };
     const onLine = (line: BuildLogLine) => {
@@ -278,7 +307,7 @@ export class BuildService {
               env: toolchainEnv(this.locator, health.tinygoPath),
               signal: jobSignal,
               onProgress,
-              onLine: (line) => hub.emit('build.log', { buildId, boardId, lines: [line] }),
+              onLine: (line) => sendLog([line]),
             }),
           );
       }
@@ -289,7 +318,9 @@ export class BuildService {
 
     const error = result?.error ?? (failure ? toErrorInfo(failure, 'build') : null);
     const cancelled = signal.aborted || error?.code === 'CANCELLED';
-    const overflow = result?.diagnostics.find((d) => d.overflowBytes !== undefined);
+    // The overflow the build's error names (one per region, the largest figure): the history shows the same.
+    const primary = result && !result.ok ? primaryDiagnostic(result.diagnostics) : undefined;
+    const overflow = primary?.kind === 'link-overflow' ? primary : undefined;
     if (result || !cancelled) {
       history.record({
         boardId,
@@ -357,19 +388,23 @@ export class BuildService {
 
   /** Each board's latest build (a build queued behind a running one does not hide it). */
   latestBuilds(): RequestResult<'build.jobs'> {
-    return [...this.announced.values()];
+    return [...this.announced.values()].map((build) => ({ ...build, ...(this.logs.get(build.buildId)?.snapshot() ?? { log: [], logFrom: 0 }) }));
   }
 
   /** Emits a build's state and remembers it as the board's latest (with its summary once finished). */
   private announceState(state: EventPayload<'build.state'>, summary: BuildSummary | null = null): void {
     const previous = this.announced.get(state.boardId);
     const behindRunning = state.state === 'queued' && previous?.state === 'running' && previous.buildId !== state.buildId;
-    if (!behindRunning) this.announced.set(state.boardId, { ...state, summary });
+    if (!behindRunning) {
+      this.announced.set(state.boardId, { ...state, summary });
+      // Only the boards' latest builds keep their logs.
+      if (previous && previous.buildId !== state.buildId) this.logs.delete(previous.buildId);
+    }
     this.options.hub.emit('build.state', state);
   }
 }
 
 function diagnosticDto(d: Diagnostic) {
-  const { severity, kind, message, file, absoluteFile, line, column, package: pkg, region, overflowBytes, hint } = d;
-  return { severity, kind, message, file: absoluteFile ?? file, line, column, package: pkg, region, overflowBytes, hint };
+  const { severity, kind, message, file, absoluteFile, line, column, package: pkg, region, section, overflowBytes, overflowLowerBound, hint } = d;
+  return { severity, kind, message, file: absoluteFile ?? file, line, column, package: pkg, region, section, overflowBytes, overflowLowerBound, hint };
 }

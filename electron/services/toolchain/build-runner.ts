@@ -11,44 +11,20 @@ import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { cancelledError, FlashdeckError, type ErrorInfo } from '../../../drivers/common/errors';
 import { parseAllocReport, type HeapAllocation } from './alloc-report';
-import { parseDiagnostics, parseJsonBuildOutput, primaryDiagnostic, type Diagnostic } from './diagnostics';
+import { describeOverflow, largestOverflowPerRegion, parseDiagnostics, parseJsonBuildOutput, primaryDiagnostic, type Diagnostic } from './diagnostics';
 import { killProcessTree, spawnProcessTree } from './process-tree';
 import { parseSizeReport, type SizeReport } from './size-report';
 import { tinygoFeatures, type TinygoVersion } from './version';
+import type { z } from 'zod';
+import { buildFlagsSchema, GC_KINDS, MAX_BUILD_TAGS, MAX_LINKER_VARIABLES, OPT_LEVELS, PANIC_STRATEGIES, SCHEDULERS, SERIAL_KINDS, type BuildFlagsDto } from '../../contract';
 
-export const OPT_LEVELS = ['z', 's', '2', '1', '0'] as const;
-export const GC_KINDS = ['conservative', 'leaking', 'precise', 'none'] as const;
-export const SCHEDULERS = ['none', 'tasks', 'cores', 'threads', 'asyncify'] as const;
-export const PANIC_STRATEGIES = ['print', 'trap'] as const;
-export const SERIAL_KINDS = ['none', 'uart', 'usb', 'rtt'] as const;
 export const ARTIFACT_FORMATS = ['bin', 'hex', 'uf2', 'zip', 'elf'] as const;
-
-export type OptLevel = (typeof OPT_LEVELS)[number];
-export type GcKind = (typeof GC_KINDS)[number];
-export type Scheduler = (typeof SCHEDULERS)[number];
-export type PanicStrategy = (typeof PANIC_STRATEGIES)[number];
-export type SerialKind = (typeof SERIAL_KINDS)[number];
 /** `-o` extension: `.bin` for ESP, `.uf2`/`.hex`/`.zip` for nRF52 (ask the board's driver). */
 export type ArtifactFormat = (typeof ARTIFACT_FORMATS)[number];
 
-/** `-ldflags "-X name=value"` entry, e.g. {name: "main.periodMs", value: "250"}. */
-export interface LinkerVariable {
-  name: string;
-  value: string;
-}
-
-export interface BuildFlags {
-  opt?: OptLevel;
-  gc?: GcKind;
-  scheduler?: Scheduler;
-  panic?: PanicStrategy;
-  serial?: SerialKind;
-  noDebug?: boolean;
-  /** Goroutine stack size, e.g. "8kb", "4096". */
-  stackSize?: string;
-  tags?: string[];
-  ldflags?: LinkerVariable[];
-}
+/** The build options of the contract (buildFlagsSchema): the one definition of what is accepted. */
+export type BuildFlags = BuildFlagsDto;
+export type LinkerVariable = NonNullable<BuildFlags['ldflags']>[number];
 
 function invalidFlag(flag: string, value: unknown, expected: string): FlashdeckError {
   return new FlashdeckError({
@@ -59,58 +35,62 @@ function invalidFlag(flag: string, value: unknown, expected: string): FlashdeckE
   });
 }
 
-function oneOf<T extends string>(flag: string, value: unknown, allowed: readonly T[]): T | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) throw invalidFlag(flag, value, `one of ${allowed.join(', ')}`);
-  return value as T;
+/** What each option accepts, in the user's words, for the error's hint. */
+const EXPECTED: Record<keyof BuildFlags, { flag: string; expected: string }> = {
+  opt: { flag: '-opt', expected: `one of ${OPT_LEVELS.join(', ')}` },
+  gc: { flag: '-gc', expected: `one of ${GC_KINDS.join(', ')}` },
+  scheduler: { flag: '-scheduler', expected: `one of ${SCHEDULERS.join(', ')}` },
+  panic: { flag: '-panic', expected: `one of ${PANIC_STRATEGIES.join(', ')}` },
+  serial: { flag: '-serial', expected: `one of ${SERIAL_KINDS.join(', ')}` },
+  noDebug: { flag: '-no-debug', expected: 'true or false' },
+  stackSize: { flag: '-stack-size', expected: 'a byte size such as 4096, 8kb or 16KB' },
+  tags: { flag: '-tags', expected: `up to ${MAX_BUILD_TAGS} build tags of letters, digits, "_" and "." only` },
+  ldflags: { flag: '-ldflags -X', expected: `up to ${MAX_LINKER_VARIABLES} package-qualified variables such as main.periodMs` },
+};
+
+/** The schema's first complaint as INVALID_BUILD_FLAG, naming the flag (and the -X variable). */
+function flagError(issue: z.core.$ZodIssue, flags: Record<string, unknown>): FlashdeckError {
+  if (issue.code === 'unrecognized_keys' && issue.path.length === 0) {
+    const [key] = issue.keys;
+    return new FlashdeckError({
+      code: 'INVALID_BUILD_FLAG',
+      stage: 'build',
+      message: `"${key}" is not a build option Flashdeck passes to TinyGo.`,
+      hint: `Use ${Object.keys(EXPECTED).join(', ')}.`,
+    });
+  }
+  const [key, index, field] = issue.path as [keyof BuildFlags, number | undefined, string | undefined];
+  const { flag, expected } = EXPECTED[key];
+  const list = flags[key];
+  const item = Array.isArray(list) && typeof index === 'number' ? list[index] : undefined;
+  if (key === 'ldflags' && item && typeof item === 'object' && field === 'value') {
+    const name = (item as { name?: unknown }).name;
+    return invalidFlag(
+      `-ldflags -X ${String(name)}`,
+      (item as { value?: unknown }).value,
+      'a value without spaces or quotes (letters, digits and ._:,+-/@%=), at most 200 characters',
+    );
+  }
+  if (key === 'ldflags' && item && typeof item === 'object') return invalidFlag(flag, (item as { name?: unknown }).name, expected);
+  return invalidFlag(flag, index !== undefined && Array.isArray(list) ? list[index] : flags[key], expected);
 }
 
-const STACK_SIZE = /^\d{1,9}(?:[kKmM]?[bB]?|[kKmM]i[bB])?$/;
-const TAG = /^[A-Za-z0-9_.]+$/;
-const LD_NAME = /^[A-Za-z0-9_./-]*[A-Za-z0-9_]\.[A-Za-z_][A-Za-z0-9_]*$/;
-// The whole -ldflags string is split by TinyGo with shell rules: keep values to characters that
-// need no quoting, so a value can never become another linker flag.
-const LD_VALUE = /^[A-Za-z0-9_.:,+@%=\/-]*$/;
-
 /**
- * Checks every flag value against what TinyGo accepts, so nothing can smuggle an extra flag into
- * the argument list. Throws INVALID_BUILD_FLAG naming the flag. Returns a clean copy.
+ * Checks every flag value with the contract's schema, so nothing can smuggle an extra flag into the
+ * argument list. Empty values ("", null) mean "the target's default". Throws INVALID_BUILD_FLAG
+ * naming the flag. Returns a clean copy without empty entries.
  */
 export function validateBuildFlags(flags: BuildFlags = {}): BuildFlags {
-  const out: BuildFlags = {};
-  const opt = oneOf('-opt', flags.opt, OPT_LEVELS);
-  if (opt) out.opt = opt;
-  const gc = oneOf('-gc', flags.gc, GC_KINDS);
-  if (gc) out.gc = gc;
-  const scheduler = oneOf('-scheduler', flags.scheduler, SCHEDULERS);
-  if (scheduler) out.scheduler = scheduler;
-  const panic = oneOf('-panic', flags.panic, PANIC_STRATEGIES);
-  if (panic) out.panic = panic;
-  const serial = oneOf('-serial', flags.serial, SERIAL_KINDS);
-  if (serial) out.serial = serial;
-  if (flags.noDebug !== undefined) {
-    if (typeof flags.noDebug !== 'boolean') throw invalidFlag('-no-debug', flags.noDebug, 'true or false');
-    if (flags.noDebug) out.noDebug = true;
-  }
-  if (flags.stackSize !== undefined && flags.stackSize !== '') {
-    if (typeof flags.stackSize !== 'string' || !STACK_SIZE.test(flags.stackSize)) throw invalidFlag('-stack-size', flags.stackSize, 'a byte size such as 4096, 8kb or 16KB');
-    out.stackSize = flags.stackSize;
-  }
-  if (flags.tags !== undefined) {
-    if (!Array.isArray(flags.tags)) throw invalidFlag('-tags', flags.tags, 'a list of build tags');
-    for (const tag of flags.tags) if (typeof tag !== 'string' || !TAG.test(tag)) throw invalidFlag('-tags', tag, 'letters, digits, "_" and "." only');
-    if (flags.tags.length) out.tags = [...flags.tags];
-  }
-  if (flags.ldflags !== undefined) {
-    if (!Array.isArray(flags.ldflags)) throw invalidFlag('-ldflags', flags.ldflags, 'a list of -X name=value variables');
-    for (const v of flags.ldflags) {
-      if (!v || typeof v.name !== 'string' || !LD_NAME.test(v.name)) throw invalidFlag('-ldflags -X', v?.name, 'a package-qualified variable such as main.periodMs');
-      if (typeof v.value !== 'string' || !LD_VALUE.test(v.value))
-        throw invalidFlag(`-ldflags -X ${v.name}`, v.value, 'a value without spaces or quotes (letters, digits and ._:,+-/@%=)');
-    }
-    if (flags.ldflags.length) out.ldflags = flags.ldflags.map((v) => ({ name: v.name, value: v.value }));
-  }
-  return out;
+  const given = Object.fromEntries(Object.entries((flags ?? {}) as Record<string, unknown>).filter(([, value]) => value !== undefined && value !== null && value !== ''));
+  const parsed = buildFlagsSchema.safeParse(given);
+  if (!parsed.success) throw flagError(parsed.error.issues[0], given);
+  const { noDebug, tags, ldflags, ...choices } = parsed.data;
+  return {
+    ...choices,
+    ...(noDebug ? { noDebug: true } : {}),
+    ...(tags?.length ? { tags: [...tags] } : {}),
+    ...(ldflags?.length ? { ldflags: ldflags.map((v) => ({ name: v.name, value: v.value })) } : {}),
+  };
 }
 
 /** Validated flags as tinygo arguments, one flag per element, `-flag=value` form. */
@@ -299,10 +279,11 @@ function failureError(diagnostics: Diagnostic[], outcome: ProcessOutcome, tinygo
     import: 'BUILD_COMPILE_ERROR',
     'flash-tool': 'FLASH_TOOL_FAILED',
   };
+  const said = primary.kind === 'link-overflow' ? describeOverflow(primary) : `${where}${primary.message}`;
   return {
     code: codes[primary.kind] ?? 'BUILD_FAILED',
     stage: 'build',
-    message: `${where}${primary.message}${more > 0 ? ` (and ${more} more error${more > 1 ? 's' : ''})` : ''}`,
+    message: `${said}${more > 0 ? ` (and ${more} more error${more > 1 ? 's' : ''})` : ''}`,
     hint: primary.hint ?? (primary.kind === 'compile' || primary.kind === 'import' ? 'Fix the code at the position shown, then build again.' : 'See the build log for details.'),
   };
 }
@@ -406,8 +387,9 @@ async function runBuildWith(request: BuildRequest, extraArgs: string[]): Promise
   }
 
   // With -json a message may come both as an event and on stderr: keep one of each.
+  // Overflow lines split between the two are folded again: one figure per region, the largest.
   const seen = new Set<string>();
-  const diagnostics = [...(json?.diagnostics ?? []), ...parseDiagnostics(outcome.stderr)]
+  const diagnostics = largestOverflowPerRegion([...(json?.diagnostics ?? []), ...parseDiagnostics(outcome.stderr)])
     .filter((d) => {
       const key = `${d.kind}|${d.file ?? ''}|${d.line ?? ''}|${d.column ?? ''}|${d.message}`;
       if (seen.has(key)) return false;

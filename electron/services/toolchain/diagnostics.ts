@@ -2,6 +2,13 @@
  * What `tinygo build` says when it fails (reference 4): compiler diagnostics in text form (`# pkg`
  * header, `file:line:col: msg`, older `error: ` prefix), linker overflows for any region, undefined
  * symbols, flash-tool failures, the Go version gate, and the `-json` build events of ≥0.38.
+ *
+ * Overflows come in three wordings: TinyGo's own sentence (≥0.33, FLASH_TEXT and RAM), ld.lld's
+ * `section '.text' will not fit in region 'X': overflowed by N bytes` (one line per input section,
+ * growing, up to its error limit), and GNU ld's pair `` section `.text' will not fit in region `X' ``
+ * + `` region `X' overflowed by N bytes ``. Whatever the wording, one diagnostic per region remains,
+ * with the largest figure (as TinyGo reports it), marked as a lower bound when the linker stopped at
+ * its error limit.
  */
 
 export type DiagnosticKind = 'compile' | 'import' | 'link-overflow' | 'undefined-symbol' | 'link' | 'flash-tool' | 'go-version' | 'go-missing' | 'toolchain' | 'target' | 'other';
@@ -24,6 +31,11 @@ export interface Diagnostic {
   /** ELF section named by a raw ld.lld overflow (".text", ".bss"…). */
   section?: string;
   overflowBytes?: number;
+  /**
+   * The linker stopped at its error limit ("too many errors emitted") while the overflow was still
+   * growing: the region is at least `overflowBytes` too small.
+   */
+  overflowLowerBound?: boolean;
   /** Symbol the linker could not find. */
   symbol?: string;
   /** Indented continuation lines (`\tgo get …`, `\toptimization guide: …`, `\timports …`). */
@@ -41,6 +53,14 @@ const FLASH_OVERFLOW = /program too large for this chip \(flash overflowed by (\
 const RAM_OVERFLOW = /program uses too much static RAM on this chip \(RAM overflowed by (\d+) bytes\)/;
 const LLD_OVERFLOW = /(?:^|\s|:)ld\.lld(?:\.exe)?: error: section '([^']*)' will not fit in region '([^']+)': overflowed by (\d+) bytes/;
 const ANY_REGION_OVERFLOW = /region '([^']+)': overflowed by (\d+) bytes/;
+/** ld.lld (any prefix): `ld.lld: error: too many errors emitted, stopping now (use --error-limit=0 …)`. */
+const LINKER_ERROR_LIMIT = /too many errors emitted, stopping now/;
+/** GNU ld: `<ld>: <output> section `.text' will not fit in region `FLASH_TEXT'` (no figure on this line). */
+const GNU_SECTION_WONT_FIT = /section `([^']*)' will not fit in region `([^']+)'\s*$/;
+/** GNU ld: `<ld>: region `FLASH_TEXT' overflowed by 9876 bytes` (backquote opening, no colon). */
+const GNU_REGION_OVERFLOW = /region `([^']+)' overflowed by (\d+) bytes?/;
+/** GNU ld's figure-less announcement before the figure: `<ld>: region RAM overflowed`. */
+const GNU_REGION_OVERFLOWED_BARE = /: region \S+ overflowed\s*$/;
 const LINKER_MISSING_SYMBOL = /^linker could not find symbol (\S+)$/;
 const LLD_UNDEFINED = /ld\.lld(?:\.exe)?: error: undefined symbol: (\S+)/;
 const LLD_REFERENCED_BY = /^>>> referenced by (\S+?):(\d+)(?::(\d+))?/;
@@ -62,6 +82,9 @@ export function parseDiagnostics(output: string, defaultPackage?: string): Diagn
   let last: Diagnostic | undefined;
   // `package X` + `\timports …` lines (import cycles, missing imports) gather into one diagnostic.
   let packageChain: Diagnostic | undefined;
+  // GNU ld names the section on one line and gives the region's figure on a later one.
+  const gnuSections = new Map<string, Diagnostic>();
+  let errorLimitReached = false;
 
   for (const rawLine of output.split(/\r?\n/)) {
     const line = rawLine.replace(/\s+$/, '');
@@ -93,6 +116,27 @@ export function parseDiagnostics(output: string, defaultPackage?: string): Diagn
       continue;
     }
     if (line.startsWith('>>> ')) continue;
+    // Kept as a diagnostic of its own unless an overflow absorbs it as "at least" (dedupeLinkerNoise).
+    if (LINKER_ERROR_LIMIT.test(line)) errorLimitReached = true;
+    const gnuSection = GNU_SECTION_WONT_FIT.exec(line);
+    if (gnuSection) {
+      const diagnostic = overflowDiagnostic({ region: gnuSection[2], section: gnuSection[1] });
+      gnuSections.set(diagnostic.region!, diagnostic);
+      diagnostics.push(diagnostic);
+      last = diagnostic;
+      continue;
+    }
+    const gnuRegion = GNU_REGION_OVERFLOW.exec(line);
+    if (gnuRegion) {
+      const [, region, bytes] = gnuRegion;
+      const announced = gnuSections.get(region);
+      const diagnostic = overflowDiagnostic({ region, section: announced?.section, bytes: Number(bytes) });
+      if (announced) Object.assign(announced, diagnostic);
+      else diagnostics.push(diagnostic);
+      last = announced ?? diagnostic;
+      continue;
+    }
+    if (GNU_REGION_OVERFLOWED_BARE.test(line)) continue;
     const header = HEADER.exec(line);
     if (header) {
       pkg = header[1];
@@ -113,7 +157,62 @@ export function parseDiagnostics(output: string, defaultPackage?: string): Diagn
       last = diagnostic;
     }
   }
-  return dedupeLinkerNoise(diagnostics);
+  return dedupeLinkerNoise(largestOverflowPerRegion(diagnostics, errorLimitReached));
+}
+
+/** One overflow diagnostic in the linker's (lld) wording, whichever linker printed it. */
+function overflowDiagnostic({ region, section, bytes }: { region: string; section?: string; bytes?: number }): Diagnostic {
+  const where = section !== undefined ? `section '${section}' will not fit in region '${region}'` : `region '${region}'`;
+  return {
+    severity: 'error',
+    kind: 'link-overflow',
+    ...(section !== undefined ? { section } : {}),
+    region,
+    ...(bytes !== undefined ? { overflowBytes: bytes } : {}),
+    message: bytes !== undefined ? `${where}: overflowed by ${bytes} bytes` : where,
+    hint: overflowHint(region),
+  };
+}
+
+/**
+ * Older lld prints one line per input section as the overflow grows: keep each region's largest
+ * figure (what TinyGo itself reports), in the place of the region's first line. When the linker
+ * stopped at its error limit, every figure is only a lower bound. Idempotent, so diagnostics
+ * gathered from several streams can go through it again.
+ */
+export function largestOverflowPerRegion(diagnostics: readonly Diagnostic[], errorLimitReached = false): Diagnostic[] {
+  const largest = new Map<string, Diagnostic>();
+  for (const d of diagnostics) {
+    if (d.kind !== 'link-overflow' || d.region === undefined) continue;
+    const known = largest.get(d.region);
+    const lowerBound = errorLimitReached || d.overflowLowerBound === true || known?.overflowLowerBound === true;
+    const bigger = !known || (d.overflowBytes ?? -1) > (known.overflowBytes ?? -1);
+    const chosen = bigger ? d : known;
+    largest.set(d.region, lowerBound ? { ...chosen, overflowLowerBound: true } : chosen);
+  }
+  const placed = new Set<string>();
+  const out: Diagnostic[] = [];
+  for (const d of diagnostics) {
+    if (d.kind !== 'link-overflow' || d.region === undefined) {
+      out.push(d);
+    } else if (!placed.has(d.region)) {
+      placed.add(d.region);
+      out.push(largest.get(d.region)!);
+    }
+  }
+  return out;
+}
+
+/** The user's words for an overflow: "FLASH_TEXT is 9,876 bytes too small (section .text does not fit)". */
+export function describeOverflow(d: Diagnostic): string {
+  const region = d.region ?? 'A memory region';
+  const section = d.section !== undefined ? ` (section ${d.section} does not fit)` : '';
+  if (d.overflowBytes === undefined) return `${region} is too small for this program${section}; the linker did not say by how much`;
+  const bytes = `${d.overflowBytes.toLocaleString('en-US')} byte${d.overflowBytes === 1 ? '' : 's'}`;
+  if (d.overflowLowerBound) {
+    return `${region} is at least ${bytes} too small${section}; the linker stopped at its error limit, so the full overflow is larger`;
+  }
+  return `${region} is ${bytes} too small${section}`;
 }
 
 function classifyLine(line: string, pkg: string | undefined, inHeaderBlock: boolean): Diagnostic | undefined {
@@ -142,17 +241,7 @@ function classifyLine(line: string, pkg: string | undefined, inHeaderBlock: bool
     };
   }
   m = LLD_OVERFLOW.exec(line);
-  if (m) {
-    return {
-      severity: 'error',
-      kind: 'link-overflow',
-      section: m[1],
-      region: m[2],
-      overflowBytes: Number(m[3]),
-      message: `section '${m[1]}' will not fit in region '${m[2]}': overflowed by ${m[3]} bytes`,
-      hint: overflowHint(m[2]),
-    };
-  }
+  if (m) return overflowDiagnostic({ region: m[2], section: m[1], bytes: Number(m[3]) });
   m = ANY_REGION_OVERFLOW.exec(line);
   if (m) {
     return {
@@ -256,12 +345,14 @@ function overflowHint(region: string): string {
 
 /**
  * Pre-0.33 linkers print the overflow, then `failed to run tool: ld.lld` and `failed to link …`:
- * once the cause is known the two follow-up lines only add noise, so they are dropped.
+ * once the cause is known the two follow-up lines only add noise, so they are dropped. The error-limit
+ * line is dropped once an overflow carries it as "at least".
  */
 function dedupeLinkerNoise(diagnostics: Diagnostic[]): Diagnostic[] {
   const hasCause = diagnostics.some((d) => d.kind === 'link-overflow' || d.kind === 'undefined-symbol');
   if (!hasCause) return diagnostics;
-  return diagnostics.filter((d) => !(d.kind === 'link' && /^failed to (?:run tool|link)/.test(d.message)));
+  const hasOverflow = diagnostics.some((d) => d.kind === 'link-overflow');
+  return diagnostics.filter((d) => !(d.kind === 'link' && (/^failed to (?:run tool|link)/.test(d.message) || (hasOverflow && LINKER_ERROR_LIMIT.test(d.message)))));
 }
 
 export interface BuildJsonEvent {

@@ -9,6 +9,7 @@ import { imageFromHex } from '../../../drivers/nrf52/hex-image';
 import { decodeUf2, UF2_FAMILY_NRF52840 } from '../../../drivers/nrf52/uf2';
 import { BuildQueue } from '../../../electron/services/toolchain/build-queue';
 import { buildAllocReport, buildFlagArgs, runBuild, validateBuildFlags, type BuildRequest } from '../../../electron/services/toolchain/build-runner';
+import { GC_KINDS, OPT_LEVELS, PANIC_STRATEGIES, SCHEDULERS, SERIAL_KINDS, buildFlagsSchema, requests } from '../../../electron/contract';
 import { resolveProgramSource } from '../../../electron/services/toolchain/program-source';
 import { parseTinygoVersion, type TinygoVersion } from '../../../electron/services/toolchain/version';
 
@@ -389,8 +390,25 @@ describe('build flags', () => {
     [{ ldflags: [{ name: '-extldflags', value: '1' }] }, '-ldflags -X'],
     [{ ldflags: [{ name: 'periodMs', value: '1' }] }, '-ldflags -X'],
     [{ noDebug: 'yes' }, '-no-debug'],
+    // Misspelt options and values fail instead of being dropped or passed on.
+    [{ optt: 'z' }, '"optt" is not a build option'],
+    [{ noDebugg: true }, '"noDebugg" is not a build option'],
+    [{ gc: 'conservativ' }, '-gc'],
+    [{ serial: 'usbb' }, '-serial'],
+    [{ scheduler: 'Tasks' }, '-scheduler'],
+    [{ tags: Array.from({ length: 21 }, (_, i) => `t${i}`) }, '-tags'],
+    [{ ldflags: [{ name: 'main.x', value: '1', nmae: 'main.y' }] }, '-ldflags -X'],
   ])('rejects %j', (flags, flagName) => {
     expect(() => validateBuildFlags(flags as never)).toThrowError(expect.objectContaining({ code: 'INVALID_BUILD_FLAG', message: expect.stringContaining(flagName) }));
+  });
+
+  it('accepts every value the contract lists, and empty values mean the target default', () => {
+    for (const serial of SERIAL_KINDS) expect(buildFlagArgs({ serial })).toEqual([`-serial=${serial}`]);
+    for (const opt of OPT_LEVELS) expect(buildFlagArgs({ opt })).toEqual([`-opt=${opt}`]);
+    for (const gc of GC_KINDS) expect(buildFlagArgs({ gc })).toEqual([`-gc=${gc}`]);
+    for (const scheduler of SCHEDULERS) expect(buildFlagArgs({ scheduler })).toEqual([`-scheduler=${scheduler}`]);
+    for (const panic of PANIC_STRATEGIES) expect(buildFlagArgs({ panic })).toEqual([`-panic=${panic}`]);
+    expect(validateBuildFlags({ opt: '' as never, gc: null as never, stackSize: '', noDebug: false, tags: [], ldflags: [] })).toEqual({});
   });
 
   it('rejects invalid flags, targets and formats before spawning', async () => {
@@ -404,6 +422,17 @@ describe('build flags', () => {
       code: 'INVALID_BUILD_FLAG',
     });
     expect(existsSync(argsFile)).toBe(false);
+  });
+});
+
+describe('build flags at the contract (the one schema the runner also uses)', () => {
+  it('build.start takes -serial, and refuses a misspelt option or value before anything runs', () => {
+    const args = (flags: unknown) => requests['build.start'].args.safeParse({ boardId: 'b', source: { kind: 'program', program: 'blink' }, flags });
+    expect(args({ serial: 'usb', opt: 'z' }).success).toBe(true);
+    expect(args({ seriall: 'usb' }).success).toBe(false);
+    expect(args({ serial: 'jtag' }).success).toBe(false);
+    expect(args({ gc: 'conservativ' }).success).toBe(false);
+    expect(buildFlagsSchema.safeParse({ ldflags: [{ name: 'main.x', value: '1' }] }).success).toBe(true);
   });
 });
 

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseDiagnostics, parseJsonBuildOutput, primaryDiagnostic } from '../../../electron/services/toolchain/diagnostics';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describeOverflow, largestOverflowPerRegion, parseDiagnostics, parseJsonBuildOutput, primaryDiagnostic } from '../../../electron/services/toolchain/diagnostics';
+
+/** Real linker output around overflows; sources in test/fixtures/tinygo/linker/README.md. */
+const linkerOutput = (name: string) => readFileSync(join(import.meta.dirname, '..', '..', 'fixtures', 'tinygo', 'linker', name), 'utf8');
 
 // Verbatim outputs from tinygo-cli.md section 4. The golden file's `{{…}}` regexp markers are
 // replaced by a concrete value a real run prints.
@@ -133,6 +138,98 @@ error: failed to link /tmp/tinygo1/main: exit status 1
 `);
     expect(d).toHaveLength(1);
     expect(d[0]).toMatchObject({ kind: 'undefined-symbol', symbol: 'runtime.alloc', file: 'main.go', line: 6 });
+  });
+});
+
+describe('parseDiagnostics: several overflow lines for one region (issue #12 item 4)', () => {
+  it('older lld prints one line per input section: the largest figure is the overflow (tinygo#4111)', () => {
+    const d = parseDiagnostics(linkerOutput('lld-flash-text-per-section.txt'));
+    expect(d).toHaveLength(1);
+    expect(d[0]).toMatchObject({ kind: 'link-overflow', region: 'FLASH_TEXT', section: '.text', overflowBytes: 1294 });
+    expect(d[0].overflowLowerBound).toBeUndefined();
+    expect(describeOverflow(d[0])).toBe('FLASH_TEXT is 1,294 bytes too small (section .text does not fit)');
+  });
+
+  it('stopped at the error limit: the largest figure is a lower bound, and the limit line is not a second error (tinygo#4063)', () => {
+    const d = parseDiagnostics(linkerOutput('lld-data-error-limit.txt'));
+    expect(d).toEqual([expect.objectContaining({ kind: 'link-overflow', region: 'iwram', section: '.data', overflowBytes: 3399, overflowLowerBound: true })]);
+    expect(describeOverflow(d[0])).toMatch(/^iwram is at least 3,399 bytes too small .*error limit/);
+  });
+
+  it('TinyGo ≥0.33 translates the figure; the error-limit line it passes through still makes it a lower bound', () => {
+    const d = parseDiagnostics(linkerOutput('tinygo-0.33-flash-error-limit.txt'));
+    expect(d).toEqual([expect.objectContaining({ kind: 'link-overflow', region: 'FLASH_TEXT', overflowBytes: 1294, overflowLowerBound: true })]);
+  });
+
+  it('raw ESP region lines from TinyGo ≥0.33 fold the same way, region by region', () => {
+    const lines = [
+      "ld.lld: error: section '.text' will not fit in region 'IRAM': overflowed by 120 bytes",
+      "ld.lld: error: section '.bss' will not fit in region 'DRAM': overflowed by 64 bytes",
+      "ld.lld: error: section '.text' will not fit in region 'IRAM': overflowed by 4096 bytes",
+      "ld.lld: error: section '.bss' will not fit in region 'DRAM': overflowed by 32 bytes",
+    ];
+    const d = parseDiagnostics(lines.join('\n') + '\n');
+    expect(d.map((x) => [x.region, x.overflowBytes])).toEqual([
+      ['IRAM', 4096],
+      ['DRAM', 64],
+    ]);
+    expect(d.every((x) => x.overflowLowerBound === undefined)).toBe(true);
+  });
+
+  it('an error limit without any overflow stays a diagnostic of its own', () => {
+    const d = parseDiagnostics('ld.lld: error: too many errors emitted, stopping now (use --error-limit=0 to see all errors)\n');
+    expect(d).toEqual([expect.objectContaining({ kind: 'link', message: 'too many errors emitted, stopping now (use --error-limit=0 to see all errors)' })]);
+  });
+
+  it('folding again (JSON events + stderr) keeps the largest figure and the lower bound', () => {
+    const fromJson = parseDiagnostics(linkerOutput('lld-data-error-limit.txt'));
+    const fromStderr = parseDiagnostics("ld.lld: error: section '.data' will not fit in region 'iwram': overflowed by 2712 bytes\n");
+    expect(largestOverflowPerRegion([...fromStderr, ...fromJson])).toEqual([expect.objectContaining({ region: 'iwram', overflowBytes: 3399, overflowLowerBound: true })]);
+  });
+});
+
+describe("parseDiagnostics: GNU ld's overflow wording (issue #12 item 5)", () => {
+  it('TinyGo with avr-ld: the region figure joins the section from the line before (tinygo#953)', () => {
+    const d = parseDiagnostics(linkerOutput('gnu-ld-avr-flash-text.txt'));
+    expect(d).toEqual([expect.objectContaining({ kind: 'link-overflow', region: 'FLASH_TEXT', section: '.text', overflowBytes: 11019 })]);
+    expect(describeOverflow(d[0])).toBe('FLASH_TEXT is 11,019 bytes too small (section .text does not fit)');
+    expect(d[0].hint).toMatch(/smaller/);
+  });
+
+  it('RAM through avr-gcc 5.4 (drivers#221)', () => {
+    expect(parseDiagnostics(linkerOutput('gnu-ld-avr-ram.txt'))).toEqual([
+      expect.objectContaining({ kind: 'link-overflow', region: 'RAM', section: '.data', overflowBytes: 3026, hint: expect.stringMatching(/RAM/) }),
+    ]);
+  });
+
+  it('two regions announced before their figures: each figure goes to its own region', () => {
+    const d = parseDiagnostics(linkerOutput('gnu-ld-two-regions.txt'));
+    expect(d.map((x) => [x.region, x.section, x.overflowBytes])).toEqual([
+      ['DTCMRAM', '.lcd', 24792],
+      ['FLASH', '.lcd', 45664],
+    ]);
+  });
+
+  it("Espressif's ld.exe on Windows, with the linker-script assertion between the lines", () => {
+    const d = parseDiagnostics(linkerOutput('gnu-ld-esp32-windows.txt'));
+    expect(d).toEqual([expect.objectContaining({ kind: 'link-overflow', region: 'iram0_0_seg', section: '.iram0.text', overflowBytes: 2416 })]);
+  });
+
+  it('the figure-less "region RAM overflowed" line adds nothing', () => {
+    const d = parseDiagnostics(linkerOutput('gnu-ld-region-overflowed-no-bytes.txt'));
+    expect(d).toEqual([expect.objectContaining({ region: 'RAM', section: '.data', overflowBytes: 907936 })]);
+  });
+
+  it('a section that does not fit without a figure is still an overflow of that region', () => {
+    const [d] = parseDiagnostics("/usr/bin/ld: build/fw.elf section `.text' will not fit in region `FLASH_TEXT'\n");
+    expect(d).toMatchObject({ kind: 'link-overflow', region: 'FLASH_TEXT', section: '.text' });
+    expect(d.overflowBytes).toBeUndefined();
+    expect(describeOverflow(d)).toMatch(/FLASH_TEXT is too small .*did not say by how much/);
+  });
+
+  it('the sentence from the issue: "FLASH_TEXT is 9,876 bytes too small"', () => {
+    const text = "/usr/bin/avr-ld: /tmp/tinygo1/main section `.text' will not fit in region `FLASH_TEXT'\n/usr/bin/avr-ld: region `FLASH_TEXT' overflowed by 9876 bytes\n";
+    expect(describeOverflow(parseDiagnostics(text)[0])).toMatch(/^FLASH_TEXT is 9,876 bytes too small/);
   });
 });
 

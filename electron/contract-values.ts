@@ -1,0 +1,28 @@
+/**
+ * The contract's value lists as plain constants, without zod: contract.ts builds its schemas from
+ * them and re-exports them, and the renderer imports them from here so its bundle does not carry
+ * the schema library (about 100 kB). Nothing else lives here.
+ */
+
+/**
+ * TinyGo build options the app offers (reference 6): the one list the schema, the build runner and
+ * the renderer's Build options all read. Order: as the Build options menus show them.
+ */
+export const OPT_LEVELS = ['z', 's', '2', '1', '0'] as const;
+export const GC_KINDS = ['conservative', 'precise', 'leaking', 'none'] as const;
+export const SCHEDULERS = ['tasks', 'none', 'cores', 'threads', 'asyncify'] as const;
+export const PANIC_STRATEGIES = ['print', 'trap'] as const;
+/** `-serial`: where println goes (the target's default when absent). */
+export const SERIAL_KINDS = ['none', 'uart', 'usb', 'rtt'] as const;
+export type OptLevel = (typeof OPT_LEVELS)[number];
+export type GcKind = (typeof GC_KINDS)[number];
+export type Scheduler = (typeof SCHEDULERS)[number];
+export type PanicStrategy = (typeof PANIC_STRATEGIES)[number];
+export type SerialKind = (typeof SERIAL_KINDS)[number];
+
+/** Most build tags / -X variables one build takes. */
+export const MAX_BUILD_TAGS = 20;
+export const MAX_LINKER_VARIABLES = 20;
+
+/** Build log lines main keeps per board's latest build for a window that (re)connects; the window keeps as many. */
+export const BUILD_LOG_KEPT_LINES = 5000;
