@@ -26,3 +26,25 @@ export const MAX_LINKER_VARIABLES = 20;
 
 /** Build log lines main keeps per board's latest build for a window that (re)connects; the window keeps as many. */
 export const BUILD_LOG_KEPT_LINES = 5000;
+
+/**
+ * Memory budgets per board and program: flash bytes and static RAM bytes a build may use, and the
+ * minimum free heap a running session must keep (reported by heap telemetry).
+ */
+export const BUDGET_KINDS = ['flash', 'ram', 'heap'] as const;
+export type BudgetKind = (typeof BUDGET_KINDS)[number];
+
+/** Export formats of the size history. */
+export const HISTORY_EXPORT_FORMATS = ['csv', 'json'] as const;
+export type HistoryExportFormat = (typeof HISTORY_EXPORT_FORMATS)[number];
+
+/** Builds per page of the Size history table. */
+export const HISTORY_PAGE_SIZES = [25, 50, 100] as const;
+
+/** The flag matrix's axes (issue 10): what "Compare flags" offers, in the order it shows them. */
+export const MATRIX_OPT_LEVELS = ['z', 's', '1', '2'] as const;
+export const MATRIX_GC_KINDS = ['conservative', 'leaking', 'precise', 'none'] as const;
+export const MATRIX_SCHEDULERS = ['tasks', 'asyncify', 'none'] as const;
+export const MATRIX_PANIC_STRATEGIES = ['print', 'trap'] as const;
+/** Most builds one experiment runs (every axis fully picked: 4 × 4 × 3 × 2 × 2 = 192). */
+export const MAX_EXPERIMENT_VARIANTS = 192;

@@ -7,7 +7,18 @@
  * Errors cross as ErrorInfo values (code, stage, message, hint).
  */
 import { z } from 'zod';
-import { GC_KINDS, MAX_BUILD_TAGS, MAX_LINKER_VARIABLES, OPT_LEVELS, PANIC_STRATEGIES, SCHEDULERS, SERIAL_KINDS } from './contract-values';
+import {
+  BUDGET_KINDS,
+  GC_KINDS,
+  HISTORY_EXPORT_FORMATS,
+  MAX_BUILD_TAGS,
+  MAX_EXPERIMENT_VARIANTS,
+  MAX_LINKER_VARIABLES,
+  OPT_LEVELS,
+  PANIC_STRATEGIES,
+  SCHEDULERS,
+  SERIAL_KINDS,
+} from './contract-values';
 
 // ── Shared shapes ────────────────────────────────────────────────────────────────────────────
 
@@ -144,6 +155,8 @@ export const flashRecordSchema = z.object({
   verifiedBy: z.string().nullable(),
   errorCode: z.string().nullable(),
   errorMessage: z.string().nullable(),
+  /** SHA-256 of the image written (null for `tinygo flash` and attempts recorded before it was kept). */
+  artifactSha256: z.string().nullable(),
 });
 export type FlashRecord = z.infer<typeof flashRecordSchema>;
 
@@ -226,8 +239,20 @@ export const toolchainHealthSchema = z.object({
 });
 export type ToolchainHealthDto = z.infer<typeof toolchainHealthSchema>;
 
-export { BUILD_LOG_KEPT_LINES, GC_KINDS, MAX_BUILD_TAGS, MAX_LINKER_VARIABLES, OPT_LEVELS, PANIC_STRATEGIES, SCHEDULERS, SERIAL_KINDS } from './contract-values';
-export type { GcKind, OptLevel, PanicStrategy, Scheduler, SerialKind } from './contract-values';
+export {
+  BUDGET_KINDS,
+  BUILD_LOG_KEPT_LINES,
+  GC_KINDS,
+  HISTORY_EXPORT_FORMATS,
+  MAX_BUILD_TAGS,
+  MAX_EXPERIMENT_VARIANTS,
+  MAX_LINKER_VARIABLES,
+  OPT_LEVELS,
+  PANIC_STRATEGIES,
+  SCHEDULERS,
+  SERIAL_KINDS,
+} from './contract-values';
+export type { BudgetKind, GcKind, HistoryExportFormat, OptLevel, PanicStrategy, Scheduler, SerialKind } from './contract-values';
 
 const goIdentifierPath = z.string().regex(/^[A-Za-z0-9_./-]*[A-Za-z0-9_]\.[A-Za-z_][A-Za-z0-9_]*$/, 'Use a package-qualified variable such as main.periodMs.');
 /**
@@ -317,6 +342,22 @@ export const diagnosticSchema = z.object({
   hint: z.string().optional(),
 });
 
+export const budgetKindSchema = z.enum(BUDGET_KINDS);
+
+/** A limit a build (flash, ram) or a running session (heap: minimum free) went past. */
+export const budgetBreachSchema = z.object({
+  kind: budgetKindSchema,
+  /** The budget in bytes: most flash / static RAM used, or least free heap. */
+  limitBytes: z.number().int(),
+  /** What the build used (flash, ram) or the lowest free heap seen (heap). */
+  actualBytes: z.number().int(),
+  /** How far past the budget, in bytes (always positive). */
+  overBytes: z.number().int(),
+  /** The breach in a sentence, as the build log and the window show it. */
+  message: z.string(),
+});
+export type BudgetBreach = z.infer<typeof budgetBreachSchema>;
+
 export const buildSummarySchema = z.object({
   buildId: z.string(),
   boardId,
@@ -334,6 +375,12 @@ export const buildSummarySchema = z.object({
   args: z.array(z.string()),
   /** Set when a flash job was started with the artifact. */
   flashJobId: z.string().nullable(),
+  /** The build's row in the size history (null when it was cancelled before it could be recorded). */
+  historyId: z.number().int().nullable(),
+  /** Budgets of this board and program the build is over (also written to its log). */
+  overBudget: z.array(budgetBreachSchema),
+  /** The flag experiment this build belongs to. */
+  experimentId: z.number().int().nullable(),
 });
 export type BuildSummary = z.infer<typeof buildSummarySchema>;
 
@@ -341,21 +388,101 @@ export const sizeHistoryRowSchema = z.object({
   id: z.number().int(),
   startedAt: z.number(),
   program: z.string(),
+  /** Folder or file the program was built from (null for builds recorded before it was kept). */
+  programPath: z.string().nullable(),
+  /** Commit of the program's git repository, and whether its working tree had changes; null outside a repository. */
+  gitCommit: z.string().nullable(),
+  gitDirty: z.boolean().nullable(),
   target: z.string(),
   ok: z.boolean(),
   tinygoVersion: z.string().nullable(),
+  /** The build options as JSON (BuildFlagsDto). */
   flags: z.string(),
+  /** The same options as tinygo arguments ("-opt=s", "-gc=leaking"): how the window shows them. */
+  flagArgs: z.array(z.string()),
+  /** short: code includes rodata (TinyGo folds them) and rodata is null; full: per-package rows exist. */
+  sizeFormat: z.enum(['short', 'full']).nullable(),
   code: z.number().nullable(),
   rodata: z.number().nullable(),
   data: z.number().nullable(),
   bss: z.number().nullable(),
   flash: z.number().nullable(),
   ram: z.number().nullable(),
+  artifactBytes: z.number().nullable(),
+  artifactSha256: z.string().nullable(),
   overflowRegion: z.string().nullable(),
   overflowBytes: z.number().nullable(),
+  /** The linker stopped at its error limit: the region is at least overflowBytes too small. */
+  overflowLowerBound: z.boolean(),
   error: z.string().nullable(),
+  /** The flag experiment that made this build. */
+  experimentId: z.number().int().nullable(),
+  /** Lowest free heap telemetry reported while this build ran on the board. */
+  minFreeHeap: z.number().int().nullable(),
+  /** Budgets of this board and program the build is over. */
+  overBudget: z.array(budgetBreachSchema),
 });
 export type SizeHistoryRow = z.infer<typeof sizeHistoryRowSchema>;
+
+const sizeFieldsSchema = z.object({ code: z.number(), rodata: z.number(), data: z.number(), bss: z.number(), flash: z.number(), ram: z.number() });
+export const sizePackageRowSchema = sizeFieldsSchema.extend({ name: z.string(), kind: z.string() });
+export type SizePackageRow = z.infer<typeof sizePackageRowSchema>;
+
+export const buildDiffSchema = z.object({
+  from: sizeHistoryRowSchema,
+  to: sizeHistoryRowSchema,
+  /** Every package of either build, largest absolute change first. */
+  packages: z.array(
+    z.object({
+      name: z.string(),
+      kind: z.string(),
+      status: z.enum(['added', 'removed', 'changed', 'same']),
+      from: sizeFieldsSchema.nullable(),
+      to: sizeFieldsSchema.nullable(),
+      delta: sizeFieldsSchema,
+    }),
+  ),
+  totals: z.object({ from: sizeFieldsSchema.partial(), to: sizeFieldsSchema.partial(), delta: sizeFieldsSchema.partial() }),
+  /** Sentences naming what else differs: TinyGo version, flags, commit, target, program. */
+  otherDifferences: z.array(z.string()),
+  /** Set when a build has no per-package rows (built with -size=short or failed). */
+  note: z.string().nullable(),
+});
+export type BuildDiff = z.infer<typeof buildDiffSchema>;
+
+const capacityRegionSchema = z.object({
+  /** Linker-script region name (FLASH_TEXT, RAM, IROM, DRAM…). */
+  region: z.string(),
+  origin: z.number().int(),
+  bytes: z.number().int(),
+});
+/** What the program may use on the board: the application's flash region and the RAM the linker can use. */
+export const boardCapacitySchema = z.object({
+  target: z.string(),
+  flash: capacityRegionSchema,
+  ram: capacityRegionSchema,
+  /** tinygo: read from the installed TinyGo's linker script; catalogue: Flashdeck's table (TinyGo not installed or script unreadable). */
+  source: z.enum(['tinygo', 'catalogue']),
+  /** Where the figures come from, in words (the linker script's path, or the catalogue entry's source). */
+  sourceNote: z.string(),
+});
+export type BoardCapacity = z.infer<typeof boardCapacitySchema>;
+
+export const budgetsSchema = z.object({ flash: z.number().int().nullable(), ram: z.number().int().nullable(), heap: z.number().int().nullable() });
+export type Budgets = z.infer<typeof budgetsSchema>;
+
+export const experimentSchema = z.object({
+  id: z.number().int(),
+  boardId,
+  target: z.string(),
+  program: z.string(),
+  createdAt: z.number(),
+  state: z.enum(['running', 'done', 'cancelled', 'failed']),
+  variants: z.array(buildFlagsSchema),
+  /** The builds made so far, in variant order. */
+  builds: z.array(sizeHistoryRowSchema),
+});
+export type Experiment = z.infer<typeof experimentSchema>;
 
 export const programInfoSchema = z.object({
   id: z.string(),
@@ -512,7 +639,47 @@ export const requests = {
       durationMs: z.number(),
     }),
   },
-  'history.sizes': { args: z.object({ boardId, limit: z.number().int().min(1).max(5000).optional() }).strict(), result: z.array(sizeHistoryRowSchema) },
+  /** The chart's series: the board's last `limit` builds, oldest first. */
+  'history.sizes': { args: z.object({ boardId, limit: z.number().int().min(1).max(20_000).optional() }).strict(), result: z.array(sizeHistoryRowSchema) },
+  /** The table: one page of builds, newest first, with filters; and what the filters can offer. */
+  'history.builds': {
+    args: z
+      .object({
+        boardId,
+        program: z.string().max(200).optional(),
+        target: z.string().max(100).optional(),
+        /** Builds whose tinygo arguments include this text, e.g. "-gc=leaking". */
+        flags: z.string().max(200).optional(),
+        /** true: failed builds only; false: successful only. */
+        failed: z.boolean().optional(),
+        experimentId: z.number().int().optional(),
+        offset: z.number().int().min(0).optional(),
+        limit: z.number().int().min(1).max(500).optional(),
+      })
+      .strict(),
+    result: z.object({ rows: z.array(sizeHistoryRowSchema), total: z.number().int(), programs: z.array(z.string()), targets: z.array(z.string()) }),
+  },
+  'history.packages': { args: z.object({ buildId: z.number().int() }).strict(), result: z.array(sizePackageRowSchema) },
+  'history.diff': { args: z.object({ fromBuildId: z.number().int(), toBuildId: z.number().int() }).strict(), result: buildDiffSchema },
+  /** The board's whole history (builds and their packages) as CSV or JSON text; the window saves it. */
+  'history.export': {
+    args: z.object({ boardId, format: z.enum(HISTORY_EXPORT_FORMATS) }).strict(),
+    result: z.object({ fileName: z.string(), mimeType: z.string(), text: z.string(), builds: z.number().int() }),
+  },
+  'history.capacity': { args: z.object({ boardId }).strict(), result: boardCapacitySchema.nullable() },
+  'budgets.get': { args: z.object({ boardId, program: z.string().min(1).max(200) }).strict(), result: budgetsSchema },
+  'budgets.set': {
+    args: z.object({ boardId, program: z.string().min(1).max(200), kind: budgetKindSchema, bytes: z.number().int().min(0).max(1_000_000_000).nullable() }).strict(),
+    result: budgetsSchema,
+  },
+  /** Builds one program across the picked flag variants, one after another (build events per variant, experiment.progress overall). */
+  'experiments.start': {
+    args: z.object({ boardId, source: buildSourceSchema, variants: z.array(buildFlagsSchema).min(1).max(MAX_EXPERIMENT_VARIANTS) }).strict(),
+    result: z.object({ experimentId: z.number().int() }),
+  },
+  'experiments.cancel': { args: z.object({ experimentId: z.number().int() }).strict(), result: ok },
+  'experiments.list': { args: z.object({ boardId }).strict(), result: z.array(experimentSchema.omit({ builds: true }).extend({ builds: z.number().int() })) },
+  'experiments.get': { args: z.object({ experimentId: z.number().int() }).strict(), result: experimentSchema },
   'editor.open': {
     args: z.object({ file: z.string().min(1).max(4096), line: z.number().int().min(1).optional(), column: z.number().int().min(1).optional() }).strict(),
     result: z.object({ opened: z.boolean(), how: z.string() }),
@@ -532,6 +699,8 @@ export const events = {
   'build.log': z.object({ buildId: z.string(), boardId, from: z.number().int().min(0), lines: z.array(buildLogLineSchema) }),
   'build.finished': buildSummarySchema,
   'history.changed': z.object({ boardId }),
+  /** A flag experiment moved on: `done` of `total` variants built; `state` running until the last. */
+  'experiment.progress': z.object({ experimentId: z.number().int(), boardId, done: z.number().int(), total: z.number().int(), state: experimentSchema.shape.state }),
   /** Console bytes, batched in main (≈16–32 ms). droppedBytes counts bytes main had to discard (must stay 0). */
   'console.data': z.object({ boardId, chunks: z.array(z.object({ t: z.number(), dataBase64: base64Trusted })), droppedBytes: z.number().int().min(0) }),
   'console.state': z.object({

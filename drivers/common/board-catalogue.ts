@@ -39,7 +39,56 @@ export interface BoardModel {
   softDevice?: 's140v6' | 's140v7';
   /** Tool that `tinygo flash` would need, for boards we cannot flash ourselves. */
   externalTool?: string;
+  /** What a program may use, for when the installed TinyGo's linker script cannot be read. */
+  memory?: MemoryLayout;
 }
+
+export interface MemoryRegionSize {
+  /** Linker-script region name. */
+  region: string;
+  origin: number;
+  bytes: number;
+}
+
+/** The application's flash region and the RAM the linker can use, with where the figures come from. */
+export interface MemoryLayout {
+  flash: MemoryRegionSize;
+  ram: MemoryRegionSize;
+  source: string;
+}
+
+// Layouts from TinyGo v0.33.0's linker scripts (shared/reference/tinygo-cli.md §9).
+const NRF52840_PLAIN: MemoryLayout = {
+  flash: { region: 'FLASH_TEXT', origin: 0, bytes: 1024 * 1024 },
+  ram: { region: 'RAM', origin: 0x2000_0000, bytes: 256 * 1024 },
+  source: 'TinyGo 0.33 targets/nrf52840.ld: FLASH_TEXT 1M at 0, RAM 256K',
+};
+const NRF52840_S140V6_UF2: MemoryLayout = {
+  flash: { region: 'FLASH_TEXT', origin: 0x26000, bytes: 0xed000 - 0x26000 },
+  ram: { region: 'RAM', origin: 0x2000_4180, bytes: 0x2004_0000 - 0x2000_4180 },
+  source:
+    'TinyGo 0.33 targets/nrf52840-s140v6-uf2.ld: the application sits between the S140 v6 SoftDevice (up to 0x26000) and the bootloader settings (0xED000); RAM above the SoftDevice’s 0x20004180',
+};
+const NRF52840_S140V7_UF2: MemoryLayout = {
+  flash: { region: 'FLASH_TEXT', origin: 0x27000, bytes: 0xed000 - 0x27000 },
+  ram: { region: 'RAM', origin: 0x2004_0000 - 0x3a000, bytes: 0x3a000 },
+  source: 'TinyGo 0.33 targets/nrf52840-s140v7-uf2.ld: the application between the S140 v7 SoftDevice (up to 0x27000) and 0xED000; RAM 0x3A000 bytes',
+};
+const NRF52832_PLAIN: MemoryLayout = {
+  flash: { region: 'FLASH_TEXT', origin: 0, bytes: 512 * 1024 },
+  ram: { region: 'RAM', origin: 0x2000_0000, bytes: 64 * 1024 },
+  source: 'TinyGo 0.33 targets/nrf52.ld: FLASH_TEXT 512K, RAM 64K',
+};
+const ESP32_LAYOUT: MemoryLayout = {
+  flash: { region: 'IRAM', origin: 0x4008_0000, bytes: 128 * 1024 },
+  ram: { region: 'DRAM', origin: 0x3ffa_e000, bytes: 200 * 1024 },
+  source: 'TinyGo 0.33 targets/esp32.ld: code runs from IRAM (128K, no flash XIP before TinyGo PR #5511); data in DRAM 200K',
+};
+const ESP32C3_LAYOUT: MemoryLayout = {
+  flash: { region: 'IROM', origin: 0x4200_0000, bytes: 4 * 1024 * 1024 },
+  ram: { region: 'DRAM', origin: 0x3fc8_0000, bytes: 384 * 1024 },
+  source: 'TinyGo 0.33 targets/esp32c3.ld: IROM/DROM are 8M windows onto the flash chip (4 MB on these boards); DRAM 384K',
+};
 
 const esp32 = (target: string, name: string, led: string | null, usbApp: UsbId[] = []): BoardModel => ({
   target,
@@ -52,6 +101,7 @@ const esp32 = (target: string, name: string, led: string | null, usbApp: UsbId[]
   usbBootloader: [],
   led,
   flashOffset: 0x1000,
+  memory: ESP32_LAYOUT,
 });
 const esp32c3 = (target: string, name: string, led: string | null, usbApp: UsbId[] = ['303a:1001']): BoardModel => ({
   target,
@@ -64,6 +114,7 @@ const esp32c3 = (target: string, name: string, led: string | null, usbApp: UsbId
   usbBootloader: [],
   led,
   flashOffset: 0,
+  memory: ESP32C3_LAYOUT,
 });
 const uf2Board = (target: string, name: string, usbApp: UsbId[], usbBootloader: UsbId[], led: string | null, softDevice: 's140v6' | 's140v7' = 's140v6'): BoardModel => ({
   target,
@@ -76,6 +127,7 @@ const uf2Board = (target: string, name: string, usbApp: UsbId[], usbBootloader: 
   usbBootloader,
   led,
   softDevice,
+  memory: softDevice === 's140v7' ? NRF52840_S140V7_UF2 : NRF52840_S140V6_UF2,
 });
 
 export const BOARD_CATALOGUE: readonly BoardModel[] = [
@@ -98,9 +150,9 @@ export const BOARD_CATALOGUE: readonly BoardModel[] = [
   esp32c3('m5stamp-c3', 'M5Stamp C3', null, ['1a86:55d4']),
   esp32c3('esp32c3', 'ESP32-C3 (chip target)', null),
   // ESP32-S3 (TinyGo ≥ 0.40) and C6 (≥ 0.42): image at 0x0.
-  { ...esp32c3('xiao-esp32s3', 'Seeed XIAO ESP32-S3', 'LED'), chip: 'ESP32-S3' },
-  { ...esp32c3('esp32s3', 'ESP32-S3 (chip target)', null), chip: 'ESP32-S3' },
-  { ...esp32c3('xiao-esp32c6', 'Seeed XIAO ESP32-C6', null), chip: 'ESP32-C6' },
+  { ...esp32c3('xiao-esp32s3', 'Seeed XIAO ESP32-S3', 'LED'), chip: 'ESP32-S3', memory: undefined },
+  { ...esp32c3('esp32s3', 'ESP32-S3 (chip target)', null), chip: 'ESP32-S3', memory: undefined },
+  { ...esp32c3('xiao-esp32c6', 'Seeed XIAO ESP32-C6', null), chip: 'ESP32-C6', memory: undefined },
   // nRF52840 with the Adafruit UF2 bootloader.
   uf2Board('feather-nrf52840', 'Adafruit Feather nRF52840 Express', ['239a:802a', '239a:8029'], ['239a:0029', '239a:002a'], 'D3'),
   uf2Board('feather-nrf52840-sense', 'Adafruit Feather nRF52840 Sense', ['239a:8088', '239a:8087'], ['239a:0087', '239a:0088'], 'D13'),
@@ -164,6 +216,7 @@ export const BOARD_CATALOGUE: readonly BoardModel[] = [
     usbBootloader: [],
     led: 'LED1',
     externalTool: 'nrfjprog',
+    memory: NRF52840_PLAIN,
   },
   {
     target: 'pca10040',
@@ -176,6 +229,7 @@ export const BOARD_CATALOGUE: readonly BoardModel[] = [
     usbBootloader: [],
     led: 'LED1',
     externalTool: 'openocd',
+    memory: NRF52832_PLAIN,
   },
   {
     target: 'pinetime',
@@ -188,6 +242,7 @@ export const BOARD_CATALOGUE: readonly BoardModel[] = [
     usbBootloader: [],
     led: 'LED1',
     externalTool: 'openocd',
+    memory: NRF52832_PLAIN,
   },
   {
     target: 'nrf52840-mdk',
@@ -200,6 +255,7 @@ export const BOARD_CATALOGUE: readonly BoardModel[] = [
     usbBootloader: [],
     led: 'LED_GREEN',
     externalTool: 'openocd',
+    memory: NRF52840_PLAIN,
   },
   {
     target: 'particle-argon',
@@ -212,6 +268,7 @@ export const BOARD_CATALOGUE: readonly BoardModel[] = [
     usbBootloader: [],
     led: 'D7',
     externalTool: 'openocd',
+    memory: NRF52840_PLAIN,
   },
   {
     target: 'reelboard',
@@ -223,6 +280,7 @@ export const BOARD_CATALOGUE: readonly BoardModel[] = [
     usbApp: ['2fe3:0100'],
     usbBootloader: [],
     led: 'LED1',
+    memory: NRF52840_PLAIN,
   },
   { target: 'microbit-v2', name: 'BBC micro:bit v2', family: 'nrf52', chip: 'nRF52833', flashMethod: 'daplink', outputFormat: 'hex', usbApp: [], usbBootloader: [], led: null },
 ];

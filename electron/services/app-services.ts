@@ -16,7 +16,8 @@ import { FlashLog } from './store/flash-log';
 import { FlashService } from './flash/flash-service';
 import { espFlasher } from './flash/esp-flasher';
 import { createNrfFlasher, type NrfFlasherOptions } from './flash/nrf-flasher';
-import { SizeHistory } from './store/size-history';
+import { HistoryService } from './history/history-service';
+import { FlagExperiments } from './history/flag-experiments';
 import { BuildService } from './builds/build-service';
 import { openInEditor } from './editor-launcher';
 import { PortSessions } from './ports/port-sessions';
@@ -49,6 +50,8 @@ export interface AppServices {
   registry: BoardRegistry;
   flash: FlashService;
   builds: BuildService;
+  /** Size history, budgets, capacity; checkHeapBudget(boardId, minFreeHeapBytes) for heap telemetry. */
+  history: HistoryService;
   /** One port session per open console; flash jobs lease ports from it. */
   portSessions: PortSessions;
   db: Db;
@@ -91,7 +94,14 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     log,
   });
 
-  const sizeHistory = new SizeHistory(db);
+  // The build service is created below; capacity asks it for the target and the installed TinyGo's linker script.
+  let buildsRef: BuildService | null = null;
+  const history = new HistoryService({
+    db,
+    targetOf: (boardId) => buildsRef?.boardTarget(boardId) ?? null,
+    capacitySources: (target) => buildsRef?.linkerScriptOf(target) ?? Promise.resolve({ tinygoRoot: null, linkerScript: null }),
+  });
+  const sizeHistory = history.sizes;
   const builds = new BuildService({
     hub,
     registry,
@@ -103,6 +113,10 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     toolProbe: options.toolProbe,
     onArtifact: (boardId, artifactPath) => portSessions.setElfForBoard(boardId, artifactPath),
   });
+  buildsRef = builds;
+  const experiments = new FlagExperiments({ db, builds, hub, history: sizeHistory, log });
+  const cutShort = experiments.store.markInterrupted();
+  if (cutShort) log(`${cutShort} flag comparison(s) were cut short when Flashdeck last stopped; they are listed as cancelled.`);
 
   const handlers: Handlers = {
     'app.info': () => ({
@@ -132,7 +146,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     'toolchain.health': ({ refresh }) => builds.health(refresh),
     'toolchain.targets': () => builds.targets(),
     'programs.list': () => builds.programs(),
-    'build.start': ({ boardId, source, flags, flash: thenFlash }) => builds.start(boardId, source, flags, thenFlash),
+    'build.start': ({ boardId, source, flags, flash: thenFlash }) => ({ buildId: builds.start(boardId, source, flags, thenFlash).buildId }),
     'build.jobs': () => builds.latestBuilds(),
     'build.cancel': ({ buildId }) => {
       builds.cancel(buildId);
@@ -140,6 +154,24 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     },
     'build.allocReport': ({ boardId, source, flags, pattern }) => builds.allocReport(boardId, source, flags, pattern),
     'history.sizes': ({ boardId, limit }) => sizeHistory.list(boardId, limit),
+    'history.builds': ({ offset, limit, ...filter }) => history.page(filter, offset, limit),
+    'history.packages': ({ buildId }) => sizeHistory.packages(buildId),
+    'history.diff': ({ fromBuildId, toBuildId }) => history.diff(fromBuildId, toBuildId),
+    'history.export': ({ boardId, format }) => history.export(boardId, format),
+    'history.capacity': ({ boardId }) => history.capacity(boardId),
+    'budgets.get': ({ boardId, program }) => history.budgets.get(boardId, program),
+    'budgets.set': ({ boardId, program, kind, bytes }) => {
+      const budgets = history.setBudget(boardId, program, kind, bytes);
+      hub.emit('history.changed', { boardId });
+      return budgets;
+    },
+    'experiments.start': ({ boardId, source, variants }) => experiments.start(boardId, source, variants),
+    'experiments.cancel': ({ experimentId }) => {
+      experiments.cancel(experimentId);
+      return { ok: true as const };
+    },
+    'experiments.list': ({ boardId }) => experiments.store.list(boardId),
+    'experiments.get': ({ experimentId }) => experiments.get(experimentId),
     'editor.open': ({ file, line, column }) => openInEditor(file, line, column),
     'console.open': ({ boardId, settings: consoleSettings }) => portSessions.open(boardId, consoleSettings),
     'console.close': async ({ boardId }) => {
@@ -171,6 +203,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     registry,
     flash,
     builds,
+    history,
     portSessions,
     db,
     async close() {

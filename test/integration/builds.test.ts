@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createAppServices, type AppServices } from '../../electron/services/app-services';
@@ -95,6 +97,11 @@ describe('builds for boards that need a probe (tinygo flash)', () => {
     expect(failed.error).toMatchObject({ code: 'TINYGO_FLASH_FAILED', message: expect.stringMatching(/failed to flash .*exit status 2/) });
     const log = await call('flash.history', { boardId: board.id });
     expect(log.map((entry: any) => entry.ok)).toEqual([false, true]);
+    // The flash records the hash of the build it wrote: the board leads back to that build.
+    const rows = await call('history.sizes', { boardId: board.id });
+    expect(log[1].artifactSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(log[1].artifactSha256).toBe(rows.find((r: any) => r.id === built.historyId).artifactSha256);
+    expect(services!.history.runningBuild(board.id)?.id).toBe(built.historyId);
   });
 });
 
@@ -162,6 +169,42 @@ describe('build lifecycle', () => {
   });
 });
 
+describe('size history of builds made through the app', () => {
+  it('records packages, the git commit and the artifact hash, and flags a build over budget in its result, log and row', async () => {
+    const { call, next, board, events } = await setUp(true);
+    await call('boards.update', { boardId: board.id, target: 'feather-nrf52840' });
+    const dir = program();
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-C', dir, ...args], { env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } });
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-q', '-m', 'first');
+    const commit = execFileSync('git', ['-C', dir, 'rev-parse', 'HEAD']).toString().trim();
+
+    const first = await call('build.start', { boardId: board.id, source: { kind: 'path', path: dir }, flags: { opt: 's' } });
+    const built = await next('build.finished', (p) => p.buildId === first.buildId);
+    const [row] = await call('history.sizes', { boardId: board.id });
+    expect(row).toMatchObject({ id: built.historyId, programPath: dir, gitCommit: commit, gitDirty: false, flagArgs: ['-opt=s'], sizeFormat: 'full' });
+    expect(row.artifactSha256).toBe(createHash('sha256').update(readFileSync(built.artifactPath)).digest('hex'));
+    expect(row.artifactBytes).toBe(built.artifactBytes);
+    // The package rows are the ones tinygo printed (the summary carries its parsed table).
+    const packages = await call('history.packages', { buildId: row.id });
+    expect(packages.map((p: any) => [p.name, p.code])).toEqual(built.sizes.packages.map((p: any) => [p.name, p.code]));
+    expect(packages.length).toBeGreaterThan(5);
+
+    // A flash budget below what the next build uses: its result, its log and its row say so.
+    await call('budgets.set', { boardId: board.id, program: row.program, kind: 'flash', bytes: row.flash - 100 });
+    writeFileSync(join(dir, 'extra.go'), 'package main\n\nvar extra = "more"\n');
+    const second = await call('build.start', { boardId: board.id, source: { kind: 'path', path: dir } });
+    const over = await next('build.finished', (p) => p.buildId === second.buildId);
+    expect(over.overBudget).toEqual([expect.objectContaining({ kind: 'flash', limitBytes: row.flash - 100, actualBytes: over.sizes.flash })]);
+    const logged = events.filter((e) => e.name === 'build.log' && e.payload.buildId === second.buildId).flatMap((e) => e.payload.lines.map((l: any) => l.text));
+    expect(logged).toContain(over.overBudget[0].message);
+    const page = await call('history.builds', { boardId: board.id, limit: 1 });
+    expect(page).toMatchObject({ total: 2, rows: [{ id: over.historyId, gitDirty: true, overBudget: [{ kind: 'flash' }] }] });
+  });
+});
+
 describe('link overflows: the build and the size history carry the same figure', () => {
   it('several lines for one region: the largest, as a lower bound when the linker hit its error limit (pre-0.33 lld)', async () => {
     process.env.FAKE_TINYGO_VERSION = '0.31.2';
@@ -173,7 +216,7 @@ describe('link overflows: the build and the size history carry the same figure',
       expect(summary.error).toMatchObject({ code: 'BUILD_OVERFLOW', message: expect.stringMatching(/^RAM is at least 3,399 bytes too small \(section \.data does not fit\)/) });
       expect(summary.diagnostics).toEqual([expect.objectContaining({ kind: 'link-overflow', region: 'RAM', section: '.data', overflowBytes: 3399, overflowLowerBound: true })]);
       const [row] = await call('history.sizes', { boardId: board.id });
-      expect(row).toMatchObject({ ok: false, overflowRegion: 'RAM', overflowBytes: 3399, error: expect.stringContaining('at least 3,399 bytes') });
+      expect(row).toMatchObject({ ok: false, overflowRegion: 'RAM', overflowBytes: 3399, overflowLowerBound: true, error: expect.stringContaining('at least 3,399 bytes') });
     } finally {
       delete process.env.FAKE_TINYGO_VERSION;
     }

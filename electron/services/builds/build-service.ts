@@ -26,6 +26,7 @@ import { nodeLocatorContext, toolchainEnv, toolchainHealth, type LocatorContext,
 import { pruneBuildDirs } from '../toolchain/build-cache';
 import type { TinygoFeatures, TinygoVersion } from '../toolchain/version';
 import { resolveProgramSource } from '../toolchain/program-source';
+import { programRevision, type ProgramRevision } from '../toolchain/program-revision';
 import { JsonFileTargetCache, TargetService } from '../toolchain/targets';
 import { PROGRAMS, findProgram, programBuildTags, programSupportsTarget } from '../../../resources/programs/catalogue';
 
@@ -51,6 +52,13 @@ interface ResolvedProgram {
   buildDir: string;
   packageArg: string;
   tags: string[];
+  /** The folder or file the user built (null for bundled programs). */
+  path: string | null;
+}
+
+export interface BuildStartOptions {
+  /** The flag experiment the build belongs to (recorded with it). */
+  experimentId?: number | null;
 }
 
 const LOG_BATCH_MS = 50;
@@ -100,14 +108,34 @@ export class BuildService {
   }
 
   /** Queues a build for the board; returns at once. Events: build.state, build.log, build.finished. */
-  start(boardId: string, source: BuildSource, flags: BuildFlagsDto = {}, thenFlash = false): { buildId: string } {
+  start(boardId: string, source: BuildSource, flags: BuildFlagsDto = {}, thenFlash = false, options: BuildStartOptions = {}): { buildId: string; done: Promise<BuildSummary> } {
     const target = this.targetOf(boardId);
     const label = source.kind === 'program' ? source.program : source.kind === 'path' ? source.path.split(/[\\/]/).pop()! : source.name;
     // The id is ours, not the queue's: the job may start (and emit events) before enqueue returns.
     const buildId = `build-${randomBytes(6).toString('hex')}`;
-    const job = this.queue.enqueue(boardId, (signal) => this.build(buildId, boardId, target, label, source, flags, thenFlash, signal), { label, id: buildId });
+    const job = this.queue.enqueue(boardId, (signal) => this.build(buildId, boardId, target, label, source, flags, thenFlash, signal, options.experimentId ?? null), {
+      label,
+      id: buildId,
+    });
     void job.promise.catch(() => undefined);
-    return { buildId: job.id };
+    return { buildId: job.id, done: job.promise };
+  }
+
+  /** The board's TinyGo target, or null when it is not known (no error). */
+  boardTarget(boardId: string): string | null {
+    try {
+      return this.targetOf(boardId);
+    } catch {
+      return null;
+    }
+  }
+
+  /** TINYGOROOT and the target's linker script from the installed TinyGo (board capacity). */
+  async linkerScriptOf(target: string): Promise<{ tinygoRoot: string | null; linkerScript: string | null }> {
+    const health = await this.toolchain(false);
+    if (!health.ok || !health.tinygoPath) return { tinygoRoot: null, linkerScript: null };
+    const info = await (await this.targetService(health)).targetInfo(target);
+    return { tinygoRoot: health.tinygoRoot, linkerScript: info.linkerScript ?? null };
   }
 
   cancel(buildId: string): void {
@@ -217,7 +245,13 @@ export class BuildService {
       const support = programSupportsTarget(program, target);
       if (!support.ok)
         throw new FlashdeckError({ code: 'PROGRAM_UNSUPPORTED', stage: 'program', message: support.reason, hint: 'Pick another program, or LED test with an LED pin.' });
-      return { name: program.id, buildDir: join(this.options.programsDir, program.id), packageArg: '.', tags: programBuildTags(program, { memStatsHeapAlloc, target }) };
+      return {
+        name: program.id,
+        buildDir: join(this.options.programsDir, program.id),
+        packageArg: '.',
+        tags: programBuildTags(program, { memStatsHeapAlloc, target }),
+        path: null,
+      };
     }
     let path: string;
     if (source.kind === 'upload') {
@@ -229,7 +263,7 @@ export class BuildService {
       path = source.path;
     }
     const resolved = await resolveProgramSource(path);
-    return { name: resolved.name, buildDir: resolved.buildDir, packageArg: resolved.packageArg, tags: [] };
+    return { name: resolved.name, buildDir: resolved.buildDir, packageArg: resolved.packageArg, tags: [], path: source.kind === 'path' ? source.path : null };
   }
 
   private async build(
@@ -241,6 +275,7 @@ export class BuildService {
     flags: BuildFlagsDto,
     thenFlash: boolean,
     signal: AbortSignal,
+    experimentId: number | null,
   ): Promise<BuildSummary> {
     const { hub, history } = this.options;
     const startedAt = Date.now();
@@ -265,12 +300,17 @@ export class BuildService {
     let result: BuildResult | null = null;
     let failure: unknown = null;
     let program = label;
+    let programPath: string | null = null;
+    let revision: ProgramRevision | null = null;
     let flashWithTinygo: (() => { jobId: string }) | null = null;
     let linkElf: (() => Promise<BuildResult>) | null = null;
     try {
       const health = await this.requireToolchain();
       const resolved = await this.resolve(source, target, health.features.memStatsHeapAlloc);
       program = resolved.name;
+      programPath = resolved.path;
+      // The user's own programs: the commit they were built from (bundled programs are part of Flashdeck).
+      if (resolved.path) revision = await programRevision(resolved.buildDir);
       const board = this.options.registry.require(boardId);
       const format: ArtifactFormat = modelOf(board)?.outputFormat ?? 'bin';
       const request = {
@@ -286,6 +326,7 @@ export class BuildService {
         onLine,
       };
       result = await runBuild(request);
+      const artifactSha256 = result.artifactSha256 ?? null;
       // Keep the cache bounded: the last builds stay (the console symbolises panics with them).
       void pruneBuildDirs(this.options.cacheDir, { keep: result.artifactPath ? [result.artifactPath] : [] }).catch(() => undefined);
       if (result.ok && result.artifactPath && !result.artifactPath.endsWith('.elf')) {
@@ -299,16 +340,21 @@ export class BuildService {
         const tags = [...(flags.tags ?? []), ...resolved.tags];
         const args = tinygoFlashArgs(target, board.present ? board.path : undefined, resolved.packageArg, buildFlagArgs({ ...flags, tags }));
         flashWithTinygo = () =>
-          this.options.flash.startExternal(boardId, `${resolved.name} (tinygo flash)`, 'tinygo-flash', ({ signal: jobSignal, onProgress }) =>
-            runTinygoFlash({
-              tinygoPath: health.tinygoPath,
-              args,
-              cwd: resolved.buildDir,
-              env: toolchainEnv(this.locator, health.tinygoPath),
-              signal: jobSignal,
-              onProgress,
-              onLine: (line) => sendLog([line]),
-            }),
+          this.options.flash.startExternal(
+            boardId,
+            `${resolved.name} (tinygo flash)`,
+            'tinygo-flash',
+            ({ signal: jobSignal, onProgress }) =>
+              runTinygoFlash({
+                tinygoPath: health.tinygoPath,
+                args,
+                cwd: resolved.buildDir,
+                env: toolchainEnv(this.locator, health.tinygoPath),
+                signal: jobSignal,
+                onProgress,
+                onLine: (line) => sendLog([line]),
+              }),
+            artifactSha256,
           );
       }
     } catch (error) {
@@ -321,21 +367,33 @@ export class BuildService {
     // The overflow the build's error names (one per region, the largest figure): the history shows the same.
     const primary = result && !result.ok ? primaryDiagnostic(result.diagnostics) : undefined;
     const overflow = primary?.kind === 'link-overflow' ? primary : undefined;
+    let historyId: number | null = null;
+    let overBudget: BuildSummary['overBudget'] = [];
     if (result || !cancelled) {
-      history.record({
+      historyId = history.record({
         boardId,
         target,
         program,
+        programPath,
+        gitCommit: revision?.commit ?? null,
+        gitDirty: revision?.dirty ?? null,
         startedAt,
         durationMs: result?.durationMs ?? Date.now() - startedAt,
         ok: Boolean(result?.ok),
         tinygoVersion: result?.tinygoVersion ?? null,
-        flags: JSON.stringify(flags),
+        flags: result?.flags ?? flags,
         sizes: result?.sizes ?? null,
+        artifactBytes: result?.artifactBytes ?? null,
+        artifactSha256: result?.artifactSha256 ?? null,
         overflowRegion: overflow?.region ?? null,
         overflowBytes: overflow?.overflowBytes ?? null,
+        overflowLowerBound: overflow?.overflowLowerBound === true,
         error: error ? `${error.code}: ${error.message}` : null,
+        experimentId,
       });
+      overBudget = history.get(historyId)?.overBudget ?? [];
+      // A build over budget says so in its log, where the user is looking when it finishes.
+      if (overBudget.length) sendLog(overBudget.map((breach) => ({ stream: 'info' as const, text: breach.message, atMs: Date.now() - startedAt })));
       hub.emit('history.changed', { boardId });
     }
 
@@ -380,6 +438,9 @@ export class BuildService {
       tinygoVersion: result?.tinygoVersion ?? null,
       args: result?.args ?? [],
       flashJobId,
+      historyId,
+      overBudget,
+      experimentId,
     };
     this.announceState({ buildId, boardId, program, state: cancelled ? 'cancelled' : summary.ok ? 'done' : 'failed', position: 0 }, summary);
     hub.emit('build.finished', summary);

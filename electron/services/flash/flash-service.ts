@@ -3,7 +3,7 @@
  * leases the board's port from its console session, runs the driver with progress events, records
  * the attempt (success or failure) in the flash log, and hands the port back.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Board, EventPayload, FileRef, ImageSummary, RequestResult } from '../../contract';
 import type { EventHub } from '../../dispatcher';
 import { findBoard, type BoardModel } from '../../../drivers/common/board-catalogue';
@@ -82,6 +82,7 @@ export class FlashService {
       fileName: input.fileName,
       method: summary.method ?? 'unknown',
       bytes: input.bytes.length,
+      artifactSha256: createHash('sha256').update(input.bytes).digest('hex'),
       path: board.path,
       returnIds: flasher!.returnIdentities?.(input) ?? [],
     };
@@ -161,10 +162,16 @@ export class FlashService {
     label: string,
     method: string,
     execute: (context: { path: string; signal: AbortSignal; onProgress: ProgressListener }) => Promise<FlashOutcome>,
+    /** SHA-256 of the build's artifact the tool writes (same program, flags and toolchain), when known. */
+    artifactSha256: string | null = null,
   ): { jobId: string } {
     const board = this.options.registry.require(boardId);
     const job = this.newJob(boardId);
-    this.launch(this.run(job, { fileName: label, method, bytes: 0, path: board.path, returnIds: [] }, ({ path, signal, onProgress }) => execute({ path, signal, onProgress })));
+    this.launch(
+      this.run(job, { fileName: label, method, bytes: 0, path: board.path, returnIds: [], artifactSha256 }, ({ path, signal, onProgress }) =>
+        execute({ path, signal, onProgress }),
+      ),
+    );
     return { jobId: job.id };
   }
 
@@ -187,7 +194,7 @@ export class FlashService {
    */
   private async run(
     job: Job,
-    what: { fileName: string; method: string; bytes: number; path: string; returnIds: string[] },
+    what: { fileName: string; method: string; bytes: number; path: string; returnIds: string[]; artifactSha256: string | null },
     execute: (context: { path: string; signal: AbortSignal; onProgress: ProgressListener }) => Promise<FlashOutcome>,
   ): Promise<void> {
     const { hub, flashLog } = this.options;
@@ -200,7 +207,7 @@ export class FlashService {
     let lease: PortLease | undefined;
     let logId: number | undefined;
     try {
-      logId = flashLog.begin({ boardId: job.boardId, startedAt, method: what.method, fileName, bytes: what.bytes });
+      logId = flashLog.begin({ boardId: job.boardId, startedAt, method: what.method, fileName, bytes: what.bytes, artifactSha256: what.artifactSha256 });
       const emitProgress = throttleProgress((progress) => hub.emit('flash.progress', { jobId: job.id, boardId: job.boardId, fileName, progress }));
       emitProgress({ stage: 'connecting', bytesDone: 0, bytesTotal: what.bytes, bytesPerSecond: 0, etaSeconds: null });
       lease = this.options.leasePort ? await this.options.leasePort(job.boardId, `Flashing ${fileName}`) : { path: what.path, release: async () => {} };
@@ -215,7 +222,8 @@ export class FlashService {
     const error = failure ? toErrorInfo(failure, 'flashing') : undefined;
     const result = { durationMs: now() - startedAt, ok: !failure, verifiedBy: outcome?.verifiedBy, errorCode: error?.code, errorMessage: error?.message };
     try {
-      if (logId === undefined) flashLog.record({ boardId: job.boardId, startedAt, method: what.method, fileName, bytes: what.bytes, ...result });
+      if (logId === undefined)
+        flashLog.record({ boardId: job.boardId, startedAt, method: what.method, fileName, bytes: what.bytes, artifactSha256: what.artifactSha256, ...result });
       else flashLog.finish(logId, result);
     } catch (logError) {
       this.log(`Could not record the flash of ${fileName} in the flash log: ${messageOf(logError)}`);

@@ -8,6 +8,8 @@ export interface FlashAttempt {
   method: string;
   fileName: string;
   bytes: number;
+  /** SHA-256 (hex) of the image written; the size history finds the build that made it. Null when not known (`tinygo flash`). */
+  artifactSha256?: string | null;
 }
 
 export interface FlashResult {
@@ -37,10 +39,18 @@ export class FlashLog {
   begin(attempt: FlashAttempt): number {
     const result = this.db
       .prepare(
-        `INSERT INTO flashes (board_id, started_at, duration_ms, ok, method, file_name, bytes, finished, owner_pid)
-         VALUES (@boardId, @startedAt, 0, 0, @method, @fileName, @bytes, 0, @pid)`,
+        `INSERT INTO flashes (board_id, started_at, duration_ms, ok, method, file_name, bytes, finished, owner_pid, artifact_sha256)
+         VALUES (@boardId, @startedAt, 0, 0, @method, @fileName, @bytes, 0, @pid, @sha)`,
       )
-      .run({ boardId: attempt.boardId, startedAt: attempt.startedAt, method: attempt.method, fileName: attempt.fileName, bytes: attempt.bytes, pid: process.pid });
+      .run({
+        boardId: attempt.boardId,
+        startedAt: attempt.startedAt,
+        method: attempt.method,
+        fileName: attempt.fileName,
+        bytes: attempt.bytes,
+        pid: process.pid,
+        sha: attempt.artifactSha256?.toLowerCase() ?? null,
+      });
     return Number(result.lastInsertRowid);
   }
 
@@ -78,12 +88,25 @@ export class FlashLog {
     const rows = this.db
       .prepare(
         `SELECT id, started_at AS startedAt, duration_ms AS durationMs, ok, method, file_name AS fileName, bytes,
-                verified_by AS verifiedBy, error_code AS errorCode, error_message AS errorMessage
+                verified_by AS verifiedBy, error_code AS errorCode, error_message AS errorMessage, artifact_sha256 AS artifactSha256
          FROM flashes WHERE board_id = ? AND finished = 1 ORDER BY started_at DESC, id DESC LIMIT ?`,
       )
       .all(boardId, limit) as (Omit<FlashRecord, 'ok'> & { ok: number })[];
     return rows.map((row) => ({ ...row, ok: row.ok === 1 }));
   }
+}
+
+/**
+ * The board's last successful, verified flash: what runs on it now (as far as Flashdeck knows).
+ * With its artifact's SHA-256 the size history finds the build (SizeHistory.findByArtifact).
+ */
+export function lastVerifiedFlash(db: Db, boardId: string): { id: number; startedAt: number; fileName: string; artifactSha256: string | null } | undefined {
+  return db
+    .prepare(
+      `SELECT id, started_at AS startedAt, file_name AS fileName, artifact_sha256 AS artifactSha256 FROM flashes
+       WHERE board_id = ? AND finished = 1 AND ok = 1 AND verified_by IS NOT NULL ORDER BY started_at DESC, id DESC LIMIT 1`,
+    )
+    .get(boardId) as { id: number; startedAt: number; fileName: string; artifactSha256: string | null } | undefined;
 }
 
 function isProcessAlive(pid: number): boolean {

@@ -5,8 +5,8 @@
  * Streams log lines, can be cancelled (whole process tree, build dir removed), times out, and
  * returns a typed BuildResult for success and for build failures alike.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { cancelledError, FlashdeckError, type ErrorInfo } from '../../../drivers/common/errors';
@@ -155,6 +155,8 @@ export interface BuildResult {
   /** Present only when ok. */
   artifactPath?: string;
   artifactBytes?: number;
+  /** SHA-256 (hex) of the artifact: the flash log records the same for what it wrote, linking a board back to this build. */
+  artifactSha256?: string;
   format: ArtifactFormat;
   /** Present when TinyGo printed a size table (only after a successful link). */
   sizes?: SizeReport;
@@ -428,7 +430,10 @@ async function runBuildWith(request: BuildRequest, extraArgs: string[]): Promise
         };
     return { ...base, ok: false, diagnostics, ...(sizes ? { sizes } : {}), error, durationMs: now() - startedAt };
   }
-  return { ...base, ok: true, artifactPath, artifactBytes, diagnostics, ...(sizes ? { sizes } : {}), durationMs: now() - startedAt };
+  const artifactSha256 = createHash('sha256')
+    .update(await readFile(artifactPath))
+    .digest('hex');
+  return { ...base, ok: true, artifactPath, artifactBytes, artifactSha256, diagnostics, ...(sizes ? { sizes } : {}), durationMs: now() - startedAt };
 }
 
 export interface AllocReportRequest extends Omit<BuildRequest, 'format' | 'buildId'> {

@@ -42,6 +42,8 @@ export interface TargetInfo {
   flash1200BpsReset: boolean;
   defaultStackSize: number | null;
   inheritableOnly: boolean;
+  /** `linkerscript`: the target's linker script, relative to TINYGOROOT ("targets/nrf52840-s140v6-uf2.ld"); JSON form only. */
+  linkerScript?: string | null;
   /** The cached GOROOT TinyGo prepared, when printed. */
   cachedGoroot: string | null;
   /** Which `info` form produced this. The text form lacks flash and USB facts. */
@@ -143,6 +145,7 @@ export function parseTargetInfoJson(target: string, output: string): TargetInfo 
     flash1200BpsReset: spec['flash-1200-bps-reset'] === 'true' || spec['flash-1200-bps-reset'] === true,
     defaultStackSize: typeof stack === 'number' ? stack : null,
     inheritableOnly: spec['inheritable-only'] === true,
+    linkerScript: str(spec.linkerscript),
     cachedGoroot: str(data.goroot),
     source: 'json',
   };
