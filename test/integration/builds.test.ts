@@ -205,6 +205,50 @@ describe('size history of builds made through the app', () => {
   });
 });
 
+describe('flag matrix', () => {
+  it("builds one program per variant, one after another, tagged with the experiment; failures keep the tool's reason", async () => {
+    const { call, next, board, events } = await setUp(true);
+    await call('boards.update', { boardId: board.id, target: 'feather-nrf52840' });
+    const dir = mkdtempSync(join(tmpdir(), 'flashdeck-matrix-'));
+    temps.push(dir);
+    writeFileSync(join(dir, 'go.mod'), 'module example.com/m\n\ngo 1.22\n');
+    writeFileSync(join(dir, 'main.go'), 'package main\n\nfunc main() {\n\tgo work()\n\tbuf := make([]byte, n)\n\t_ = buf\n}\n\nvar n = 4\n\nfunc work() {}\n');
+    const variants = [{ opt: 'z' }, { opt: 'z', gc: 'none' }, { opt: 'z', scheduler: 'none' }, { opt: 'z', gc: 'leaking', panic: 'trap' }];
+    const { experimentId } = await call('experiments.start', { boardId: board.id, source: { kind: 'path', path: dir }, variants });
+    await next('experiment.progress', (p) => p.experimentId === experimentId && p.state === 'done', 60_000);
+    const progress = events.filter((e) => e.name === 'experiment.progress' && e.payload.experimentId === experimentId).map((e) => e.payload.done);
+    expect(progress).toEqual([0, 1, 2, 3, 4]);
+    const experiment = await call('experiments.get', { experimentId });
+    expect(experiment.builds.map((b: any) => [b.flagArgs.join(' '), b.ok])).toEqual([
+      ['-opt=z', true],
+      ['-opt=z -gc=none', false],
+      ['-opt=z -scheduler=none', false],
+      ['-opt=z -gc=leaking -panic=trap', true],
+    ]);
+    expect(experiment.builds[1].error).toMatch(/linker could not find symbol runtime\.alloc/);
+    expect(experiment.builds[2].error).toMatch(/attempted to start a goroutine without a scheduler/);
+    expect(experiment.builds.every((b: any) => b.experimentId === experimentId)).toBe(true);
+    expect(experiment.builds[3].flash).toBeLessThan(experiment.builds[0].flash);
+    expect(await call('experiments.list', { boardId: board.id })).toMatchObject([{ id: experimentId, state: 'done', builds: 4 }]);
+    expect((await call('history.builds', { boardId: board.id, experimentId })).total).toBe(4);
+  });
+
+  it('cancel stops the running variant and skips the rest', async () => {
+    const { call, next, board } = await setUp(true);
+    await call('boards.update', { boardId: board.id, target: 'feather-nrf52840' });
+    const { experimentId } = await call('experiments.start', {
+      boardId: board.id,
+      source: { kind: 'path', path: program('// fake-tinygo: slow\n') },
+      variants: [{ opt: 'z' }, { opt: 's' }],
+    });
+    await next('build.state', (p) => p.state === 'running');
+    await call('experiments.cancel', { experimentId });
+    const end = await next('experiment.progress', (p) => p.experimentId === experimentId && p.state !== 'running', 20_000);
+    expect(end).toMatchObject({ state: 'cancelled', done: 1, total: 2 });
+    expect((await call('experiments.get', { experimentId })).builds).toEqual([]);
+  });
+});
+
 describe('link overflows: the build and the size history carry the same figure', () => {
   it('several lines for one region: the largest, as a lower bound when the linker hit its error limit (pre-0.33 lld)', async () => {
     process.env.FAKE_TINYGO_VERSION = '0.31.2';
