@@ -424,6 +424,34 @@ export const sizeHistoryRowSchema = z.object({
 });
 export type SizeHistoryRow = z.infer<typeof sizeHistoryRowSchema>;
 
+const nullableNumbers = z.array(z.number().nullable());
+/**
+ * The chart's data for one board, column by column (one entry per build, oldest first): cheap to
+ * load and check for 10,000 builds. Text that repeats (program, TinyGo version, flags) is an index
+ * into its list.
+ */
+export const historySeriesSchema = z.object({
+  ids: z.array(z.number().int()),
+  startedAt: z.array(z.number()),
+  ok: z.array(z.boolean()),
+  code: nullableNumbers,
+  rodata: nullableNumbers,
+  data: nullableNumbers,
+  bss: nullableNumbers,
+  flash: nullableNumbers,
+  ram: nullableNumbers,
+  /** Index into `programs` (a program is its name and the path it was built from). */
+  program: z.array(z.number().int()),
+  programs: z.array(z.object({ name: z.string(), path: z.string().nullable() })),
+  /** Index into `tinygoVersions`. */
+  tinygo: z.array(z.number().int()),
+  tinygoVersions: z.array(z.string().nullable()),
+  /** Index into `flagTexts` (tinygo arguments joined by spaces; "" for the target's defaults). */
+  flags: z.array(z.number().int()),
+  flagTexts: z.array(z.string()),
+});
+export type HistorySeries = z.infer<typeof historySeriesSchema>;
+
 const sizeFieldsSchema = z.object({ code: z.number(), rodata: z.number(), data: z.number(), bss: z.number(), flash: z.number(), ram: z.number() });
 export const sizePackageRowSchema = sizeFieldsSchema.extend({ name: z.string(), kind: z.string() });
 export type SizePackageRow = z.infer<typeof sizePackageRowSchema>;
@@ -641,6 +669,9 @@ export const requests = {
   },
   /** The chart's series: the board's last `limit` builds, oldest first. */
   'history.sizes': { args: z.object({ boardId, limit: z.number().int().min(1).max(20_000).optional() }).strict(), result: z.array(sizeHistoryRowSchema) },
+  /** The chart: the board's last `limit` builds as columns, oldest first. */
+  'history.series': { args: z.object({ boardId, limit: z.number().int().min(1).max(20_000).optional() }).strict(), result: historySeriesSchema },
+  'history.build': { args: z.object({ buildId: z.number().int() }).strict(), result: sizeHistoryRowSchema.nullable() },
   /** The table: one page of builds, newest first, with filters; and what the filters can offer. */
   'history.builds': {
     args: z

@@ -154,6 +154,8 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     },
     'build.allocReport': ({ boardId, source, flags, pattern }) => builds.allocReport(boardId, source, flags, pattern),
     'history.sizes': ({ boardId, limit }) => sizeHistory.list(boardId, limit),
+    'history.series': ({ boardId, limit }) => sizeHistory.series(boardId, limit),
+    'history.build': ({ buildId }) => sizeHistory.get(buildId) ?? null,
     'history.builds': ({ offset, limit, ...filter }) => history.page(filter, offset, limit),
     'history.packages': ({ buildId }) => sizeHistory.packages(buildId),
     'history.diff': ({ fromBuildId, toBuildId }) => history.diff(fromBuildId, toBuildId),

@@ -3,7 +3,7 @@
  * chart, the markers where something besides the code changed, headroom against the board's
  * capacity, and the words for sizes and deltas. Pure functions, no DOM.
  */
-import type { BoardCapacity, SizeHistoryRow } from '../../electron/contract';
+import type { BoardCapacity, HistorySeries, SizeHistoryRow } from '../../electron/contract';
 
 /** "98,304 B". */
 export function bytes(n: number): string {
@@ -22,9 +22,15 @@ export function overflowText(row: Pick<SizeHistoryRow, 'overflowRegion' | 'overf
   return `${row.overflowRegion ?? 'a region'} overflowed by ${row.overflowLowerBound ? 'at least ' : ''}${bytes(row.overflowBytes)}`;
 }
 
-/** The build's options as the window shows them. */
-export function flagsText(row: Pick<SizeHistoryRow, 'flagArgs'>): string {
-  return row.flagArgs.length ? row.flagArgs.join(' ') : 'target defaults';
+/** The build's options as the window shows them: tinygo arguments, or "target defaults". */
+export function flagsText(args: readonly string[] | string): string {
+  const text = typeof args === 'string' ? args : args.join(' ');
+  return text || 'target defaults';
+}
+
+/** Whether build `i` of the series has a size table (a successful build). */
+export function hasSizes(s: HistorySeries, i: number): boolean {
+  return s.ok[i] && s.code[i] !== null;
 }
 
 export interface StackedSeries {
@@ -41,60 +47,72 @@ export interface StackedSeries {
  * Stacked bands over builds, one x per build (failed builds leave a gap). In short tables TinyGo
  * folds rodata into code, so rodata adds nothing there.
  */
-export function stackedSeries(rows: readonly SizeHistoryRow[]): StackedSeries {
-  const n = rows.length;
-  const s: StackedSeries = { x: new Float64Array(n), code: new Float64Array(n), rodata: new Float64Array(n), data: new Float64Array(n), bss: new Float64Array(n) };
+export function stackedSeries(s: HistorySeries): StackedSeries {
+  const n = s.ids.length;
+  const out: StackedSeries = { x: new Float64Array(n), code: new Float64Array(n), rodata: new Float64Array(n), data: new Float64Array(n), bss: new Float64Array(n) };
   for (let i = 0; i < n; i++) {
-    const r = rows[i];
-    s.x[i] = i;
-    if (!r.ok || r.code === null) {
-      s.code[i] = s.rodata[i] = s.data[i] = s.bss[i] = NaN;
+    out.x[i] = i;
+    if (!hasSizes(s, i)) {
+      out.code[i] = out.rodata[i] = out.data[i] = out.bss[i] = NaN;
       continue;
     }
-    const code = r.code;
-    const rodata = code + (r.rodata ?? 0);
-    const data = rodata + (r.data ?? 0);
-    s.code[i] = code;
-    s.rodata[i] = rodata;
-    s.data[i] = data;
-    s.bss[i] = data + (r.bss ?? 0);
+    const code = s.code[i]!;
+    const rodata = code + (s.rodata[i] ?? 0);
+    const data = rodata + (s.data[i] ?? 0);
+    out.code[i] = code;
+    out.rodata[i] = rodata;
+    out.data[i] = data;
+    out.bss[i] = data + (s.bss[i] ?? 0);
   }
-  return s;
+  return out;
 }
 
 export interface ChangeMarker {
   /** Index of the first build after the change. */
   index: number;
+  /** Its build id. */
+  buildId: number;
   /** What changed, e.g. ["TinyGo 0.33.0 → 0.34.0", "flags -opt=z → -opt=s"]. */
   changes: string[];
   kinds: ('tinygo' | 'flags' | 'program')[];
 }
 
 /** Where the TinyGo version, the flags or the program changed from one build to the next. */
-export function changeMarkers(rows: readonly SizeHistoryRow[]): ChangeMarker[] {
+export function changeMarkers(s: HistorySeries): ChangeMarker[] {
   const markers: ChangeMarker[] = [];
-  for (let i = 1; i < rows.length; i++) {
-    const a = rows[i - 1];
-    const b = rows[i];
+  for (let i = 1; i < s.ids.length; i++) {
     const changes: string[] = [];
     const kinds: ChangeMarker['kinds'] = [];
-    if (a.tinygoVersion !== b.tinygoVersion) {
-      changes.push(`TinyGo ${a.tinygoVersion ?? '?'} → ${b.tinygoVersion ?? '?'}`);
+    if (s.tinygo[i] !== s.tinygo[i - 1]) {
+      changes.push(`TinyGo ${s.tinygoVersions[s.tinygo[i - 1]] ?? '?'} → ${s.tinygoVersions[s.tinygo[i]] ?? '?'}`);
       kinds.push('tinygo');
     }
-    const fa = flagsText(a);
-    const fb = flagsText(b);
-    if (fa !== fb) {
-      changes.push(`flags ${fa} → ${fb}`);
+    if (s.flags[i] !== s.flags[i - 1]) {
+      changes.push(`flags ${flagsText(s.flagTexts[s.flags[i - 1]])} → ${flagsText(s.flagTexts[s.flags[i]])}`);
       kinds.push('flags');
     }
-    if (a.program !== b.program || (a.programPath ?? '') !== (b.programPath ?? '')) {
-      changes.push(`program ${a.program} → ${b.program}`);
+    if (s.program[i] !== s.program[i - 1]) {
+      changes.push(`program ${s.programs[s.program[i - 1]].name} → ${s.programs[s.program[i]].name}`);
       kinds.push('program');
     }
-    if (changes.length) markers.push({ index: i, changes, kinds });
+    if (changes.length) markers.push({ index: i, buildId: s.ids[i], changes, kinds });
   }
   return markers;
+}
+
+/** Index of the newest build with sizes, then the one before it (-1 when there is none). */
+export function latestWithSizes(s: HistorySeries): { latest: number; previous: number } {
+  let latest = -1;
+  let previous = -1;
+  for (let i = s.ids.length - 1; i >= 0; i--) {
+    if (!hasSizes(s, i)) continue;
+    if (latest < 0) latest = i;
+    else {
+      previous = i;
+      break;
+    }
+  }
+  return { latest, previous };
 }
 
 export type HeadroomLevel = 'ok' | 'warn' | 'bad';
@@ -123,8 +141,8 @@ export function headroom(label: string, used: number, capacity: number): Headroo
 }
 
 /** Headroom of the latest successful build, when the board's capacity is known. */
-export function latestHeadroom(rows: readonly SizeHistoryRow[], capacity: BoardCapacity | null): { flash: Headroom; ram: Headroom } | null {
-  const latest = [...rows].reverse().find((r) => r.ok && r.flash !== null && r.ram !== null);
-  if (!latest || !capacity) return null;
-  return { flash: headroom('Flash', latest.flash!, capacity.flash.bytes), ram: headroom('Static RAM', latest.ram!, capacity.ram.bytes) };
+export function latestHeadroom(s: HistorySeries, capacity: BoardCapacity | null): { flash: Headroom; ram: Headroom } | null {
+  const { latest } = latestWithSizes(s);
+  if (latest < 0 || !capacity || s.flash[latest] === null || s.ram[latest] === null) return null;
+  return { flash: headroom('Flash', s.flash[latest]!, capacity.flash.bytes), ram: headroom('Static RAM', s.ram[latest]!, capacity.ram.bytes) };
 }

@@ -5,13 +5,14 @@
  * double-click resets, and pan moves the zoomed window.
  */
 import uPlot from 'uplot';
-import type { BoardCapacity, SizeHistoryRow } from '../../electron/contract';
-import { bytes, changeMarkers, flagsText, stackedSeries, type ChangeMarker } from './history-model';
+import type { BoardCapacity, HistorySeries } from '../../electron/contract';
+import { bytes, changeMarkers, flagsText, hasSizes, stackedSeries, type ChangeMarker } from './history-model';
 
 export interface SizeChartOptions {
   width: number;
   height: number;
-  onSelect: (row: SizeHistoryRow) => void;
+  /** A build was clicked: its id. */
+  onSelect: (buildId: number) => void;
 }
 
 const BANDS = [
@@ -24,7 +25,7 @@ const MARKER_COLOURS: Record<ChangeMarker['kinds'][number], string> = { tinygo: 
 
 export class SizeChart {
   private readonly plot: uPlot;
-  private rows: readonly SizeHistoryRow[] = [];
+  private series: HistorySeries = emptySeries();
   private markers: ChangeMarker[] = [];
   private capacity: BoardCapacity | null = null;
   /** Milliseconds from the last setData to the end of its drawing (read by the benchmark). */
@@ -38,10 +39,9 @@ export class SizeChart {
     const part =
       (i: number) =>
       (_u: uPlot, _v: number | null, _si: number, idx: number | null): string => {
-        if (idx === null || idx === undefined) return '—';
-        const row = this.rows[idx];
-        if (!row || !row.ok || row.code === null) return '—';
-        const own = [row.bss ?? 0, row.data ?? 0, row.rodata ?? 0, row.code][i];
+        const s = this.series;
+        if (idx === null || idx === undefined || idx >= s.ids.length || !hasSizes(s, idx)) return '—';
+        const own = [s.bss[idx] ?? 0, s.data[idx] ?? 0, s.rodata[idx] ?? 0, s.code[idx]!][i];
         return bytes(own);
       };
     const capacityValue = (which: 'flash' | 'ram') => () => (this.capacity ? bytes(this.capacity[which].bytes) : 'unknown');
@@ -56,9 +56,11 @@ export class SizeChart {
           {
             label: 'Build',
             value: (_u, v) => {
-              if (v === null || v === undefined) return '—';
-              const row = this.rows[Math.round(v)];
-              return row ? `#${row.id} ${row.program}, ${new Date(row.startedAt).toLocaleString()}, TinyGo ${row.tinygoVersion ?? '?'}, ${flagsText(row)}` : '—';
+              const s = this.series;
+              const i = v === null || v === undefined ? -1 : Math.round(v);
+              if (i < 0 || i >= s.ids.length) return '—';
+              const program = s.programs[s.program[i]].name;
+              return `#${s.ids[i]} ${program}, ${new Date(s.startedAt[i]).toLocaleString()}, TinyGo ${s.tinygoVersions[s.tinygo[i]] ?? '?'}, ${flagsText(s.flagTexts[s.flags[i]])}${s.ok[i] ? '' : ' (failed)'}`;
             },
           },
           ...BANDS.map((band, i) => ({ label: band.label, stroke: band.stroke, fill: band.fill, width: 1, points: { show: false }, value: part(i) })),
@@ -66,7 +68,7 @@ export class SizeChart {
           { label: 'RAM capacity', stroke: '#d1242f', dash: [6, 4], width: 1.5, points: { show: false }, value: capacityValue('ram') },
         ],
         axes: [
-          { label: 'Build', values: (_u, ticks) => ticks.map((t) => (this.rows[Math.round(t)] ? `#${this.rows[Math.round(t)].id}` : '')) },
+          { label: 'Build', values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) && t >= 0 && t < this.series.ids.length ? `#${this.series.ids[t]}` : '')) },
           { size: 80, values: (_u, ticks) => ticks.map((t) => (t >= 1024 * 1024 ? `${(t / 1048576).toFixed(1)} MiB` : `${Math.round(t / 1024)} KiB`)) },
         ],
         hooks: {
@@ -92,19 +94,21 @@ export class SizeChart {
       const moved = down ? Math.hypot(e.clientX - down.x, e.clientY - down.y) : 0;
       down = null;
       const idx = this.plot.cursor.idx;
-      if (moved < 4 && idx !== null && idx !== undefined && this.rows[idx]) this.options.onSelect(this.rows[idx]);
+      if (moved < 4 && idx !== null && idx !== undefined && idx < this.series.ids.length) this.options.onSelect(this.series.ids[idx]);
     });
   }
 
-  setData(rows: readonly SizeHistoryRow[], capacity: BoardCapacity | null): void {
+  setData(series: HistorySeries, capacity: BoardCapacity | null): void {
     this.drawStarted = performance.now();
-    this.rows = rows;
+    this.series = series;
     this.capacity = capacity;
-    this.markers = changeMarkers(rows);
-    const s = stackedSeries(rows);
-    const constant = (value: number | null) => (value === null ? new Float64Array(rows.length).fill(NaN) : new Float64Array(rows.length).fill(value));
+    this.markers = changeMarkers(series);
+    const s = stackedSeries(series);
+    const n = series.ids.length;
+    const constant = (value: number | null) => new Float64Array(n).fill(value ?? NaN);
     this.plot.setData([s.x, s.bss, s.data, s.rodata, s.code, constant(capacity?.flash.bytes ?? null), constant(capacity?.ram.bytes ?? null)] as uPlot.AlignedData);
-    const ok = rows.filter((r) => r.ok && r.code !== null).length;
+    let ok = 0;
+    for (let i = 0; i < n; i++) if (hasSizes(series, i)) ok++;
     Object.assign(this.host.dataset, {
       points: String(ok),
       markers: String(this.markers.length),
@@ -123,13 +127,13 @@ export class SizeChart {
     const { min, max } = this.plot.scales.x;
     if (min === undefined || max === undefined || min === null || max === null) return;
     const span = max - min;
-    const last = Math.max(0, this.rows.length - 1);
+    const last = Math.max(0, this.series.ids.length - 1);
     const shift = Math.max(-min, Math.min(last - max, span * fraction));
     this.plot.setScale('x', { min: min + shift, max: max + shift });
   }
 
   resetZoom(): void {
-    this.plot.setScale('x', { min: 0, max: Math.max(1, this.rows.length - 1) });
+    this.plot.setScale('x', { min: 0, max: Math.max(1, this.series.ids.length - 1) });
   }
 
   resize(width: number): void {
@@ -160,4 +164,24 @@ export class SizeChart {
     }
     ctx.restore();
   }
+}
+
+function emptySeries(): HistorySeries {
+  return {
+    ids: [],
+    startedAt: [],
+    ok: [],
+    code: [],
+    rodata: [],
+    data: [],
+    bss: [],
+    flash: [],
+    ram: [],
+    program: [],
+    programs: [],
+    tinygo: [],
+    tinygoVersions: [],
+    flags: [],
+    flagTexts: [],
+  };
 }

@@ -5,14 +5,15 @@
  *
  * API for other adapters (the `flashdeck` command line reads the same store):
  * - record(entry) → id                       one build, with its packages
- * - list(boardId, limit)                     the chart's series, oldest first
+ * - series(boardId, limit)                   the chart's columns, oldest first
+ * - list(boardId, limit)                     the same builds as whole rows
  * - page(filter, offset, limit)              the table, newest first, with its total
  * - get(id), packages(id)                    one build and its package rows
  * - findByArtifact(sha256)                   the build that produced an artifact (a flash records the same hash)
  * - exportRows(boardId)                      every build with its packages, oldest first
  * - noteFreeHeap(id, bytes)                  keeps the lowest free heap seen while the build ran
  */
-import type { BuildFlagsDto, SizeHistoryRow, SizePackageRow } from '../../contract';
+import type { BuildFlagsDto, HistorySeries, SizeHistoryRow, SizePackageRow } from '../../contract';
 import type { SizeReport } from '../toolchain/size-report';
 import { buildFlagArgs } from '../toolchain/build-runner';
 import { budgetBreaches } from '../history/budget-check';
@@ -135,6 +136,80 @@ export class SizeHistory {
     return this.toRows(rows);
   }
 
+  /**
+   * The chart's columns for the board's last `limit` builds, oldest first. Read as raw arrays
+   * (no row objects) so 10,000 builds load in a few milliseconds.
+   */
+  series(boardId: string, limit = 10_000): HistorySeries {
+    const rows = this.db
+      .prepare(
+        `SELECT id, started_at, ok, code, rodata, data, bss, flash, ram, program, program_path, tinygo_version, flags
+         FROM builds WHERE board_id = ? ORDER BY started_at DESC, id DESC LIMIT ?`,
+      )
+      .raw(true)
+      .all(boardId, limit) as [number, number, number, ...(number | null)[]][];
+    const n = rows.length;
+    const s: HistorySeries = {
+      ids: new Array(n),
+      startedAt: new Array(n),
+      ok: new Array(n),
+      code: new Array(n),
+      rodata: new Array(n),
+      data: new Array(n),
+      bss: new Array(n),
+      flash: new Array(n),
+      ram: new Array(n),
+      program: new Array(n),
+      programs: [],
+      tinygo: new Array(n),
+      tinygoVersions: [],
+      flags: new Array(n),
+      flagTexts: [],
+    };
+    const programIndex = new Map<string, number>();
+    const versionIndex = new Map<string | null, number>();
+    const flagsIndex = new Map<string, number>();
+    const indexOf = <K>(map: Map<K, number>, key: K, add: () => void) => {
+      let i = map.get(key);
+      if (i === undefined) {
+        i = map.size;
+        map.set(key, i);
+        add();
+      }
+      return i;
+    };
+    for (let r = 0; r < n; r++) {
+      const [id, startedAt, ok, code, rodata, data, bss, flash, ram, program, path, version, flags] = rows[n - 1 - r] as unknown as [
+        number,
+        number,
+        number,
+        number | null,
+        number | null,
+        number | null,
+        number | null,
+        number | null,
+        number | null,
+        string,
+        string | null,
+        string | null,
+        string,
+      ];
+      s.ids[r] = id;
+      s.startedAt[r] = startedAt;
+      s.ok[r] = ok === 1;
+      s.code[r] = code;
+      s.rodata[r] = rodata;
+      s.data[r] = data;
+      s.bss[r] = bss;
+      s.flash[r] = flash;
+      s.ram[r] = ram;
+      s.program[r] = indexOf(programIndex, `${program}\0${path ?? ''}`, () => s.programs.push({ name: program, path }));
+      s.tinygo[r] = indexOf(versionIndex, version, () => s.tinygoVersions.push(version));
+      s.flags[r] = indexOf(flagsIndex, flags, () => s.flagTexts.push(flagArgsOf(flags).join(' ')));
+    }
+    return s;
+  }
+
   /** Newest first, one page of the builds the filter lets through, with how many there are in all. */
   page(filter: HistoryFilter, offset = 0, limit = 50): { rows: SizeHistoryRow[]; total: number } {
     const { where, params } = whereClause(filter);
@@ -195,16 +270,19 @@ export class SizeHistory {
   }
 
   private toRows(rows: RawRow[]): SizeHistoryRow[] {
+    // Budgets per board and program, and arguments per flags text: a few distinct values over thousands of rows.
     const budgetsOf = new Map<string, ReturnType<BudgetStore['get']>>();
+    const argsOf = new Map<string, string[]>();
     return rows.map(({ boardId, ...row }) => {
       const key = `${boardId}\0${row.program}`;
       if (!budgetsOf.has(key)) budgetsOf.set(key, this.budgets.get(boardId, row.program));
+      if (!argsOf.has(row.flags)) argsOf.set(row.flags, flagArgsOf(row.flags));
       const base = {
         ...row,
         ok: row.ok === 1,
         gitDirty: row.gitDirty === null ? null : row.gitDirty === 1,
         overflowLowerBound: row.overflowLowerBound === 1,
-        flagArgs: flagArgsOf(row.flags),
+        flagArgs: [...argsOf.get(row.flags)!],
       };
       return { ...base, overBudget: budgetBreaches(budgetsOf.get(key)!, base) };
     });

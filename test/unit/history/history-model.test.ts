@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { changeMarkers, headroom, latestHeadroom, overflowText, stackedSeries } from '../../../renderer/history/history-model';
+import { changeMarkers, headroom, latestHeadroom, latestWithSizes, overflowText, stackedSeries } from '../../../renderer/history/history-model';
 import { flagVariants, matrixResults } from '../../../renderer/programs/flag-matrix';
-import type { SizeHistoryRow } from '../../../electron/contract';
+import type { HistorySeries, SizeHistoryRow } from '../../../electron/contract';
+import { openDatabase } from '../../../electron/services/store/database';
+import { SizeHistory } from '../../../electron/services/store/size-history';
 
 function row(id: number, extra: Partial<SizeHistoryRow> = {}): SizeHistoryRow {
   return {
@@ -36,19 +38,43 @@ function row(id: number, extra: Partial<SizeHistoryRow> = {}): SizeHistoryRow {
   };
 }
 
+/** The chart's series as the store answers it, for builds described like rows. */
+function series(rows: SizeHistoryRow[]): HistorySeries {
+  const store = new SizeHistory(openDatabase(':memory:'));
+  for (const r of rows) {
+    store.record({
+      boardId: 'b1',
+      target: r.target,
+      program: r.program,
+      programPath: r.programPath,
+      startedAt: r.startedAt,
+      durationMs: 1,
+      ok: r.ok,
+      tinygoVersion: r.tinygoVersion,
+      flags: JSON.parse(r.flags),
+      sizes:
+        r.ok && r.code !== null ? { format: r.sizeFormat ?? 'full', code: r.code, rodata: r.rodata, data: r.data!, bss: r.bss!, flash: r.flash!, ram: r.ram!, packages: [] } : null,
+      overflowRegion: null,
+      overflowBytes: null,
+      error: null,
+    });
+  }
+  return store.series('b1');
+}
+
 describe('size history model', () => {
   it('stacks code, rodata, data and bss per build and leaves failed builds as gaps', () => {
-    const s = stackedSeries([row(1), row(2, { ok: false, code: null }), row(3, { rodata: null, sizeFormat: 'short' })]);
+    const s = stackedSeries(series([row(1), row(2, { ok: false, code: null }), row(3, { rodata: null, sizeFormat: 'short' })]));
     expect([...s.code]).toEqual([1000, NaN, 1000]);
     expect([...s.rodata]).toEqual([1200, NaN, 1000]);
     expect([...s.bss]).toEqual([1510, NaN, 1310]);
   });
 
   it('marks where the TinyGo version, the flags or the program changed', () => {
-    const markers = changeMarkers([row(1), row(2), row(3, { tinygoVersion: '0.34.0' }), row(4, { tinygoVersion: '0.34.0', flagArgs: ['-opt=s'], program: 'heap' })]);
+    const markers = changeMarkers(series([row(1), row(2), row(3, { tinygoVersion: '0.34.0' }), row(4, { tinygoVersion: '0.34.0', flags: '{"opt":"s"}', program: 'heap' })]));
     expect(markers).toEqual([
-      { index: 2, kinds: ['tinygo'], changes: ['TinyGo 0.33.0 → 0.34.0'] },
-      { index: 3, kinds: ['flags', 'program'], changes: ['flags target defaults → -opt=s', 'program blink → heap'] },
+      { index: 2, buildId: 3, kinds: ['tinygo'], changes: ['TinyGo 0.33.0 → 0.34.0'] },
+      { index: 3, buildId: 4, kinds: ['flags', 'program'], changes: ['flags target defaults → -opt=s', 'program blink → heap'] },
     ]);
   });
 
@@ -64,8 +90,10 @@ describe('size history model', () => {
       flash: { region: 'FLASH_TEXT', origin: 0, bytes: 2420 },
       ram: { region: 'RAM', origin: 0, bytes: 1000 },
     };
-    expect(latestHeadroom([row(1), row(2, { ok: false, flash: null, ram: null })], capacity)?.flash.percent).toBe(50);
-    expect(latestHeadroom([row(1)], null)).toBeNull();
+    const twoBuilds = series([row(1), row(2, { ok: false, code: null, flash: null, ram: null })]);
+    expect(latestHeadroom(twoBuilds, capacity)?.flash.percent).toBe(50);
+    expect(latestWithSizes(twoBuilds)).toEqual({ latest: 0, previous: -1 });
+    expect(latestHeadroom(twoBuilds, null)).toBeNull();
   });
 
   it('shows a lower-bound overflow as "at least"', () => {
