@@ -31,6 +31,9 @@ export class SizeChart {
   /** Milliseconds from the last setData to the end of its drawing (read by the benchmark). */
   lastDrawMs = 0;
   private drawStarted: number | null = null;
+  private renderStarted = 0;
+  /** Milliseconds uPlot's last draw took (clear to markers), whatever caused it (data, zoom, pan). */
+  lastRenderMs = 0;
 
   constructor(
     private readonly host: HTMLElement,
@@ -72,9 +75,13 @@ export class SizeChart {
           { size: 80, values: (_u, ticks) => ticks.map((t) => (t >= 1024 * 1024 ? `${(t / 1048576).toFixed(1)} MiB` : `${Math.round(t / 1024)} KiB`)) },
         ],
         hooks: {
+          drawClear: [() => (this.renderStarted = performance.now())],
           draw: [
             (u) => {
               this.drawMarkers(u);
+              this.lastRenderMs = performance.now() - this.renderStarted;
+              this.host.dataset.renderMs = this.lastRenderMs.toFixed(2);
+              this.host.dataset.renders = String(Number(this.host.dataset.renders ?? 0) + 1);
               if (this.drawStarted !== null) {
                 this.lastDrawMs = performance.now() - this.drawStarted;
                 this.drawStarted = null;
