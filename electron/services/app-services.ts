@@ -4,6 +4,8 @@
  */
 import { join } from 'node:path';
 import { EventHub, type Handlers } from '../dispatcher';
+import type { EventPayload } from '../contract';
+import { FlashdeckError } from '../../drivers/common/errors';
 import { BOARD_CATALOGUE } from '../../drivers/common/board-catalogue';
 import { openDatabase, type Db } from './store/database';
 import { SettingsStore } from './store/settings-store';
@@ -21,6 +23,10 @@ import { BuildService } from './builds/build-service';
 import { openInEditor } from './editor-launcher';
 import { PortSessions } from './ports/port-sessions';
 import { ConsoleSettingsStore } from './store/console-settings-store';
+import { TelemetrySessionStore, buildOfLastVerifiedFlash } from './store/telemetry-sessions';
+import { TelemetryRecorder } from './telemetry/telemetry-recorder';
+import { CHIP_RAM_BYTES } from '../../drivers/common/board-catalogue';
+import { modelOf } from './flash/flash-service';
 
 export interface AppServicesOptions {
   dataDir: string;
@@ -104,6 +110,22 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     onArtifact: (boardId, artifactPath) => portSessions.setElfForBoard(boardId, artifactPath),
   });
 
+  const telemetrySessions = new TelemetrySessionStore(db);
+  const recorder = new TelemetryRecorder({ store: telemetrySessions, log });
+  // Sessions follow the console: samples start one, closing the console or flashing the board ends it.
+  const stopRecording = hub.subscribe((name, payload) => {
+    if (name === 'telemetry.batch') {
+      const { boardId, ...batch } = payload as EventPayload<'telemetry.batch'>;
+      recorder.add(boardId, batch);
+    } else if (name === 'console.state') {
+      const { boardId, state, movedTo } = payload as EventPayload<'console.state'>;
+      if (movedTo) recorder.move(boardId, movedTo);
+      else if (state === 'closed' || state === 'error') recorder.end(boardId);
+    } else if (name === 'flash.finished') {
+      recorder.end((payload as EventPayload<'flash.finished'>).boardId);
+    }
+  });
+
   const handlers: Handlers = {
     'app.info': () => ({
       version: options.version,
@@ -139,6 +161,28 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       return { ok: true as const };
     },
     'build.allocReport': ({ boardId, source, flags, pattern }) => builds.allocReport(boardId, source, flags, pattern),
+    'telemetry.sessions': ({ boardId, limit }) => {
+      recorder.flushAll();
+      return telemetrySessions.list(boardId, limit);
+    },
+    'telemetry.session': ({ sessionId }) => {
+      recorder.flushAll();
+      const found = telemetrySessions.read(sessionId);
+      if (!found)
+        throw new FlashdeckError({ code: 'SESSION_NOT_FOUND', stage: 'telemetry', message: `There is no telemetry session ${sessionId}.`, hint: 'Refresh the session list.' });
+      return found;
+    },
+    'telemetry.budget': ({ boardId }) => {
+      const board = registry.require(boardId);
+      const chip = modelOf(board)?.chip ?? board.guess.chip ?? null;
+      const running = buildOfLastVerifiedFlash(db, boardId);
+      return {
+        chip,
+        boardRamBytes: chip && chip in CHIP_RAM_BYTES ? CHIP_RAM_BYTES[chip as keyof typeof CHIP_RAM_BYTES] : null,
+        build: running ? { id: running.id, program: running.program, startedAt: running.startedAt, ram: running.ram } : null,
+        buildNote: running ? null : 'No verified flash of a Flashdeck build is recorded for this board, so the static RAM of what it runs is unknown. Build and flash it here.',
+      };
+    },
     'history.sizes': ({ boardId, limit }) => sizeHistory.list(boardId, limit),
     'editor.open': ({ file, line, column }) => openInEditor(file, line, column),
     'console.open': ({ boardId, settings: consoleSettings }) => portSessions.open(boardId, consoleSettings),
@@ -176,6 +220,8 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     async close() {
       builds.cancelAll();
       await portSessions.closeAll();
+      stopRecording();
+      recorder.endAll();
       registry.stop();
       db.close();
     },

@@ -4,7 +4,7 @@
  * format its flasher wants, one build at a time per board, streams the log, records every build
  * (failures too) in the size history, and optionally hands the artifact to the flash service.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { BuildFlagsDto, BuildSource, BuildSummary, EventPayload, RequestResult, ToolchainHealthDto } from '../../contract';
@@ -14,6 +14,7 @@ import type { BoardRegistry } from '../ports/board-registry';
 import type { SettingsStore } from '../store/settings-store';
 import type { SizeHistory } from '../store/size-history';
 import type { FlashService } from '../flash/flash-service';
+import { artifactSha256 } from '../store/artifact-hash';
 import { modelOf } from '../flash/flash-service';
 import { BuildQueue } from '../toolchain/build-queue';
 import { primaryDiagnostic, type Diagnostic } from '../toolchain/diagnostics';
@@ -322,6 +323,8 @@ export class BuildService {
     const primary = result && !result.ok ? primaryDiagnostic(result.diagnostics) : undefined;
     const overflow = primary?.kind === 'link-overflow' ? primary : undefined;
     if (result || !cancelled) {
+      // The artifact's fingerprint: a later verified flash of the same bytes finds this build.
+      const artifactHash = result?.ok && result.artifactPath ? await readFile(result.artifactPath).then(artifactSha256, () => null) : null;
       history.record({
         boardId,
         target,
@@ -335,6 +338,7 @@ export class BuildService {
         overflowRegion: overflow?.region ?? null,
         overflowBytes: overflow?.overflowBytes ?? null,
         error: error ? `${error.code}: ${error.message}` : null,
+        artifactSha256: artifactHash,
       });
       hub.emit('history.changed', { boardId });
     }

@@ -11,6 +11,7 @@ import { FlashdeckError, toErrorInfo } from '../../../drivers/common/errors';
 import { throttleProgress, type FlashOutcome, type ProgressListener } from '../../../drivers/common/flash-job';
 import type { BoardRegistry } from '../ports/board-registry';
 import type { FlashLog } from '../store/flash-log';
+import { artifactSha256 } from '../store/artifact-hash';
 import type { SettingsStore } from '../store/settings-store';
 import { loadFileRef, type LoadedFile } from './file-input';
 import type { FamilyFlasher, FlashInput } from './family-flasher';
@@ -82,6 +83,7 @@ export class FlashService {
       fileName: input.fileName,
       method: summary.method ?? 'unknown',
       bytes: input.bytes.length,
+      artifactSha256: artifactSha256(loaded.bytes),
       path: board.path,
       returnIds: flasher!.returnIdentities?.(input) ?? [],
     };
@@ -187,7 +189,7 @@ export class FlashService {
    */
   private async run(
     job: Job,
-    what: { fileName: string; method: string; bytes: number; path: string; returnIds: string[] },
+    what: { fileName: string; method: string; bytes: number; artifactSha256?: string; path: string; returnIds: string[] },
     execute: (context: { path: string; signal: AbortSignal; onProgress: ProgressListener }) => Promise<FlashOutcome>,
   ): Promise<void> {
     const { hub, flashLog } = this.options;
@@ -200,7 +202,7 @@ export class FlashService {
     let lease: PortLease | undefined;
     let logId: number | undefined;
     try {
-      logId = flashLog.begin({ boardId: job.boardId, startedAt, method: what.method, fileName, bytes: what.bytes });
+      logId = flashLog.begin({ boardId: job.boardId, startedAt, method: what.method, fileName, bytes: what.bytes, artifactSha256: what.artifactSha256 });
       const emitProgress = throttleProgress((progress) => hub.emit('flash.progress', { jobId: job.id, boardId: job.boardId, fileName, progress }));
       emitProgress({ stage: 'connecting', bytesDone: 0, bytesTotal: what.bytes, bytesPerSecond: 0, etaSeconds: null });
       lease = this.options.leasePort ? await this.options.leasePort(job.boardId, `Flashing ${fileName}`) : { path: what.path, release: async () => {} };
@@ -215,7 +217,8 @@ export class FlashService {
     const error = failure ? toErrorInfo(failure, 'flashing') : undefined;
     const result = { durationMs: now() - startedAt, ok: !failure, verifiedBy: outcome?.verifiedBy, errorCode: error?.code, errorMessage: error?.message };
     try {
-      if (logId === undefined) flashLog.record({ boardId: job.boardId, startedAt, method: what.method, fileName, bytes: what.bytes, ...result });
+      if (logId === undefined)
+        flashLog.record({ boardId: job.boardId, startedAt, method: what.method, fileName, bytes: what.bytes, artifactSha256: what.artifactSha256, ...result });
       else flashLog.finish(logId, result);
     } catch (logError) {
       this.log(`Could not record the flash of ${fileName} in the flash log: ${messageOf(logError)}`);

@@ -8,6 +8,8 @@ export interface FlashAttempt {
   method: string;
   fileName: string;
   bytes: number;
+  /** SHA-256 of the file written, when it was a file (not `tinygo flash`). */
+  artifactSha256?: string | null;
 }
 
 export interface FlashResult {
@@ -37,10 +39,18 @@ export class FlashLog {
   begin(attempt: FlashAttempt): number {
     const result = this.db
       .prepare(
-        `INSERT INTO flashes (board_id, started_at, duration_ms, ok, method, file_name, bytes, finished, owner_pid)
-         VALUES (@boardId, @startedAt, 0, 0, @method, @fileName, @bytes, 0, @pid)`,
+        `INSERT INTO flashes (board_id, started_at, duration_ms, ok, method, file_name, bytes, finished, owner_pid, artifact_sha256)
+         VALUES (@boardId, @startedAt, 0, 0, @method, @fileName, @bytes, 0, @pid, @artifactSha256)`,
       )
-      .run({ boardId: attempt.boardId, startedAt: attempt.startedAt, method: attempt.method, fileName: attempt.fileName, bytes: attempt.bytes, pid: process.pid });
+      .run({
+        boardId: attempt.boardId,
+        startedAt: attempt.startedAt,
+        method: attempt.method,
+        fileName: attempt.fileName,
+        bytes: attempt.bytes,
+        pid: process.pid,
+        artifactSha256: attempt.artifactSha256 ?? null,
+      });
     return Number(result.lastInsertRowid);
   }
 

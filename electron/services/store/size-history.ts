@@ -19,6 +19,8 @@ export interface SizeHistoryEntry {
   overflowRegion: string | null;
   overflowBytes: number | null;
   error: string | null;
+  /** SHA-256 of the artifact a successful build produced. */
+  artifactSha256?: string | null;
 }
 
 export class SizeHistory {
@@ -28,9 +30,9 @@ export class SizeHistory {
     const result = this.db
       .prepare(
         `INSERT INTO builds (board_id, target, program, started_at, duration_ms, ok, tinygo_version, flags,
-                             code, rodata, data, bss, flash, ram, overflow_region, overflow_bytes, packages, error)
+                             code, rodata, data, bss, flash, ram, overflow_region, overflow_bytes, packages, error, artifact_sha256)
          VALUES (@boardId, @target, @program, @startedAt, @durationMs, @ok, @tinygoVersion, @flags,
-                 @code, @rodata, @data, @bss, @flash, @ram, @overflowRegion, @overflowBytes, @packages, @error)`,
+                 @code, @rodata, @data, @bss, @flash, @ram, @overflowRegion, @overflowBytes, @packages, @error, @artifactSha256)`,
       )
       .run({
         boardId: entry.boardId,
@@ -51,6 +53,7 @@ export class SizeHistory {
         overflowBytes: entry.overflowBytes,
         packages: entry.sizes ? JSON.stringify(entry.sizes.packages) : null,
         error: entry.error,
+        artifactSha256: entry.artifactSha256 ?? null,
       });
     return Number(result.lastInsertRowid);
   }
