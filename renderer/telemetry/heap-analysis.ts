@@ -9,8 +9,8 @@ import { HEAP_FIELD_BY_SERIES, freeHeap, heapCapacity, isHeapSample, type HeapFi
 
 export const HEAP_CAPACITY = 65_536;
 /** Post-GC heap-in-use values the leak watch looks back on. */
-const LEAK_WINDOW = 8;
-const LEAK_MIN_GCS = 4;
+const LEAK_WINDOW = 16;
+const LEAK_MIN_GCS = 6;
 
 /** Fixed-size ring written twice (at i and i + capacity) so the newest samples are one contiguous subarray. */
 class Ring {
@@ -211,33 +211,26 @@ export class HeapAnalysis {
 }
 
 /**
- * A leak: heap in use after each GC keeps rising over the last GCs (least-squares slope > 0, at
- * least three in four steps up, and the rise is more than 1 % of the heap). Projects when the
- * floor reaches the heap's size at that slope.
+ * A leak: the lower envelope of heap in use after each GC rises. A GC forced mid-work leaves live
+ * data of the moment above the floor, so single floors are noisy; the lowest floor of the newer
+ * half of the recent GCs must exceed the lowest of the older half by more than 1 % of the heap.
+ * Rate: between those two lows; projection: when the floor, rising at that rate from the newer
+ * low, reaches the heap's size.
  */
 export function leakOf(floors: GcEvent[], capacity: number): LeakNotice | null {
   const n = floors.length;
   if (n < LEAK_MIN_GCS) return null;
-  let rises = 0;
-  for (let i = 1; i < n; i++) if (floors[i].inuseAfter > floors[i - 1].inuseAfter) rises++;
-  if (rises < 0.75 * (n - 1)) return null;
-  const rise = floors[n - 1].inuseAfter - floors[0].inuseAfter;
-  if (rise <= 0.01 * capacity) return null;
-  let sx = 0;
-  let sy = 0;
-  for (const f of floors) {
-    sx += f.x;
-    sy += f.inuseAfter;
-  }
-  const mx = sx / n;
-  const my = sy / n;
-  let num = 0;
-  let den = 0;
-  for (const f of floors) {
-    num += (f.x - mx) * (f.inuseAfter - my);
-    den += (f.x - mx) ** 2;
-  }
-  const slope = den > 0 ? num / den : 0;
-  if (slope <= 0) return null;
-  return { bytesPerSecond: slope, gcs: n, secondsLeft: Math.max(0, (capacity - floors[n - 1].inuseAfter) / slope) };
+  const half = n >> 1;
+  const lowest = (from: number, to: number) => {
+    let best = floors[from];
+    for (let i = from + 1; i < to; i++) if (floors[i].inuseAfter < best.inuseAfter) best = floors[i];
+    return best;
+  };
+  const older = lowest(0, half);
+  const newer = lowest(half, n);
+  const rise = newer.inuseAfter - older.inuseAfter;
+  if (rise <= 0.01 * capacity || newer.x <= older.x) return null;
+  const bytesPerSecond = rise / (newer.x - older.x);
+  const floorNow = newer.inuseAfter + bytesPerSecond * (floors[n - 1].x - newer.x);
+  return { bytesPerSecond, gcs: n, secondsLeft: Math.max(0, (capacity - floorNow) / bytesPerSecond) };
 }
