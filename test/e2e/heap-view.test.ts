@@ -50,10 +50,15 @@ describe('Heap view (npm run serve, Chromium, simulated ESP32)', () => {
   const boardId = () => `port:${sim.hostPath}`;
   const heapState = () => page.evaluate((id) => window.__flashdeckTelemetry!.heap(id), boardId());
 
-  async function buildFlashAndPlot(program: RegExp) {
+  async function buildFlashAndPlot(program: RegExp, { appRunning = false } = {}) {
     await page.getByRole('tab', { name: 'Programs' }).click();
     await page.getByRole('button', { name: program }).click();
     await page.getByRole('button', { name: 'Build, flash and plot' }).click();
+    if (appRunning) {
+      // A pty has no reset lines: the app asks for BOOT + EN, and the user does it.
+      await page.getByTestId('flash-notice').filter({ hasText: 'hold BOOT, tap EN' }).waitFor({ timeout: 30_000 });
+      sim.device.pressBootAndTapEn();
+    }
     await page.locator('[role="tab"][aria-selected="true"]', { hasText: 'Telemetry' }).waitFor({ timeout: 60_000 });
   }
 
@@ -99,7 +104,7 @@ describe('Heap view (npm run serve, Chromium, simulated ESP32)', () => {
   it('heap-telemetry in Teleplot form drives the heap view too', async () => {
     sim.device.options.app = { format: 'teleplot' };
     const before = (await heapState())!.samples;
-    await buildFlashAndPlot(/Heap telemetry/);
+    await buildFlashAndPlot(/Heap telemetry/, { appRunning: true });
     // In Teleplot form heap-telemetry prints no heap_sys: the capacity is in use + idle.
     await expect.poll(() => page.getByTestId('figure-capacity').textContent(), { timeout: 20_000 }).toContain('241,776 B');
     await expect.poll(async () => (await heapState())!.samples, { timeout: 10_000 }).toBeGreaterThan(before + 20);
