@@ -75,6 +75,7 @@ describe('Heap view (npm run serve, Chromium, simulated ESP32)', () => {
     // The collector runs: markers on the heap chart, counted from NumGC.
     await expect.poll(async () => Number(await page.getByTestId('heap-charts').getAttribute('data-gc-markers')), { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
     await expect(page.getByTestId('figure-gcs').textContent()).resolves.toContain('from NumGC');
+    await expect(page.getByTestId('figure-alloc-rate').textContent()).resolves.toMatch(/^[\d,]+ B\/s$/);
 
     // The low-heap warning follows the user's threshold.
     const threshold = page.getByLabel('Low-heap warning threshold (% of heap capacity)');

@@ -125,7 +125,7 @@ function allocStress(periodMs: number, options: AppOptions): AppModel {
       }
       const s = state;
       const liveBytes = s.live.reduce((sum, size) => sum + size, 0);
-      return `uptime_ms:${tick * periodMs},wave:${s.wave},live_bytes:${liveBytes},heap_alloc:${s.inuse},heap_inuse:${s.inuse},heap_idle:${HEAP - s.inuse},mallocs:${s.mallocs},frees:${s.frees},num_gc:${s.numGc}\r\n`;
+      return `uptime_ms:${tick * periodMs},wave:${s.wave},live_bytes:${liveBytes},heap_alloc:${s.inuse},heap_inuse:${s.inuse},heap_idle:${HEAP - s.inuse},total_alloc:${s.totalAlloc},mallocs:${s.mallocs},frees:${s.frees},num_gc:${s.numGc}\r\n`;
     },
   };
 }
