@@ -103,10 +103,12 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function heapMb(cdp: CDPSession): Promise<number> {
+/** JS heap after a GC, and the typed arrays' backing stores (outside the JS heap) where Chromium reports them. */
+async function heapMb(cdp: CDPSession): Promise<{ js: number; backing: number | null }> {
   await cdp.send('HeapProfiler.collectGarbage');
-  const { usedSize } = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
-  return Math.round((usedSize / 1024 / 1024) * 10) / 10;
+  const { usedSize, backingStorageSize } = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number; backingStorageSize?: number };
+  const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+  return { js: mb(usedSize), backing: backingStorageSize === undefined ? null : mb(backingStorageSize) };
 }
 
 const round1 = (value: number) => Math.round(value * 10) / 10;
@@ -142,7 +144,7 @@ async function rendererRun() {
       };
       requestAnimationFrame(loop);
     })()`);
-    let heapAt10 = NaN;
+    let heapAt10 = { js: NaN, backing: null as number | null };
     const heap10 = new Promise<void>((resolve) =>
       setTimeout(
         () =>
@@ -189,11 +191,12 @@ async function main(): Promise<void> {
   const p50 = round1(percentile(run.sorted, 50));
   const p95 = round1(percentile(run.sorted, 95));
   const retained = Math.min(run.received, 131_072) * SERIES;
-  const plateau = run.heapAtEnd <= run.heapAt10 * 1.25 + 5;
+  const plateau = run.heapAtEnd.js <= run.heapAt10.js * 1.25 + 5;
   console.log(
     `renderer (Chromium, ${SAMPLES_PER_SECOND.toLocaleString()} samples/s × ${SERIES} series, ${round1(run.seconds)} s): received ${run.received.toLocaleString()} samples, ` +
       `${retained.toLocaleString()} points retained, ${run.axes} axes, ${run.drawn.toLocaleString()} points drawn · frame p50 ${p50} ms p95 ${p95} ms (goal ≤ 16.7) · ` +
-      `JS heap ${run.heapAt10} MB @10 s, ${run.heapAtEnd} MB @${Math.round(run.seconds)} s (${plateau ? 'plateau' : 'GROWING'})`,
+      `JS heap ${run.heapAt10.js} MB @10 s, ${run.heapAtEnd.js} MB @${Math.round(run.seconds)} s (${plateau ? 'plateau' : 'GROWING'}); ` +
+      `typed-array stores ${run.heapAt10.backing ?? '?'} MB @10 s, ${run.heapAtEnd.backing ?? '?'} MB @end`,
   );
   if (run.pageErrors.length) console.log(`page errors: ${run.pageErrors.join(' | ')}`);
 
@@ -216,8 +219,10 @@ async function main(): Promise<void> {
       frameTimeP50: { value: p50, unit: 'ms' },
       frameTimeP95: { value: p95, unit: 'ms' },
       frames: { value: run.frames.length, unit: 'frames' },
-      jsHeapAt10s: { value: run.heapAt10, unit: 'MB' },
-      jsHeapAtEnd: { value: run.heapAtEnd, unit: 'MB' },
+      jsHeapAt10s: { value: run.heapAt10.js, unit: 'MB' },
+      jsHeapAtEnd: { value: run.heapAtEnd.js, unit: 'MB' },
+      arrayBufferStoresAt10s: { value: run.heapAt10.backing, unit: 'MB' },
+      arrayBufferStoresAtEnd: { value: run.heapAtEnd.backing, unit: 'MB' },
       heapPlateaus: { value: plateau, unit: 'bool' },
       goalMet: { value: p95 <= 16.7 && plateau, unit: 'bool' },
     },
