@@ -112,7 +112,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
 
   const telemetrySessions = new TelemetrySessionStore(db);
   const recorder = new TelemetryRecorder({ store: telemetrySessions, log });
-  // Sessions follow the console: samples start one, closing the console or flashing the board ends it.
+  // Sessions follow the console: samples start one; closing the console or starting a flash ends it.
   const stopRecording = hub.subscribe((name, payload) => {
     if (name === 'telemetry.batch') {
       const { boardId, ...batch } = payload as EventPayload<'telemetry.batch'>;
@@ -121,8 +121,12 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       const { boardId, state, movedTo } = payload as EventPayload<'console.state'>;
       if (movedTo) recorder.move(boardId, movedTo);
       else if (state === 'closed' || state === 'error') recorder.end(boardId);
+    } else if (name === 'flash.progress') {
+      // A flash begins: what comes after is other firmware, another session.
+      recorder.end((payload as EventPayload<'flash.progress'>).boardId);
     } else if (name === 'flash.finished') {
-      recorder.end((payload as EventPayload<'flash.finished'>).boardId);
+      // The console may resume before the flash is recorded: its first samples' session learns its build now.
+      recorder.relinkBuild((payload as EventPayload<'flash.finished'>).boardId);
     }
   });
 

@@ -59,6 +59,12 @@ export class TelemetryRecorder {
     this.guard(() => this.options.store.close(recording.sessionId), `close the telemetry session of ${boardId}`);
   }
 
+  /** The board's flash was recorded: its current session takes the build of the last verified flash. */
+  relinkBuild(boardId: string): void {
+    const recording = this.recordings.get(boardId);
+    if (recording) this.guard(() => this.options.store.linkBuild(recording.sessionId, boardId), `link the telemetry session of ${boardId} to its build`);
+  }
+
   /** A serial-less board came back under a new id: its session goes with it. */
   move(fromBoardId: string, toBoardId: string): void {
     const recording = this.recordings.get(fromBoardId);

@@ -6,7 +6,8 @@
  * a collection when an allocation does not fit or at every fourth wave, NumGC counted); anything
  * else says hello. The labels come from the program's Go string constants, which builds (and the
  * stand-in tinygo) keep in rodata. Options make the app leak (memory that survives every GC) and
- * make the board reboot mid-session (uptime starts again).
+ * make the board reboot mid-session (uptime starts again). A leak that fills the heap ends in
+ * TinyGo's out-of-memory panic, after which the program prints nothing.
  */
 export interface AppModel {
   /** The text (lines with \r\n) the app prints on its n-th tick since boot. */
@@ -75,6 +76,8 @@ function allocStress(periodMs: number, options: AppOptions): AppModel {
       frees: 0,
       totalAlloc: 512,
       numGc: 0,
+      outOfMemory: false,
+      panicPrinted: false,
     };
   }
   function collect() {
@@ -88,6 +91,11 @@ function allocStress(periodMs: number, options: AppOptions): AppModel {
     const s = state;
     const size = blocks(bytes);
     if (s.inuse + size > HEAP) collect();
+    if (s.inuse + size > HEAP) {
+      // Still no room: TinyGo panics and the program stops.
+      s.outOfMemory = true;
+      return;
+    }
     s.inuse += size;
     s.totalAlloc += size;
     s.mallocs++;
@@ -119,11 +127,16 @@ function allocStress(periodMs: number, options: AppOptions): AppModel {
   return {
     line(tick) {
       if (tick < state.tick) state = fresh(); // rebooted
-      while (state.tick < tick) {
+      while (state.tick < tick && !state.outOfMemory) {
         state.tick++;
         if (state.tick > 0) advance();
       }
       const s = state;
+      if (s.outOfMemory) {
+        if (s.panicPrinted) return '';
+        s.panicPrinted = true;
+        return 'panic: runtime error: out of memory\r\n';
+      }
       const liveBytes = s.live.reduce((sum, size) => sum + size, 0);
       return `uptime_ms:${tick * periodMs},wave:${s.wave},live_bytes:${liveBytes},heap_alloc:${s.inuse},heap_inuse:${s.inuse},heap_idle:${HEAP - s.inuse},total_alloc:${s.totalAlloc},mallocs:${s.mallocs},frees:${s.frees},num_gc:${s.numGc}\r\n`;
     },

@@ -347,7 +347,10 @@ export class Esp32SimDevice implements SimDevice {
       if (!app) this.emitText('invalid header: 0xffffffff\r\n');
       else if (this.faults.appPanics && n === 2) {
         this.emitText("Guru Meditation Error: Core  0 panic'ed (LoadProhibited). Exception was unhandled.\r\n");
-      } else this.emitText(app.line(n, this.chip.displayName));
+      } else {
+        const text = app.line(n, this.chip.displayName);
+        if (text) this.emitText(text);
+      }
       n++;
       this.appTimer = this.later(tick, period);
     };

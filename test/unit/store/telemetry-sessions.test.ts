@@ -138,3 +138,18 @@ describe('telemetry sessions', () => {
     expect(store.read(id)!.batch.series.heap_inuse).toHaveLength(1000);
   });
 });
+
+describe('telemetry sessions and flashes', () => {
+  it('a session whose first samples came before its flash was recorded learns the build when the flash is', () => {
+    const db = openDatabase(':memory:');
+    const image = new Uint8Array([5, 6]);
+    const buildId = build(db, 'alloc-stress', image, 1_000);
+    const store = new TelemetrySessionStore(db);
+    const recorder = new TelemetryRecorder({ store });
+    recorder.add('b1', { t: [10], series: { heap_inuse: [1], heap_idle: [9] } });
+    flash(db, image, 'md5');
+    recorder.relinkBuild('b1');
+    recorder.end('b1');
+    expect(store.list('b1')).toMatchObject([{ build: { id: buildId, program: 'alloc-stress' }, minFreeHeap: 9 }]);
+  });
+});

@@ -99,3 +99,14 @@ describe('simulated heap apps', () => {
     }
   });
 });
+
+describe('simulated alloc-stress out of memory', () => {
+  it('a leak that fills the heap ends in the out-of-memory panic, then silence; free heap never goes below zero', () => {
+    const lines = run(ALLOC_STRESS_IMAGE, 3000, { leakBytesPerWave: 4096 });
+    const panicAt = lines.indexOf('panic: runtime error: out of memory');
+    expect(panicAt).toBeGreaterThan(0);
+    expect(lines.length).toBe(panicAt + 1);
+    const heap = analyse(lines);
+    expect(heap.figures.minFree).toBeGreaterThanOrEqual(0);
+  });
+});
