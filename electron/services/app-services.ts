@@ -123,10 +123,9 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       else if (state === 'closed' || state === 'error') recorder.end(boardId);
     } else if (name === 'flash.progress') {
       // A flash begins: what comes after is other firmware, another session.
-      recorder.end((payload as EventPayload<'flash.progress'>).boardId);
+      recorder.flashStarted((payload as EventPayload<'flash.progress'>).boardId);
     } else if (name === 'flash.finished') {
-      // The console may resume before the flash is recorded: its first samples' session learns its build now.
-      recorder.relinkBuild((payload as EventPayload<'flash.finished'>).boardId);
+      recorder.flashFinished((payload as EventPayload<'flash.finished'>).boardId);
     }
   });
 

@@ -52,12 +52,6 @@ export class TelemetrySessionStore {
     return Number(result.lastInsertRowid);
   }
 
-  /** Sets the session's build to the one behind the board's last verified flash (or none). */
-  linkBuild(sessionId: number, boardId: string): void {
-    const build = buildOfLastVerifiedFlash(this.db, boardId);
-    this.db.prepare(`UPDATE telemetry_sessions SET build_id = ?, artifact_sha256 = ? WHERE id = ?`).run(build?.id ?? null, build?.artifactSha256 ?? null, sessionId);
-  }
-
   /** One chunk of samples and the session's figures so far, atomically. */
   appendChunk(sessionId: number, seq: number, batch: TelemetryBatchData, figures: SessionHeapFigures): void {
     if (batch.t.length === 0) return;

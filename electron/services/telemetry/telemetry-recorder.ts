@@ -28,11 +28,12 @@ export interface TelemetryRecorderOptions {
 export class TelemetryRecorder {
   private readonly recordings = new Map<string, Recording>();
   private timer: NodeJS.Timeout | null = null;
+  private readonly flashing = new Set<string>();
 
   constructor(private readonly options: TelemetryRecorderOptions) {}
 
   add(boardId: string, batch: TelemetryBatchData): void {
-    if (batch.t.length === 0) return;
+    if (batch.t.length === 0 || this.flashing.has(boardId)) return;
     let recording = this.recordings.get(boardId);
     if (!recording) {
       const sessionId = this.guard(() => this.options.store.begin(boardId, batch.t[0]), `start recording telemetry of ${boardId}`);
@@ -59,10 +60,18 @@ export class TelemetryRecorder {
     this.guard(() => this.options.store.close(recording.sessionId), `close the telemetry session of ${boardId}`);
   }
 
-  /** The board's flash was recorded: its current session takes the build of the last verified flash. */
-  relinkBuild(boardId: string): void {
-    const recording = this.recordings.get(boardId);
-    if (recording) this.guard(() => this.options.store.linkBuild(recording.sessionId, boardId), `link the telemetry session of ${boardId} to its build`);
+  /**
+   * A flash starts: the session ends, and lines still on their way from the old firmware (or the
+   * new one's first, before the flash is in the log) are not recorded until the flash is, so the
+   * next session is the new firmware's and finds its build.
+   */
+  flashStarted(boardId: string): void {
+    this.end(boardId);
+    this.flashing.add(boardId);
+  }
+
+  flashFinished(boardId: string): void {
+    this.flashing.delete(boardId);
   }
 
   /** A serial-less board came back under a new id: its session goes with it. */

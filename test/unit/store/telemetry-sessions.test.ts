@@ -140,16 +140,25 @@ describe('telemetry sessions', () => {
 });
 
 describe('telemetry sessions and flashes', () => {
-  it('a session whose first samples came before its flash was recorded learns the build when the flash is', () => {
+  it('a flash ends the session; lines arriving until it is recorded are not recorded; the next session has the new build', () => {
     const db = openDatabase(':memory:');
-    const image = new Uint8Array([5, 6]);
-    const buildId = build(db, 'alloc-stress', image, 1_000);
+    const oldImage = new Uint8Array([1]);
+    const newImage = new Uint8Array([5, 6]);
+    build(db, 'alloc-stress', oldImage, 1_000);
+    const newBuild = build(db, 'heap-telemetry', newImage, 2_000);
+    flash(db, oldImage, 'md5');
     const store = new TelemetrySessionStore(db);
     const recorder = new TelemetryRecorder({ store });
     recorder.add('b1', { t: [10], series: { heap_inuse: [1], heap_idle: [9] } });
-    flash(db, image, 'md5');
-    recorder.relinkBuild('b1');
+    recorder.flashStarted('b1');
+    recorder.add('b1', { t: [20], series: { heap_inuse: [2], heap_idle: [8] } }); // the old firmware's last line, late
+    flash(db, newImage, 'md5');
+    recorder.flashFinished('b1');
+    recorder.add('b1', { t: [30], series: { heap_inuse: [3], heap_idle: [7] } });
     recorder.end('b1');
-    expect(store.list('b1')).toMatchObject([{ build: { id: buildId, program: 'alloc-stress' }, minFreeHeap: 9 }]);
+    expect(store.list('b1')).toMatchObject([
+      { build: { id: newBuild }, samples: 1, minFreeHeap: 7 },
+      { build: { program: 'alloc-stress' }, samples: 1, minFreeHeap: 9 },
+    ]);
   });
 });
