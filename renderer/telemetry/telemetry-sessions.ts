@@ -57,7 +57,7 @@ declare global {
     __flashdeckTelemetry?: {
       points(boardId: string): number;
       last(boardId: string, name: string): number | null;
-      heap(boardId: string): { active: boolean; samples: number; gcs: number; reboots: number; leak: boolean; minFree: number | null } | null;
+      heap(boardId: string): { active: boolean; samples: number; gcs: number; reboots: number; leak: boolean; minFree: number | null; timeAscending: boolean } | null;
     };
   }
 }
@@ -68,7 +68,15 @@ window.__flashdeckTelemetry = {
   heap: (boardId) => {
     const heap = models.get(boardId)?.heap;
     return heap
-      ? { active: heap.active, samples: heap.total, gcs: heap.figures.gcCount, reboots: heap.figures.reboots, leak: heap.leak !== null, minFree: heap.figures.minFree }
+      ? {
+          active: heap.active,
+          samples: heap.total,
+          gcs: heap.figures.gcCount,
+          reboots: heap.figures.reboots,
+          leak: heap.leak !== null,
+          minFree: heap.figures.minFree,
+          timeAscending: heap.x.data.subarray(heap.offset, heap.offset + heap.held).every((x, i, xs) => i === 0 || x > xs[i - 1]),
+        }
       : null;
   },
 };
