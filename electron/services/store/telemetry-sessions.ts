@@ -95,6 +95,12 @@ export class TelemetrySessionStore {
     return row?.minFreeHeap ?? null;
   }
 
+  /** The lowest free heap any recorded session of this build saw (bytes), for the size-history budget check; null when none was measured. */
+  minFreeHeapOfBuild(buildId: number): number | null {
+    const row = this.db.prepare(`SELECT MIN(min_free_heap) AS minFreeHeap FROM telemetry_sessions WHERE build_id = ?`).get(buildId) as { minFreeHeap: number | null };
+    return row.minFreeHeap;
+  }
+
   /** A session with all its samples as one column-aligned batch; null when there is no such session. */
   read(sessionId: number): { session: TelemetrySessionInfo; batch: TelemetryBatchData } | null {
     const row = this.db

@@ -87,6 +87,11 @@ describe('telemetry sessions', () => {
       samples: 9,
     });
     expect(store.minFreeHeap(session.id)).toBe(6000);
+    // A second session of the same build dips lower: the build's figure is the lowest of all.
+    recorder.add('b1', teleplotBatch(20_000, [{ uptime: 0, inuse: 9500, idle: 500 }]));
+    recorder.end('b1');
+    expect(store.minFreeHeapOfBuild(buildId)).toBe(500);
+    expect(store.minFreeHeapOfBuild(buildId + 100)).toBeNull();
     const { batch } = store.read(session.id)!;
     expect(batch.series.heap_inuse.filter((v) => v !== null)).toEqual([1000, 4000, 2000]);
   });
