@@ -67,38 +67,47 @@ describe('simulated heap apps', () => {
       return false;
     }
   })();
+  it.skipIf(!hasGo)('the leaky-cache fixture built for the host: the leak watch sees its cache grow after every GC', { timeout: 120_000 }, async () => {
+    const lines = await runOnHost(join(import.meta.dirname, '..', '..', 'fixtures', 'programs', 'leaky-cache'), 600);
+    const heap = analyse(lines);
+    expect(heap.figures.gcSource).toBe('NumGC');
+    expect(heap.figures.gcCount).toBeGreaterThanOrEqual(16);
+    expect(heap.leak).not.toBeNull();
+    expect(heap.leak!.bytesPerSecond).toBeGreaterThan(0);
+  });
+
   it.skipIf(!hasGo)('the alloc-stress program built for the host prints lines the decoder reads as heap samples', { timeout: 120_000 }, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'flashdeck-alloc-stress-'));
-    try {
-      const binary = join(dir, 'alloc-stress');
-      execFileSync('go', ['build', '-tags', 'noled', '-ldflags', '-X main.stepMs=5', '-o', binary, '.'], {
-        cwd: join(import.meta.dirname, '..', '..', '..', 'resources', 'programs', 'alloc-stress'),
-        env: { ...process.env, GOFLAGS: '-mod=mod', CGO_ENABLED: '0' },
-        stdio: 'ignore',
-      });
-      // print/println go to stderr in Go.
-      const child = spawn(binary, [], { stdio: ['ignore', 'ignore', 'pipe'] });
-      let text = '';
-      await new Promise<void>((resolve, reject) => {
-        child.on('error', reject);
-        child.stderr.on('data', (chunk: Buffer) => {
-          text += chunk.toString('latin1');
-          if (text.split('\n').length > 60) {
-            child.kill();
-            resolve();
-          }
-        });
-      });
-      const heap = analyse(text.split('\n').slice(0, 60));
-      expect(heap.active).toBe(true);
-      expect(heap.clock).toBe('device');
-      expect(heap.held).toBeGreaterThanOrEqual(55);
-      expect(heap.heapSeries).toContain('num_gc');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const lines = await runOnHost(join(import.meta.dirname, '..', '..', '..', 'resources', 'programs', 'alloc-stress'), 60, ['-ldflags', '-X main.stepMs=5']);
+    const heap = analyse(lines);
+    expect(heap.active).toBe(true);
+    expect(heap.clock).toBe('device');
+    expect(heap.held).toBeGreaterThanOrEqual(55);
+    expect(heap.heapSeries).toContain('num_gc');
+    expect(heap.figures.allocRate).toBeGreaterThan(0);
   });
 });
+
+/** Builds a Go program for the host (`-tags noled`) and returns its first `count` printed lines (print/println go to stderr). */
+async function runOnHost(dir: string, count: number, buildArgs: string[] = []): Promise<string[]> {
+  const out = mkdtempSync(join(tmpdir(), 'flashdeck-host-program-'));
+  try {
+    const binary = join(out, 'program');
+    execFileSync('go', ['build', '-tags', 'noled', ...buildArgs, '-o', binary, '.'], { cwd: dir, env: { ...process.env, CGO_ENABLED: '0' }, stdio: 'ignore' });
+    const child = spawn(binary, [], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let text = '';
+    await new Promise<void>((resolve, reject) => {
+      child.on('error', reject);
+      child.stderr.on('data', (chunk: Buffer) => {
+        text += chunk.toString('latin1');
+        if (text.split('\n').length > count) resolve();
+      });
+    });
+    child.kill();
+    return text.split('\n').slice(0, count);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
 
 describe('simulated alloc-stress out of memory', () => {
   it('a leak that fills the heap ends in the out-of-memory panic, then silence; free heap never goes below zero', () => {
