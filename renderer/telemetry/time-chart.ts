@@ -44,6 +44,8 @@ export class TimeChart {
   private readonly data: (Float64Array | (number | null)[])[] = [];
   /** Points drawn last time (for tests and the bench). */
   drawnPoints = 0;
+  /** A pause in the samples longer than this (s) breaks the lines: a silent board is not a straight line. */
+  private silenceSeconds = Infinity;
 
   constructor(
     readonly element: HTMLElement,
@@ -63,7 +65,16 @@ export class TimeChart {
         scales: { x: { time: spec.clock === 'host' } },
         series: [
           { label: spec.clock === 'device' ? 'uptime (s)' : 'time' },
-          ...spec.series.map((s) => ({ label: s.label, stroke: s.stroke, fill: s.fill, width: 1.5, scale: s.scale ?? 'y', spanGaps: false, points: { show: false } })),
+          ...spec.series.map((s) => ({
+            label: s.label,
+            stroke: s.stroke,
+            fill: s.fill,
+            width: 1.5,
+            scale: s.scale ?? 'y',
+            spanGaps: false,
+            points: { show: false },
+            gaps: this.silences,
+          })),
         ],
         bands: spec.bands,
         axes: [
@@ -106,6 +117,7 @@ export class TimeChart {
       const to = Math.min(start + count, lowerBound(x, start, count, zoom[1]) + 1);
       n = Math.max(0, to - from);
     }
+    this.silenceSeconds = silenceThreshold(x, from, n);
     const out = this.decimator.run(x, ys, from, n, Math.max(200, Math.round(this.plot.bbox.width / devicePixelRatio) * 2));
     this.data.length = 0;
     this.data.push(out.x, ...out.ys);
@@ -129,6 +141,20 @@ export class TimeChart {
     this.plot.destroy();
   }
 
+  /** uPlot's gap refiner: adds a break wherever consecutive points are further apart than a silence. */
+  private readonly silences = (u: uPlot, _series: number, idx0: number, idx1: number, found: uPlot.Series.Gaps): uPlot.Series.Gaps => {
+    const xs = u.data[0];
+    const max = this.silenceSeconds;
+    let added = false;
+    for (let i = idx0 + 1; i <= idx1; i++) {
+      if (xs[i] - xs[i - 1] <= max) continue;
+      found.push([Math.round(u.valToPos(xs[i - 1], 'x', true)) + 1, Math.round(u.valToPos(xs[i], 'x', true)) - 1]);
+      added = true;
+    }
+    if (added) found.sort((a, b) => a[0] - b[0]);
+    return found;
+  };
+
   private readonly wheel = (event: WheelEvent) => {
     const { min, max } = this.plot.scales.x;
     if (min === undefined || max === undefined || max <= min) return;
@@ -144,6 +170,16 @@ export class TimeChart {
     const factor = event.deltaY < 0 ? 0.8 : 1.25;
     this.onZoom(this.spec.clock, [at - (at - min) * factor, at + (max - at) * factor]);
   };
+}
+
+/** Ten times the median interval between samples (from about 33 spread over the range), at least 2 s. */
+export function silenceThreshold(x: Float64Array, start: number, count: number): number {
+  if (count < 3) return Infinity;
+  const steps: number[] = [];
+  const stride = Math.max(1, Math.floor((count - 1) / 33));
+  for (let i = start + 1; i < start + count; i += stride) steps.push(x[i] - x[i - 1]);
+  steps.sort((a, b) => a - b);
+  return Math.max(2, 10 * steps[steps.length >> 1]);
 }
 
 function drawMarkers(u: uPlot, markers: ChartMarkers): void {

@@ -142,3 +142,19 @@ describe('generic view axes', () => {
     expect(groups[0].label).toBe('V');
   });
 });
+
+describe('silences break the lines', () => {
+  it('a pause ten times the usual interval (at least 2 s) is a silence', async () => {
+    const { silenceThreshold } = await import('../../../renderer/telemetry/time-chart');
+    const x = Float64Array.from({ length: 200 }, (_, i) => (i < 100 ? i : i + 60)); // 1 Hz, then silent for a minute
+    expect(silenceThreshold(x, 0, 200)).toBe(10);
+    expect(
+      silenceThreshold(
+        Float64Array.from({ length: 100 }, (_, i) => i * 0.01),
+        0,
+        100,
+      ),
+    ).toBe(2);
+    expect(silenceThreshold(x, 0, 2)).toBe(Infinity);
+  });
+});
