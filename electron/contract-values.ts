@@ -1,7 +1,8 @@
 /**
  * The contract's value lists as plain constants, without zod: contract.ts builds its schemas from
  * them and re-exports them, and the renderer imports them from here so its bundle does not carry
- * the schema library (about 100 kB). Nothing else lives here.
+ * the schema library (about 100 kB). Nothing else lives here, except the few pure readings of a
+ * heap sample both sides must agree on (below).
  */
 
 /**
@@ -48,3 +49,50 @@ export const MATRIX_SCHEDULERS = ['tasks', 'asyncify', 'none'] as const;
 export const MATRIX_PANIC_STRATEGIES = ['print', 'trap'] as const;
 /** Most builds one experiment runs (every axis fully picked: 4 × 4 × 3 × 2 × 2 = 192). */
 export const MAX_EXPERIMENT_VARIANTS = 192;
+
+/**
+ * What a heap telemetry sample means, read the same way by the session recorder (main) and the
+ * heap view (renderer): the bundled heap-telemetry program's labels and Go's runtime.MemStats
+ * names, in either line format. `uptimeMs` is the device's clock, not a series to plot.
+ */
+export const HEAP_FIELDS = ['uptimeMs', 'heapAlloc', 'heapInuse', 'heapIdle', 'heapSys', 'totalAlloc', 'mallocs', 'frees', 'numGC'] as const;
+export type HeapField = (typeof HEAP_FIELDS)[number];
+export const HEAP_FIELD_BY_SERIES: Readonly<Record<string, HeapField>> = {
+  uptime_ms: 'uptimeMs',
+  UptimeMs: 'uptimeMs',
+  heap_alloc: 'heapAlloc',
+  HeapAlloc: 'heapAlloc',
+  heap_inuse: 'heapInuse',
+  HeapInuse: 'heapInuse',
+  heap_idle: 'heapIdle',
+  HeapIdle: 'heapIdle',
+  heap_sys: 'heapSys',
+  HeapSys: 'heapSys',
+  total_alloc: 'totalAlloc',
+  TotalAlloc: 'totalAlloc',
+  mallocs: 'mallocs',
+  Mallocs: 'mallocs',
+  frees: 'frees',
+  Frees: 'frees',
+  num_gc: 'numGC',
+  NumGC: 'numGC',
+};
+export type HeapValues = Partial<Record<HeapField, number>>;
+
+/** A stream is heap telemetry when it carries heap in use and either idle or the heap's size. */
+export function isHeapSample(values: HeapValues): boolean {
+  return values.heapInuse !== undefined && (values.heapIdle !== undefined || values.heapSys !== undefined);
+}
+
+/** Bytes the heap can hold: HeapSys, else in use + idle (TinyGo's heap-telemetry prints no heap_sys in Teleplot form). */
+export function heapCapacity(values: HeapValues): number | undefined {
+  if (values.heapSys !== undefined) return values.heapSys;
+  if (values.heapInuse !== undefined && values.heapIdle !== undefined) return values.heapInuse + values.heapIdle;
+  return undefined;
+}
+
+/** Free heap bytes: capacity − in use (TinyGo: HeapSys = HeapInuse + HeapIdle). */
+export function freeHeap(values: HeapValues): number | undefined {
+  const capacity = heapCapacity(values);
+  return capacity === undefined || values.heapInuse === undefined ? undefined : capacity - values.heapInuse;
+}

@@ -512,6 +512,45 @@ export const experimentSchema = z.object({
 });
 export type Experiment = z.infer<typeof experimentSchema>;
 
+// ── Telemetry sessions ───────────────────────────────────────────────────────────────────────
+
+/** Plotter samples, column-aligned: t in ms since epoch, one value (or null) per t per series; Teleplot units where given. */
+export const telemetryBatchDataSchema = z.object({
+  t: z.array(z.number()),
+  series: z.record(z.string(), z.array(z.number().nullable())),
+  units: z.record(z.string(), z.string()).optional(),
+});
+export type TelemetryBatchData = z.infer<typeof telemetryBatchDataSchema>;
+
+export const telemetrySessionInfoSchema = z.object({
+  id: z.number().int(),
+  boardId: z.string(),
+  startedAt: z.number(),
+  /** Time of the last sample written (a session cut short by a crash ends there). */
+  endedAt: z.number(),
+  /** Ended by the user (console closed, board flashed); false while recording or after a crash. */
+  closed: z.boolean(),
+  samples: z.number().int(),
+  heapCapacity: z.number().nullable(),
+  peakHeapInuse: z.number().nullable(),
+  /** Lowest free heap seen (bytes): what the size-history budgets check. */
+  minFreeHeap: z.number().nullable(),
+  /** The build whose artifact the board's last verified flash wrote, when known. */
+  build: z.object({ id: z.number().int(), program: z.string(), startedAt: z.number(), ram: z.number().nullable() }).nullable(),
+});
+export type TelemetrySessionInfo = z.infer<typeof telemetrySessionInfoSchema>;
+
+/** The figures a heap view sets the heap against: the board's RAM and the running build's static RAM. */
+export const heapBudgetSchema = z.object({
+  chip: z.string().nullable(),
+  /** On-chip SRAM (bytes) per the chip's datasheet; null when the chip is unknown. */
+  boardRamBytes: z.number().nullable(),
+  build: z.object({ id: z.number().int(), program: z.string(), startedAt: z.number(), ram: z.number().nullable() }).nullable(),
+  /** Why no build is shown, as a sentence. */
+  buildNote: z.string().nullable(),
+});
+export type HeapBudget = z.infer<typeof heapBudgetSchema>;
+
 export const programInfoSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -711,6 +750,12 @@ export const requests = {
   'experiments.cancel': { args: z.object({ experimentId: z.number().int() }).strict(), result: ok },
   'experiments.list': { args: z.object({ boardId }).strict(), result: z.array(experimentSchema.omit({ builds: true }).extend({ builds: z.number().int() })) },
   'experiments.get': { args: z.object({ experimentId: z.number().int() }).strict(), result: experimentSchema },
+  'telemetry.sessions': { args: z.object({ boardId, limit: z.number().int().min(1).max(1000).optional() }).strict(), result: z.array(telemetrySessionInfoSchema) },
+  'telemetry.session': {
+    args: z.object({ sessionId: z.number().int().min(1) }).strict(),
+    result: z.object({ session: telemetrySessionInfoSchema, batch: telemetryBatchDataSchema }),
+  },
+  'telemetry.budget': { args: z.object({ boardId }).strict(), result: heapBudgetSchema },
   'editor.open': {
     args: z.object({ file: z.string().min(1).max(4096), line: z.number().int().min(1).optional(), column: z.number().int().min(1).optional() }).strict(),
     result: z.object({ opened: z.boolean(), how: z.string() }),
@@ -746,7 +791,7 @@ export const events = {
   /** A TinyGo panic line, with its address resolved against the board's last ELF where possible. */
   'console.panic': panicReportSchema,
   /** Plotter samples, batched (≈50–100 ms): t in ms since epoch, one value (or null) per t per series. */
-  'telemetry.batch': z.object({ boardId, t: z.array(z.number()), series: z.record(z.string(), z.array(z.number().nullable())) }),
+  'telemetry.batch': telemetryBatchDataSchema.extend({ boardId }),
   'flash.progress': z.object({ jobId: z.string(), boardId, fileName: z.string(), progress: flashProgressSchema }),
   'flash.finished': flashFinishedSchema,
 } as const;

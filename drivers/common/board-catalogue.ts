@@ -6,6 +6,17 @@
 
 export type BoardFamily = 'esp32' | 'nrf52';
 export type Chip = 'ESP32' | 'ESP32-S2' | 'ESP32-S3' | 'ESP32-C3' | 'ESP32-C6' | 'nRF52840' | 'nRF52833' | 'nRF52832';
+/** On-chip SRAM per the chip's datasheet (bytes): the RAM a board's heap and static data share. */
+export const CHIP_RAM_BYTES: Readonly<Record<Chip, number>> = {
+  ESP32: 520 * 1024,
+  'ESP32-S2': 320 * 1024,
+  'ESP32-S3': 512 * 1024,
+  'ESP32-C3': 400 * 1024,
+  'ESP32-C6': 512 * 1024,
+  nRF52840: 256 * 1024,
+  nRF52833: 128 * 1024,
+  nRF52832: 64 * 1024,
+};
 /** How Flashdeck puts an image on the board. */
 export type FlashMethod =
   | 'esp-serial' // our ESP ROM-protocol driver (drivers/esp32)

@@ -4,6 +4,8 @@
  */
 import { join } from 'node:path';
 import { EventHub, type Handlers } from '../dispatcher';
+import type { EventPayload } from '../contract';
+import { FlashdeckError } from '../../drivers/common/errors';
 import { BOARD_CATALOGUE } from '../../drivers/common/board-catalogue';
 import { openDatabase, type Db } from './store/database';
 import { SettingsStore } from './store/settings-store';
@@ -22,6 +24,10 @@ import { BuildService } from './builds/build-service';
 import { openInEditor } from './editor-launcher';
 import { PortSessions } from './ports/port-sessions';
 import { ConsoleSettingsStore } from './store/console-settings-store';
+import { TelemetrySessionStore } from './store/telemetry-sessions';
+import { TelemetryRecorder } from './telemetry/telemetry-recorder';
+import { CHIP_RAM_BYTES } from '../../drivers/common/board-catalogue';
+import { modelOf } from './flash/flash-service';
 
 export interface AppServicesOptions {
   dataDir: string;
@@ -118,6 +124,32 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   const cutShort = experiments.store.markInterrupted();
   if (cutShort) log(`${cutShort} flag comparison(s) were cut short when Flashdeck last stopped; they are listed as cancelled.`);
 
+  const telemetrySessions = new TelemetrySessionStore(db);
+  const recorder = new TelemetryRecorder({
+    store: telemetrySessions,
+    log,
+    // The lowest free heap a session reaches is kept on the build it runs and judged against the heap budget.
+    onMinFreeHeap: (boardId, bytes) => {
+      if (history.checkHeapBudget(boardId, bytes).build) hub.emit('history.changed', { boardId });
+    },
+  });
+  // Sessions follow the console: samples start one; closing the console or starting a flash ends it.
+  const stopRecording = hub.subscribe((name, payload) => {
+    if (name === 'telemetry.batch') {
+      const { boardId, ...batch } = payload as EventPayload<'telemetry.batch'>;
+      recorder.add(boardId, batch);
+    } else if (name === 'console.state') {
+      const { boardId, state, movedTo } = payload as EventPayload<'console.state'>;
+      if (movedTo) recorder.move(boardId, movedTo);
+      else if (state === 'closed' || state === 'error') recorder.end(boardId);
+    } else if (name === 'flash.progress') {
+      // A flash begins: what comes after is other firmware, another session.
+      recorder.flashStarted((payload as EventPayload<'flash.progress'>).boardId);
+    } else if (name === 'flash.finished') {
+      recorder.flashFinished((payload as EventPayload<'flash.finished'>).boardId);
+    }
+  });
+
   const handlers: Handlers = {
     'app.info': () => ({
       version: options.version,
@@ -153,6 +185,28 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       return { ok: true as const };
     },
     'build.allocReport': ({ boardId, source, flags, pattern }) => builds.allocReport(boardId, source, flags, pattern),
+    'telemetry.sessions': ({ boardId, limit }) => {
+      recorder.flushAll();
+      return telemetrySessions.list(boardId, limit);
+    },
+    'telemetry.session': ({ sessionId }) => {
+      recorder.flushAll();
+      const found = telemetrySessions.read(sessionId);
+      if (!found)
+        throw new FlashdeckError({ code: 'SESSION_NOT_FOUND', stage: 'telemetry', message: `There is no telemetry session ${sessionId}.`, hint: 'Refresh the session list.' });
+      return found;
+    },
+    'telemetry.budget': ({ boardId }) => {
+      const board = registry.require(boardId);
+      const chip = modelOf(board)?.chip ?? board.guess.chip ?? null;
+      const running = history.runningBuild(boardId);
+      return {
+        chip,
+        boardRamBytes: chip && chip in CHIP_RAM_BYTES ? CHIP_RAM_BYTES[chip as keyof typeof CHIP_RAM_BYTES] : null,
+        build: running ? { id: running.id, program: running.program, startedAt: running.startedAt, ram: running.ram } : null,
+        buildNote: running ? null : 'No verified flash of a Flashdeck build is recorded for this board, so the static RAM of what it runs is unknown. Build and flash it here.',
+      };
+    },
     'history.sizes': ({ boardId, limit }) => sizeHistory.list(boardId, limit),
     'history.series': ({ boardId, limit }) => sizeHistory.series(boardId, limit),
     'history.build': ({ buildId }) => sizeHistory.get(buildId) ?? null,
@@ -211,6 +265,8 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     async close() {
       builds.cancelAll();
       await portSessions.closeAll();
+      stopRecording();
+      recorder.endAll();
       registry.stop();
       db.close();
     },

@@ -5,7 +5,8 @@
  * first value it has none (null for the chart).
  */
 
-export const TELEMETRY_CAPACITY = 65_536;
+/** Samples kept per board: 8 series × 131,072 ≈ 1 M points (16 MB of typed arrays), then the oldest go. */
+export const TELEMETRY_CAPACITY = 131_072;
 export const TELEMETRY_WINDOW_MS = 10 * 60 * 1000;
 
 interface SeriesRing {
@@ -13,6 +14,8 @@ interface SeriesRing {
   /** Absolute sample number of the first real value. */
   firstSample: number;
   last: number;
+  /** Largest |value| ever seen: what the generic view groups axes by. */
+  absMax: number;
 }
 
 export interface SeriesStats {
@@ -23,7 +26,10 @@ export interface SeriesStats {
 
 export class TelemetryModel {
   readonly capacity: number;
-  private readonly times: Float64Array;
+  /** Host time (s) of each sample, ring written twice like the values. */
+  readonly times: Float64Array;
+  /** Teleplot units per series, where given. */
+  readonly units = new Map<string, string>();
   private readonly rings = new Map<string, SeriesRing>();
   /** Samples ever received. */
   total = 0;
@@ -43,11 +49,12 @@ export class TelemetryModel {
     return Math.min(this.total, this.capacity);
   }
 
-  append(t: number[], series: Record<string, (number | null)[]>): void {
+  append(t: number[], series: Record<string, (number | null)[]>, units?: Record<string, string>): void {
     const names = Object.keys(series);
     for (const name of names) {
-      if (!this.rings.has(name)) this.rings.set(name, { values: new Float64Array(this.capacity * 2).fill(NaN), firstSample: Infinity, last: NaN });
+      if (!this.rings.has(name)) this.rings.set(name, { values: new Float64Array(this.capacity * 2).fill(NaN), firstSample: Infinity, last: NaN, absMax: 0 });
     }
+    for (const name in units) this.units.set(name, units[name]);
     for (let i = 0; i < t.length; i++) {
       const slot = this.total % this.capacity;
       this.times[slot] = this.times[slot + this.capacity] = t[i] / 1000;
@@ -56,6 +63,8 @@ export class TelemetryModel {
         if (value !== null && value !== undefined) {
           if (ring.firstSample === Infinity) ring.firstSample = this.total;
           ring.last = value;
+          const abs = value < 0 ? -value : value;
+          if (abs > ring.absMax) ring.absMax = abs;
         }
         ring.values[slot] = ring.values[slot + this.capacity] = ring.last;
       }
@@ -64,8 +73,17 @@ export class TelemetryModel {
     this.version++;
   }
 
+  /** A series' values (NaN before its first), ring written twice; read with `windowStart`. */
+  valuesOf(name: string): Float64Array | undefined {
+    return this.rings.get(name)?.values;
+  }
+
+  absMax(name: string): number {
+    return this.rings.get(name)?.absMax ?? 0;
+  }
+
   /** First index (into the contiguous window) of samples within `windowMs` of the newest. */
-  private windowStart(windowMs: number): { offset: number; count: number; firstSample: number } {
+  windowStart(windowMs: number): { offset: number; count: number; firstSample: number } {
     const count = this.held;
     const offset = (this.total - count) % this.capacity;
     if (count === 0) return { offset, count, firstSample: this.total };
@@ -132,6 +150,7 @@ export class TelemetryModel {
 
   clear(): void {
     this.rings.clear();
+    this.units.clear();
     this.total = 0;
     this.version++;
   }

@@ -3,7 +3,7 @@
  * leases the board's port from its console session, runs the driver with progress events, records
  * the attempt (success or failure) in the flash log, and hands the port back.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Board, EventPayload, FileRef, ImageSummary, RequestResult } from '../../contract';
 import type { EventHub } from '../../dispatcher';
 import { findBoard, type BoardModel } from '../../../drivers/common/board-catalogue';
@@ -11,6 +11,7 @@ import { FlashdeckError, toErrorInfo } from '../../../drivers/common/errors';
 import { throttleProgress, type FlashOutcome, type ProgressListener } from '../../../drivers/common/flash-job';
 import type { BoardRegistry } from '../ports/board-registry';
 import type { FlashLog } from '../store/flash-log';
+import { artifactSha256 } from '../store/artifact-hash';
 import type { SettingsStore } from '../store/settings-store';
 import { loadFileRef, type LoadedFile } from './file-input';
 import type { FamilyFlasher, FlashInput } from './family-flasher';
@@ -82,7 +83,7 @@ export class FlashService {
       fileName: input.fileName,
       method: summary.method ?? 'unknown',
       bytes: input.bytes.length,
-      artifactSha256: createHash('sha256').update(input.bytes).digest('hex'),
+      artifactSha256: artifactSha256(loaded.bytes),
       path: board.path,
       returnIds: flasher!.returnIdentities?.(input) ?? [],
     };

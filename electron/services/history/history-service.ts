@@ -7,7 +7,6 @@ import type { BoardCapacity, BudgetBreach, BudgetKind, BuildDiff, Budgets, Histo
 import { FlashdeckError } from '../../../drivers/common/errors';
 import type { Db } from '../store/database';
 import { BudgetStore } from '../store/budgets';
-import { lastVerifiedFlash } from '../store/flash-log';
 import { SizeHistory, type HistoryFilter } from '../store/size-history';
 import { boardCapacity, type CapacitySources } from './board-capacity';
 import { budgetBreaches } from './budget-check';
@@ -64,9 +63,7 @@ export class HistoryService {
 
   /** The build whose artifact the board's last verified flash wrote, if Flashdeck built it. */
   runningBuild(boardId: string): SizeHistoryRow | null {
-    const flash = lastVerifiedFlash(this.options.db, boardId);
-    if (!flash?.artifactSha256) return null;
-    return this.sizes.findByArtifact(flash.artifactSha256) ?? null;
+    return this.sizes.running(boardId) ?? null;
   }
 
   /**

@@ -394,7 +394,7 @@ export class PortSession {
   private readonly onLine = (line: SplitLine): void => {
     const sample = decodePlotterLine(line.text);
     if (sample) {
-      this.telemetry.add(line.t, sample.series);
+      this.telemetry.add(line.t, sample.series, sample.unit);
       return;
     }
     const panic = parsePanicLine(line.text);

@@ -155,6 +155,37 @@ export const MIGRATIONS: readonly Migration[] = [
   );
   `,
   },
+  {
+    version: 5,
+    purpose:
+      'telemetry sessions: one row per session (board, start, last written sample, the build that produced the running firmware, ' +
+      'the heap figures budgets check) and its samples in compressed chunks of about a second each (never a row per sample)',
+    sql: `
+  CREATE TABLE telemetry_sessions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    board_id TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER NOT NULL,
+    closed INTEGER NOT NULL DEFAULT 0,
+    build_id INTEGER REFERENCES builds (id) ON DELETE SET NULL,
+    artifact_sha256 TEXT,
+    samples INTEGER NOT NULL DEFAULT 0,
+    heap_capacity INTEGER,
+    peak_heap_inuse INTEGER,
+    min_free_heap INTEGER
+  );
+  CREATE INDEX telemetry_sessions_by_board ON telemetry_sessions (board_id, started_at);
+  CREATE TABLE telemetry_chunks (
+    session_id INTEGER NOT NULL REFERENCES telemetry_sessions (id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    first_t INTEGER NOT NULL,
+    last_t INTEGER NOT NULL,
+    samples INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (session_id, seq)
+  );
+  `,
+  },
 ];
 
 export function openDatabase(file: string, options: { schemaVersion?: number } = {}): Db {

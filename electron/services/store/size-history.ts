@@ -19,6 +19,7 @@ import { buildFlagArgs } from '../toolchain/build-runner';
 import { budgetBreaches } from '../history/budget-check';
 import { BudgetStore } from './budgets';
 import type { Db } from './database';
+import { lastVerifiedFlash } from './flash-log';
 
 export interface SizeHistoryEntry {
   boardId: string;
@@ -244,6 +245,12 @@ export class SizeHistory {
     const row = this.db.prepare(`SELECT ${ROW_COLUMNS} FROM builds WHERE artifact_sha256 = ? ORDER BY started_at DESC, id DESC LIMIT 1`).get(sha256.toLowerCase()) as
       RawRow | undefined;
     return row ? this.toRows([row])[0] : undefined;
+  }
+
+  /** The build whose artifact the board's last verified flash wrote, if Flashdeck built it. */
+  running(boardId: string): SizeHistoryRow | undefined {
+    const flash = lastVerifiedFlash(this.db, boardId);
+    return flash?.artifactSha256 ? this.findByArtifact(flash.artifactSha256) : undefined;
   }
 
   /** Every build of the board with its packages, oldest first (export). */

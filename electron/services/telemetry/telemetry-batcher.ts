@@ -1,16 +1,16 @@
 /**
  * Collects plotter samples decoded from console lines and emits them as one column-aligned batch
- * per interval (≈75 ms): t[] in ms and, per series, one value or null for every t.
+ * per interval (≈75 ms): t[] in ms and, per series, one value or null for every t; Teleplot units
+ * seen in the interval ride along.
  */
+import type { TelemetryBatchData } from '../../contract';
 
-export interface TelemetryBatch {
-  t: number[];
-  series: Record<string, (number | null)[]>;
-}
+export type TelemetryBatch = TelemetryBatchData;
 
 export class TelemetryBatcher {
   private t: number[] = [];
   private series = new Map<string, (number | null)[]>();
+  private units: Record<string, string> | null = null;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -18,7 +18,7 @@ export class TelemetryBatcher {
     private readonly intervalMs = 75,
   ) {}
 
-  add(t: number, values: Record<string, number>): void {
+  add(t: number, values: Record<string, number>, unit?: string): void {
     const index = this.t.length;
     this.t.push(t);
     for (const name in values) {
@@ -28,6 +28,7 @@ export class TelemetryBatcher {
         this.series.set(name, column);
       }
       column.push(values[name]);
+      if (unit !== undefined) (this.units ??= {})[name] = unit;
     }
     for (const column of this.series.values()) if (column.length === index) column.push(null);
     this.timer ??= setTimeout(() => this.flush(), this.intervalMs);
@@ -38,8 +39,10 @@ export class TelemetryBatcher {
     this.timer = null;
     if (this.t.length === 0) return;
     const batch: TelemetryBatch = { t: this.t, series: Object.fromEntries(this.series) };
+    if (this.units) batch.units = this.units;
     this.t = [];
     this.series = new Map();
+    this.units = null;
     this.emit(batch);
   }
 }

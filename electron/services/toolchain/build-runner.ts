@@ -5,8 +5,9 @@
  * Streams log lines, can be cancelled (whole process tree, build dir removed), times out, and
  * returns a typed BuildResult for success and for build failures alike.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { artifactSha256 } from '../store/artifact-hash';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { cancelledError, FlashdeckError, type ErrorInfo } from '../../../drivers/common/errors';
@@ -430,10 +431,8 @@ async function runBuildWith(request: BuildRequest, extraArgs: string[]): Promise
         };
     return { ...base, ok: false, diagnostics, ...(sizes ? { sizes } : {}), error, durationMs: now() - startedAt };
   }
-  const artifactSha256 = createHash('sha256')
-    .update(await readFile(artifactPath))
-    .digest('hex');
-  return { ...base, ok: true, artifactPath, artifactBytes, artifactSha256, diagnostics, ...(sizes ? { sizes } : {}), durationMs: now() - startedAt };
+  const artifactHash = artifactSha256(await readFile(artifactPath));
+  return { ...base, ok: true, artifactPath, artifactBytes, artifactSha256: artifactHash, diagnostics, ...(sizes ? { sizes } : {}), durationMs: now() - startedAt };
 }
 
 export interface AllocReportRequest extends Omit<BuildRequest, 'format' | 'buildId'> {

@@ -3,7 +3,8 @@
 // `slots` buffers of growing size alive, then drops them all; the GC reclaims
 // them when an allocation finds no free space (or at the explicit runtime.GC()
 // every few waves). One heap sample per step is printed in the Arduino Serial
-// Plotter format (same labels as heap-telemetry, plus "wave" and "live_bytes").
+// Plotter format (same labels as heap-telemetry, plus "wave", "live_bytes", "total_alloc" and "num_gc";
+// some TinyGo collectors leave NumGC at 0, and Flashdeck then infers collections).
 //
 // Build-time settings (-ldflags "-X main.name=value"):
 //
@@ -76,8 +77,10 @@ func report(uptimeMs int64, wave int) {
 		",heap_alloc:", heapAlloc(&ms),
 		",heap_inuse:", ms.HeapInuse,
 		",heap_idle:", ms.HeapIdle,
+		",total_alloc:", ms.TotalAlloc,
 		",mallocs:", ms.Mallocs,
-		",frees:", ms.Frees)
+		",frees:", ms.Frees,
+		",num_gc:", ms.NumGC)
 	println()
 }
 

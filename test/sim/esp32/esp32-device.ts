@@ -7,7 +7,7 @@
  *
  * Modelling choices where the hardware is not documented are marked "(model)".
  */
-import { appModelFor } from './app-model';
+import { appModelFor, type AppOptions } from './app-model';
 import { Unzlib } from 'fflate';
 import { SlipDecoder, slipEncode } from '../../../drivers/common/slip';
 import type { SimDevice, SimSignals, SimSink } from '../common/sim-device';
@@ -102,6 +102,8 @@ export interface Esp32SimOptions {
   enRiseDelayMs?: number;
   /** App output period in SPI-boot mode; 0 = silent app. */
   appOutputIntervalMs?: number;
+  /** How the app behaves (its line format, a leak, a reboot mid-session); read at each boot. */
+  app?: AppOptions;
   faults?: Esp32SimFaults;
   /** Flash contents at power-on (e.g. a previously flashed app). */
   preload?: { address: number; bytes: Uint8Array }[];
@@ -165,6 +167,8 @@ export class Esp32SimDevice implements SimDevice {
   private jtagDownloadLatch = false;
   private jtagInReset = false;
   private bootTimer: unknown = null;
+  /** The app's one reboot (options.app.rebootAfterTicks) happened. */
+  private appRebooted = false;
   private appTimer: unknown = null;
   private seqErrors = new Map<number, number>();
   private readonly timing: FlashTiming;
@@ -329,13 +333,24 @@ export class Esp32SimDevice implements SimDevice {
     if (period <= 0) return;
     let n = 0;
     const epoch = this.epoch;
-    const app = appFound ? appModelFor(this.flash.bytes.subarray(this.chip.bootloaderOffset, this.chip.bootloaderOffset + 0x100000), period) : null;
+    const appOptions = this.options.app ?? {};
+    const app = appFound ? appModelFor(this.flash.bytes.subarray(this.chip.bootloaderOffset, this.chip.bootloaderOffset + 0x100000), period, appOptions) : null;
     const tick = () => {
       if (this.epoch !== epoch || this.state !== 'app') return;
+      if (app && appOptions.rebootAfterTicks && n === appOptions.rebootAfterTicks && !this.appRebooted) {
+        // A brown-out: the chip restarts and the app begins again at uptime 0.
+        this.appRebooted = true;
+        this.emitText('Brownout detector was triggered\r\n\r\n');
+        this.boot('spi');
+        return;
+      }
       if (!app) this.emitText('invalid header: 0xffffffff\r\n');
       else if (this.faults.appPanics && n === 2) {
         this.emitText("Guru Meditation Error: Core  0 panic'ed (LoadProhibited). Exception was unhandled.\r\n");
-      } else this.emitText(app.line(n, this.chip.displayName));
+      } else {
+        const text = app.line(n, this.chip.displayName);
+        if (text) this.emitText(text);
+      }
       n++;
       this.appTimer = this.later(tick, period);
     };
