@@ -12,11 +12,11 @@
  * port to a flash job (lease): closed while leased, reopened when the board comes back.
  */
 import { existsSync } from 'node:fs';
-import type { SerialPortStream } from '@serialport/stream';
 import type { BindingInterface } from '@serialport/bindings-interface';
 import type { Board, ConsoleSettings, ConsoleState, ErrorInfoDto } from '../../contract';
-import { linkFromSerialPort, type ByteLink } from '../../../drivers/common/byte-link';
-import { createSerialStream } from '../../../drivers/common/serial-port-link';
+import type { ByteLink, ControlSignals } from '../../../drivers/common/byte-link';
+import { openSerialLink, type OpenedLink } from '../../../drivers/common/serial-port-link';
+import { PortError, isPortGone, classifyPortError } from '../../../drivers/common/port-errors';
 import { findBoard, usbIdOf } from '../../../drivers/common/board-catalogue';
 import { FlashdeckError, toErrorInfo } from '../../../drivers/common/errors';
 import type { PortWatch, SerialPortInfo } from '../../../drivers/common/port-watch';
@@ -27,7 +27,7 @@ import { LineSplitter, type SplitLine } from '../console/line-splitter';
 import { ConsoleLogWriter, fileStemForBoard } from '../console/console-log-writer';
 import { parsePanicLine, symbolizeAddress, type ResolvedAddress } from '../console/panic-symbolizer';
 import { resetBoard, resetDescription, type ResetTarget } from '../console/board-reset';
-import { classifyPortError, explainOpenError } from './port-open-errors';
+import { explainOpenError } from './port-open-errors';
 
 export interface PortLease {
   /** The path the driver opens (the session has closed it). */
@@ -102,9 +102,9 @@ export class PortSession {
   settings: ConsoleSettings;
   elfPath: string | null;
   private identity: Identity;
-  private port: SerialPortStream | null = null;
-  private link: ByteLink | null = null;
-  private wantedSignals = { dtr: true, rts: true };
+  private opened: OpenedLink | null = null;
+  /** The lines the user chose, applied again whenever the port is reopened (a fresh open asserts both). */
+  private chosenSignals: ControlSignals = { dtr: true, rts: true };
   private leased = false;
   private closedByUser = false;
   private reconnectAbort: AbortController | null = null;
@@ -136,8 +136,8 @@ export class PortSession {
     return this.identity.path;
   }
 
-  get signals(): { dtr: boolean; rts: boolean } {
-    return { ...this.wantedSignals };
+  get signals(): ControlSignals {
+    return this.opened ? this.opened.link.signals : { ...this.chosenSignals };
   }
 
   get logging(): { directory: string | null; file: string | null } {
@@ -162,8 +162,7 @@ export class PortSession {
     try {
       await this.openPort(this.identity.path);
     } catch (error) {
-      const kind = classifyPortError(error);
-      if (kind === 'vanished') {
+      if (isPortGone(error)) {
         this.reconnectDetached({});
         return;
       }
@@ -203,13 +202,13 @@ export class PortSession {
         { cause: error },
       );
     }
-    this.wantedSignals = { ...this.wantedSignals, ...signals };
+    this.chosenSignals = link.signals;
   }
 
   async reset(): Promise<string> {
     const link = this.requireLink('reset');
     const description = await resetBoard(link, this.identity.reset);
-    this.wantedSignals = link.signals;
+    this.chosenSignals = link.signals;
     this.logWriter?.note(Date.now(), 'board reset');
     return description;
   }
@@ -218,7 +217,7 @@ export class PortSession {
   async configure(settings: Partial<ConsoleSettings>): Promise<void> {
     const before = this.settings;
     this.settings = { ...before, ...settings };
-    if (!this.port?.isOpen) return;
+    if (!this.opened) return;
     const framingChanged =
       before.dataBits !== this.settings.dataBits ||
       before.parity !== this.settings.parity ||
@@ -234,7 +233,7 @@ export class PortSession {
       return;
     }
     if (before.baudRate !== this.settings.baudRate) {
-      await new Promise<void>((resolve, reject) => this.port!.update({ baudRate: this.settings.baudRate }, (err) => (err ? reject(err) : resolve())));
+      await this.opened.link.setBaudRate(this.settings.baudRate);
       this.logWriter?.note(Date.now(), `baud ${this.settings.baudRate}`);
     }
   }
@@ -300,8 +299,11 @@ export class PortSession {
 
   // ── internals ──
 
+  /** Whether a port's device node is there (port listings lag behind unplugs); COM ports have none to look for. */
+  private readonly pathExists = (path: string): boolean => (this.options.pathExists ?? ((p: string) => process.platform === 'win32' || existsSync(p)))(path);
+
   private requireLink(stage: string): ByteLink {
-    if (!this.link || !this.port?.isOpen) {
+    if (!this.opened) {
       throw new FlashdeckError({
         code: 'CONSOLE_NOT_CONNECTED',
         stage,
@@ -309,12 +311,17 @@ export class PortSession {
         hint: this.state === 'paused-for-flash' ? 'It resumes by itself when flashing ends.' : 'Open the console, or wait until the board is back.',
       });
     }
-    return this.link;
+    return this.opened.link;
   }
 
   private explain(error: unknown): ErrorInfoDto {
-    if (error instanceof FlashdeckError) return error.toInfo();
-    return explainOpenError(error, { path: this.identity.path, vendorId: this.identity.vendorId, productId: this.identity.productId }).toInfo();
+    if (error instanceof FlashdeckError && !(error instanceof PortError)) return error.toInfo();
+    return explainOpenError(error, {
+      path: this.identity.path,
+      vendorId: this.identity.vendorId,
+      productId: this.identity.productId,
+      goneHint: 'Waiting for the board: plug it in and the console reconnects by itself.',
+    }).toInfo();
   }
 
   /** The log folder stopped taking writes: logging ends, the console goes on and says why. */
@@ -342,50 +349,49 @@ export class PortSession {
 
   private async openPort(path: string): Promise<void> {
     const { settings } = this;
-    const port = createSerialStream({
+    const opened = await openSerialLink(path, {
       binding: this.options.binding,
-      path,
       baudRate: settings.baudRate,
-      dataBits: settings.dataBits,
-      parity: settings.parity,
-      stopBits: settings.stopBits,
-      rtscts: settings.flowControl === 'rtscts',
-      xon: settings.flowControl === 'xonxoff',
-      xoff: settings.flowControl === 'xonxoff',
+      framing: {
+        dataBits: settings.dataBits,
+        parity: settings.parity,
+        stopBits: settings.stopBits,
+        rtscts: settings.flowControl === 'rtscts',
+        xon: settings.flowControl === 'xonxoff',
+        xoff: settings.flowControl === 'xonxoff',
+      },
       highWaterMark: 256 * 1024,
+      // The link also closes the port once its device node is gone (drivers that never fail the read).
+      pathExists: this.options.pathExists,
+      errorContext: { stage: 'opening-port' },
     });
-    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
     if (this.closedByUser || this.leased) {
-      await new Promise<void>((resolve) => port.close(() => resolve()));
+      await opened.close();
       return;
     }
-    this.port = port;
-    // The link also closes the port once its device node is gone (drivers that never fail the read).
-    this.link = linkFromSerialPort(port, { pathExists: this.options.pathExists });
+    this.opened = opened;
     this.identity = { ...this.identity, path };
-    port.on('data', (chunk: Buffer) => this.receive(chunk));
-    port.on('close', (error: (Error & { disconnected?: boolean }) | null) => {
-      if (this.port !== port) return;
-      this.port = null;
-      this.link = null;
+    const { link } = opened;
+    link.onData((bytes) => this.receive(bytes));
+    link.onClose((error) => {
+      if (this.opened !== opened) return;
+      this.opened = null;
       this.lost(error);
     });
     // Opening a tty asserts DTR and RTS; restore what the user chose (pseudo-terminals refuse: fine).
-    if (!this.wantedSignals.dtr || !this.wantedSignals.rts) await this.link.setSignals(this.wantedSignals).catch(() => {});
+    if (!this.chosenSignals.dtr || !this.chosenSignals.rts) await link.setSignals(this.chosenSignals).catch(() => {});
     this.logWriter?.note(Date.now(), `connected on ${path}`);
     this.setState('connected');
   }
 
   private async closePort(): Promise<void> {
-    const port = this.port;
-    this.port = null;
-    this.link = null;
-    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+    const opened = this.opened;
+    this.opened = null;
+    await opened?.close();
   }
 
-  private receive(chunk: Buffer): void {
+  private receive(bytes: Uint8Array): void {
     const t = Date.now();
-    const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     this.batcher.push(t, bytes);
     this.logWriter?.write(t, bytes);
     this.splitter.push(t, bytes, this.onLine);
@@ -450,7 +456,7 @@ export class PortSession {
       } catch (error) {
         if (signal.aborted) return;
         const kind = classifyPortError(error);
-        if (kind === 'vanished') {
+        if (isPortGone(error)) {
           this.setState('waiting-for-board', { detail: `Waiting for the board (${this.identity.path}).` });
           await sleep(300, signal);
           continue;
@@ -473,13 +479,12 @@ export class PortSession {
     if (!hasUsbIdentity) {
       // A board added by path (or a pseudo-terminal): the path itself coming back is the signal.
       while (!signal.aborted) {
-        if (existsSync(identity.path)) return identity.path;
+        if (this.pathExists(identity.path)) return identity.path;
         await sleep(200, signal);
       }
       return null;
     }
-    const exists = this.options.pathExists ?? ((path: string) => process.platform === 'win32' || existsSync(path));
-    const match = (port: SerialPortInfo) => matchesIdentity(port, identity, extraIds) && exists(port.path);
+    const match = (port: SerialPortInfo) => matchesIdentity(port, identity, extraIds) && this.pathExists(port.path);
     while (!signal.aborted) {
       try {
         const port = await this.options.boards.portWatch.waitFor(match, 60_000, signal);
