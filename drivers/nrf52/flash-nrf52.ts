@@ -53,7 +53,7 @@ async function appIdentityFor(plan: NrfFlashPlan, portWatch: PortWatch): Promise
   return (port: SerialPortInfo) => !before.has(port.path);
 }
 
-async function bootloaderPort(plan: NrfFlashPlan, options: FlashNrf52Options, hint: string): Promise<string> {
+async function bootloaderPort(plan: NrfFlashPlan, options: FlashNrf52Options, hint: string): Promise<SerialPortInfo> {
   const match = idMatcher(plan.bootloaderUsbIds);
   const present = (await options.portWatch.list()).filter(match);
   if (present.length > 1) {
@@ -64,10 +64,10 @@ async function bootloaderPort(plan: NrfFlashPlan, options: FlashNrf52Options, hi
       hint: 'Unplug the ones you do not want to flash, then retry.',
     });
   }
-  if (present.length === 1) return present[0].path;
+  if (present.length === 1) return present[0];
   options.onProgress?.({ stage: 'waiting-for-board', bytesDone: 0, bytesTotal: 0, bytesPerSecond: 0, etaSeconds: null, message: hint });
   try {
-    return (await options.portWatch.waitFor(match, options.bootloaderWaitMs ?? 30_000, options.signal)).path;
+    return await options.portWatch.waitFor(match, options.bootloaderWaitMs ?? 30_000, options.signal);
   } catch (error) {
     if (error instanceof FlashdeckError && error.code === 'CANCELLED') throw error;
     throw new FlashdeckError(
@@ -75,6 +75,11 @@ async function bootloaderPort(plan: NrfFlashPlan, options: FlashNrf52Options, hi
       { cause: error },
     );
   }
+}
+
+/** The board's port as listed now (path and serial number), for telling it from other boards when it comes back. */
+async function listedPort(portWatch: PortWatch, path: string): Promise<SerialPortInfo> {
+  return (await portWatch.list()).find((port) => port.path === path) ?? { path };
 }
 
 async function withLink<T>(options: FlashNrf52Options, path: string, run: (link: ByteLink) => Promise<T>): Promise<T> {
@@ -100,6 +105,7 @@ export async function flashNrf52(options: FlashNrf52Options): Promise<FlashOutco
         ...common,
         target: options.target,
         touchPort: appPort ? () => touch(appPort) : undefined,
+        boardPort: appPort ? await listedPort(options.portWatch, appPort) : undefined,
         driveRoots: options.driveRoots,
         portWatch: options.portWatch,
         appIdentity: await appIdentityFor(plan, options.portWatch),
@@ -107,15 +113,17 @@ export async function flashNrf52(options: FlashNrf52Options): Promise<FlashOutco
       });
     }
     case 'nrf-secure-dfu': {
-      const path = await bootloaderPort(plan, options, "Press the dongle's side RESET button: the red LED pulses and the Open DFU Bootloader (USB 1915:521F) appears.");
+      const boardPort = await bootloaderPort(plan, options, "Press the dongle's side RESET button: the red LED pulses and the Open DFU Bootloader (USB 1915:521F) appears.");
       const appIdentity = await appIdentityFor(plan, options.portWatch);
-      return withLink(options, path, (link) => flashSecureDfu(link, { ...common, portWatch: options.portWatch, appIdentity, timing: options.secureTiming }));
+      return withLink(options, boardPort.path, (link) => flashSecureDfu(link, { ...common, portWatch: options.portWatch, appIdentity, boardPort, timing: options.secureTiming }));
     }
     case 'nrf-legacy-dfu': {
-      const path = options.appPortPath ?? (await bootloaderPort(plan, options, "Double-tap the board's RESET button to enter the bootloader."));
+      const boardPort = options.appPortPath
+        ? await listedPort(options.portWatch, options.appPortPath)
+        : await bootloaderPort(plan, options, "Double-tap the board's RESET button to enter the bootloader.");
       const appIdentity = plan.appUsbIds.length ? plan.appUsbIds : undefined;
-      return withLink(options, path, (link) =>
-        flashLegacyDfu(link, { ...common, portWatch: appIdentity ? options.portWatch : undefined, appIdentity, timing: options.legacyTiming }),
+      return withLink(options, boardPort.path, (link) =>
+        flashLegacyDfu(link, { ...common, portWatch: appIdentity ? options.portWatch : undefined, appIdentity, boardPort, timing: options.legacyTiming }),
       );
     }
     case 'daplink':
