@@ -1,7 +1,7 @@
 /**
  * One call for "flash this file to this nRF52 target": picks the method from the target
  * (planNrfFlash), gets the board into the right mode, finds its port or drive, and runs the
- * driver. Boards that need a probe or vendor tool are the caller's (tinygoFlashArgs).
+ * driver. Boards that need a probe or vendor tool are the caller's (`tinygo flash`, run by the build service).
  */
 import type { ByteLink } from '../common/byte-link';
 import { FlashdeckError } from '../common/errors';
@@ -15,6 +15,7 @@ import { inspectNrfImage } from './inspect-image';
 import { flashLegacyDfu, type LegacyDfuTiming } from './legacy-dfu';
 import { flashSecureDfu, type SecureDfuTiming } from './secure-dfu';
 import { touchSerialPortAt1200 } from './touch-1200';
+import type { PowerShellRunner } from './uf2-drive';
 import type { OpenedLink } from '../common/serial-port-link';
 
 export type { OpenedLink };
@@ -31,6 +32,8 @@ export interface FlashNrf52Options {
   /** Defaults to touchSerialPortAt1200 on the real serial binding. */
   touchPort?(path: string): Promise<void>;
   driveRoots?: string[];
+  /** Runs PowerShell to list Windows drive letters (the services' runner). */
+  powerShell?: PowerShellRunner;
   signal?: AbortSignal;
   onProgress?: ProgressListener;
   /** How long to wait for a DFU bootloader's port (the user presses a button meanwhile). */
@@ -38,7 +41,7 @@ export interface FlashNrf52Options {
   uf2Timeouts?: Partial<Uf2Timeouts>;
   legacyTiming?: Partial<LegacyDfuTiming>;
   secureTiming?: Partial<SecureDfuTiming>;
-  /** How to tell whether an external tool is installed (default: run it from PATH). */
+  /** How to tell whether an external tool is installed (the services run it from PATH); without it, not checked. */
   toolProbe?: ToolProbe;
 }
 
@@ -107,6 +110,7 @@ export async function flashNrf52(options: FlashNrf52Options): Promise<FlashOutco
         touchPort: appPort ? () => touch(appPort) : undefined,
         boardPort: appPort ? await listedPort(options.portWatch, appPort) : undefined,
         driveRoots: options.driveRoots,
+        powerShell: options.powerShell,
         portWatch: options.portWatch,
         appIdentity: await appIdentityFor(plan, options.portWatch),
         timeouts: options.uf2Timeouts,
@@ -127,9 +131,9 @@ export async function flashNrf52(options: FlashNrf52Options): Promise<FlashOutco
       );
     }
     case 'daplink':
-      return copyHexToDaplink({ ...common, volumeName: plan.volumeName, driveRoots: options.driveRoots });
+      return copyHexToDaplink({ ...common, volumeName: plan.volumeName, driveRoots: options.driveRoots, powerShell: options.powerShell });
     case 'tinygo-flash':
-      await assertToolForPlan(plan, options.toolProbe);
+      if (options.toolProbe) await assertToolForPlan(plan, options.toolProbe);
       throw new FlashdeckError({
         code: 'NRF_NEEDS_TINYGO_FLASH',
         stage: 'preparing',
