@@ -12,6 +12,8 @@ export interface PortLease {
 export interface ReturnExpectation {
   /** USB ids the board may come back as (the flashed program's). */
   usbIds?: string[];
+  /** Where the flash job saw the board come back: that port and no other (a second board of the model may be plugged in). */
+  path?: string;
   timeoutMs?: number;
 }
 

@@ -80,16 +80,24 @@ export interface ReconnectSteps {
   failed(error: unknown): void;
 }
 
+export interface ReconnectOptions {
+  /** USB ids the board may come back as besides its own (a flashed program's). */
+  usbIds?: string[];
+  /** The port the board is known to be back on (a flash job saw it): only that one is taken. */
+  path?: string;
+  afterLease?: boolean;
+}
+
 /**
  * Waits for the board and reopens it. Resolves once connected, or when the wait is abandoned
  * (`signal` aborted: the console was closed or a lease taken; or a port error that needs the user).
  */
-export async function reconnectPort(steps: ReconnectSteps, options: { usbIds?: string[]; afterLease?: boolean }, signal: AbortSignal): Promise<void> {
+export async function reconnectPort(steps: ReconnectSteps, options: ReconnectOptions, signal: AbortSignal): Promise<void> {
   const extraIds = (options.usbIds ?? []).map((id) => id.toLowerCase());
   steps.waiting(options.afterLease ? 'Waiting for the board to come back after flashing.' : `Waiting for the board (${steps.identity().path}).`);
   let busySince: number | null = null;
   while (!signal.aborted) {
-    const path = await waitForBoard(steps, extraIds, signal);
+    const path = await waitForBoard(steps, extraIds, options.path, signal);
     if (!path || signal.aborted) return;
     steps.reconnecting(`Opening ${path}`);
     try {
@@ -113,10 +121,22 @@ export async function reconnectPort(steps: ReconnectSteps, options: { usbIds?: s
   }
 }
 
+/** How long a port a flash job saw the board on may take to be listed here too. */
+const KNOWN_PATH_WAIT_MS = 5000;
+
 /** The path the board is back on, or null when aborted. */
-async function waitForBoard(steps: ReconnectSteps, extraIds: string[], signal: AbortSignal): Promise<string | null> {
+async function waitForBoard(steps: ReconnectSteps, extraIds: string[], knownPath: string | undefined, signal: AbortSignal): Promise<string | null> {
   const identity = steps.identity();
   const hasUsbIdentity = Boolean(identity.serialNumber || identity.usbIds.length || extraIds.length);
+  if (knownPath) {
+    const there = (port: SerialPortInfo) => port.path === knownPath && steps.pathExists(port.path);
+    try {
+      return (await steps.portWatch.waitFor(there, KNOWN_PATH_WAIT_MS, signal)).path;
+    } catch {
+      // Gone again before we got to it, or never listed: look for the board as after any unplug.
+      if (signal.aborted) return null;
+    }
+  }
   if (!hasUsbIdentity) {
     // A board added by path (or a pseudo-terminal): the path itself coming back is the signal.
     while (!signal.aborted) {

@@ -21,7 +21,7 @@ import { ConsoleDispatch, type DispatchEvents } from './console-dispatch';
 import { ConsoleLogging } from './console-logging';
 import { createLease, type PortLease } from './port-lease';
 import { explainOpenError } from './port-open-errors';
-import { identityOf, reconnectPort, unique, type SessionIdentity } from './port-reconnect';
+import { identityOf, reconnectPort, unique, type ReconnectOptions, type SessionIdentity } from './port-reconnect';
 
 export type { PortLease } from './port-lease';
 export { matchesIdentity } from './port-reconnect';
@@ -223,7 +223,7 @@ export class PortSession {
     return createLease(this.identity.path, this.options.releaseTimeoutMs ?? 15_000, (expect) => {
       this.leased = false;
       if (this.closedByUser) return undefined;
-      return this.reconnectDetached({ usbIds: expect?.usbIds, afterLease: true });
+      return this.reconnectDetached({ usbIds: expect?.usbIds, path: expect?.path, afterLease: true });
     });
   }
 
@@ -322,7 +322,7 @@ export class PortSession {
   }
 
   /** Waits for the board and reopens it, in the background; anything unexpected on the way ends in the error state, never unhandled. */
-  private reconnectDetached(options: { usbIds?: string[]; afterLease?: boolean }): Promise<void> {
+  private reconnectDetached(options: ReconnectOptions): Promise<void> {
     this.reconnectAbort?.abort();
     const abort = new AbortController();
     this.reconnectAbort = abort;
