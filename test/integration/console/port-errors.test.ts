@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FlashdeckError } from '../../../drivers/common/errors';
 import { classifyPortError, type PortErrorKind } from '../../../drivers/common/port-errors';
 import { openPortForFlashing } from '../../../electron/services/flash/open-port';
+import { touchSerialPortAt1200 } from '../../../drivers/nrf52/touch-1200';
 import { SimBinding } from '../../sim/common/sim-binding';
 import { TinyGoAppSim } from '../../sim/app/tinygo-app-sim';
 import { createConsoleHarness, type ConsoleHarness } from './console-harness';
@@ -87,6 +88,19 @@ describe('the console and a flash job explain each wording alike', () => {
       if (code === 'PORT_BUSY') expect(error.message).toBe(`${board.path} is busy. Another program holds it (the OS did not say which).`);
       if (code === 'PORT_EACCES') expect(error.hint).toContain('60-flashdeck.rules');
       if (code === 'PORT_NOT_FOUND') expect(error.hint).toBe('Plug the board in (or put it back in its bootloader) and flash again.');
+    }
+  });
+
+  it('1200-baud touch: a busy or refused port is that, named alike; anything else asks for a double-tap', async () => {
+    const { binding, h, ids } = await boardsRefusingWith(WORDINGS);
+    for (const [i, { os, message, code }] of WORDINGS.entries()) {
+      const { path } = h.registry.get(ids[i])!;
+      const error = (await touchSerialPortAt1200({ path, binding, attempts: 1 }).then(
+        () => new Error('touched'),
+        (e: unknown) => e,
+      )) as FlashdeckError;
+      const expected = code === 'PORT_NOT_FOUND' ? 'NRF_TOUCH_FAILED' : code;
+      expect(error, `${os}: ${message}`).toMatchObject({ code: expected, stage: 'entering-bootloader' });
     }
   });
 });
