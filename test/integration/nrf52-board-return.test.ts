@@ -5,11 +5,15 @@
  * (Feather nRF52832, CP2104) is judged by its bootloader's own evidence.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { openSerialLink } from '../../drivers/common/serial-port-link';
 import { flashNrf52 } from '../../drivers/nrf52/flash-nrf52';
 import { startSecureDfuSim } from '../sim/nrf52/secure-dfu-sim';
 import { startLegacyDfuSim } from '../sim/nrf52/legacy-dfu-sim';
 import { SimPortWatch } from '../sim/nrf52/sim-port-watch';
+import { Uf2DriveSim } from '../sim/nrf52/uf2-drive-sim';
 import { appFiles, tinygoApp } from '../sim/nrf52/fixtures';
 
 let cleanup: Array<() => Promise<void>> = [];
@@ -88,5 +92,32 @@ describe('the board coming back after a DFU', () => {
     expect(board.sim.appBytes(app.length)).toEqual(app);
     expect(outcome.verifiedBy).toBe('bootloader-silent');
     expect(outcome.details.appPort).toBe('/dev/ttyUSB0');
+  });
+
+  it('UF2: a second Feather nRF52840 running all along is not taken for the flashed one', async () => {
+    const app = tinygoApp(16 * 1024, 0x26000, 6);
+    const FEATHER_APP = { vendorId: '239a', productId: '802a' };
+    const base = await mkdtemp(path.join(tmpdir(), 'flashdeck-return-'));
+    // B runs on ttyACM0 and is listed first; A, the one flashed, runs on ttyACM1 and comes back there.
+    const watch = new SimPortWatch([{ path: '/dev/ttyACM0', ...FEATHER_APP }]);
+    const sim = new Uf2DriveSim({ mountRoot: path.join(base, 'media', 'me'), startInBootloader: false, portWatch: watch, appPort: { path: '/dev/ttyACM1', ...FEATHER_APP } });
+    await sim.start();
+    cleanup.push(async () => {
+      await sim.stop();
+      await rm(base, { recursive: true, force: true });
+    });
+    const outcome = await flashNrf52({
+      target: 'feather-nrf52840',
+      image: appFiles(app, 0x26000).hex,
+      fileName: 'blinky.hex',
+      portWatch: watch,
+      openLink: () => Promise.reject(new Error('UF2 needs no serial link')),
+      appPortPath: '/dev/ttyACM1',
+      touchPort: () => sim.touch(),
+      driveRoots: [path.join(base, 'media')],
+      uf2Timeouts: { driveAppearMs: 2000, drivePollMs: 25, reenumerateMs: 3000 },
+    });
+    expect(sim.appBytes(0x26000, app.length)).toEqual(app);
+    expect(outcome.details.appPort).toBe('/dev/ttyACM1');
   });
 });
