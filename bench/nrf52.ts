@@ -9,8 +9,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SerialPort } from 'serialport';
-import { linkFromSerialPort, type ByteLink } from '../drivers/common/byte-link';
+import { openSerialLink, type OpenedLink } from '../drivers/common/serial-port-link';
 import { flashLegacyDfu } from '../drivers/nrf52/legacy-dfu';
 import { flashSecureDfu } from '../drivers/nrf52/secure-dfu';
 import { startLegacyDfuSim } from '../test/sim/nrf52/legacy-dfu-sim';
@@ -27,10 +26,8 @@ const GOAL = 1.25;
 type Figure = { value: number; unit: string };
 const fig = (value: number, unit: string): Figure => ({ value: Math.round(value * 1000) / 1000, unit });
 
-async function openLink(portPath: string): Promise<{ link: ByteLink; close(): Promise<void> }> {
-  const port = new SerialPort({ path: portPath, baudRate: BAUD, autoOpen: false });
-  await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
-  return { link: linkFromSerialPort(port), close: () => new Promise((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())) };
+function openLink(portPath: string): Promise<OpenedLink> {
+  return openSerialLink(portPath, { baudRate: BAUD });
 }
 
 function figures(

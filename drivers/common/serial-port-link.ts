@@ -1,64 +1,33 @@
 /**
- * Opening a serial port for a flashing driver (any family), with the OS errors people actually hit
- * turned into FlashdeckErrors (busy port, missing permission, vanished device).
+ * The node-serialport adapter behind ByteLink: the one way Flashdeck opens a serial port, for
+ * flashing drivers (any family), the 1200-baud touch and the console alike. Open errors leave as
+ * PortErrors (drivers/common/port-errors.ts), classified once.
  */
-import type { BindingInterface } from '@serialport/bindings-interface';
+import { existsSync } from 'node:fs';
+import type { BindingInterface, OpenOptions } from '@serialport/bindings-interface';
 import { SerialPortStream } from '@serialport/stream';
-import { type ByteLink, linkFromSerialPort } from './byte-link';
-import { FlashdeckError } from './errors';
+import type { ByteLink, ControlSignals } from './byte-link';
+import { portError, type PortErrorContext } from './port-errors';
 
-export function mapPortOpenError(error: unknown, path: string): FlashdeckError {
-  const err = error as { code?: string; message?: string };
-  const text = `${err?.code ?? ''} ${err?.message ?? String(error)}`;
-  const stage = 'connecting';
-  if (/EBUSY|Resource busy|Cannot lock port|temporarily unavailable|Access is denied/i.test(text)) {
-    return new FlashdeckError(
-      {
-        code: 'PORT_BUSY',
-        stage,
-        message: `${path} is in use by another program.`,
-        hint: 'Close other serial monitors (Arduino IDE, screen, minicom, another Flashdeck window) and retry. On Ubuntu, brltty can grab CH340/CH341 adapters: remove it (sudo apt remove brltty).',
-      },
-      { cause: error },
-    );
-  }
-  if (/EACCES|Permission denied/i.test(text)) {
-    return new FlashdeckError(
-      {
-        code: 'PORT_EACCES',
-        stage,
-        message: `Permission denied opening ${path}.`,
-        hint: 'On Linux, add yourself to the dialout group (sudo usermod -aG dialout $USER; on Arch: uucp), then log out and back in.',
-      },
-      { cause: error },
-    );
-  }
-  if (/ENOENT|No such file|cannot find|not found/i.test(text)) {
-    return new FlashdeckError(
-      {
-        code: 'PORT_NOT_FOUND',
-        stage,
-        message: `${path} does not exist (any more).`,
-        hint: 'The board was unplugged or got a new port name. Plug it in and pick the port again.',
-      },
-      { cause: error },
-    );
-  }
-  return new FlashdeckError(
-    {
-      code: 'PORT_OPEN_FAILED',
-      stage,
-      message: `Could not open ${path}: ${err?.message ?? String(error)}`,
-      hint: 'Check the cable and that no other program holds the port, then retry.',
-    },
-    { cause: error },
-  );
+export interface SerialLinkOptions {
+  /** Whether a device node exists (tests inject it for in-process simulators). */
+  pathExists?: (path: string) => boolean;
+  /** How often to look for the device node; 0 turns the check off. */
+  vanishCheckMs?: number;
 }
 
-export interface OpenLinkOptions {
+/** Line settings besides the baud rate (the console lets the user pick them), in node-serialport's terms. */
+export type Framing = Partial<Pick<OpenOptions, 'dataBits' | 'parity' | 'stopBits' | 'rtscts' | 'xon' | 'xoff'>>;
+
+export interface OpenLinkOptions extends SerialLinkOptions {
   baudRate?: number;
+  framing?: Framing;
+  /** Bytes the stream buffers before it stops reading (the console reads in bulk). */
+  highWaterMark?: number;
   /** node-serialport binding; defaults to the native one (@serialport/bindings-cpp). */
   binding?: BindingInterface;
+  /** Where an open error is reported, and what the caller knows about the board (for its words). */
+  errorContext?: Omit<PortErrorContext, 'path'>;
 }
 
 export interface OpenedLink {
@@ -67,11 +36,11 @@ export interface OpenedLink {
 }
 
 /**
- * The one way Flashdeck makes a node-serialport stream (drivers, console, 1200-baud touch): with its
- * `error` event handled from birth to garbage. Every operation we start reports its own failure
- * through its callback; what the stream emits besides is a write the port cancelled when it was
- * closed under it (a stalled flash, an unplug), which is an expected end, or the same failure a
- * second time. Unhandled, either one would end the process.
+ * The one way Flashdeck makes a node-serialport stream: with its `error` event handled from birth
+ * to garbage. Every operation we start reports its own failure through its callback; what the
+ * stream emits besides is a write the port cancelled when it was closed under it (a stalled
+ * flash, an unplug), which is an expected end, or the same failure a second time. Unhandled,
+ * either one would end the process.
  */
 export function createSerialStream(options: Omit<ConstructorParameters<typeof SerialPortStream>[0], 'autoOpen'>): SerialPortStream {
   const port = new SerialPortStream({ ...options, autoOpen: false });
@@ -79,13 +48,88 @@ export function createSerialStream(options: Omit<ConstructorParameters<typeof Se
   return port;
 }
 
-/** Opens `path` and returns a ByteLink plus a close function. */
+/** Opens `path` and returns a ByteLink plus a close function; a refused open rejects with a PortError. */
 export async function openSerialLink(path: string, options: OpenLinkOptions = {}): Promise<OpenedLink> {
   const binding = options.binding ?? (await import('@serialport/bindings-cpp')).autoDetect();
-  const port = createSerialStream({ binding, path, baudRate: options.baudRate ?? 115200 });
-  await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(mapPortOpenError(err, path)) : resolve())));
+  const port = createSerialStream({
+    binding,
+    path,
+    baudRate: options.baudRate ?? 115200,
+    ...options.framing,
+    ...(options.highWaterMark ? { highWaterMark: options.highWaterMark } : {}),
+  });
+  const context = { stage: 'connecting', ...options.errorContext, path };
+  await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(portError(err, context)) : resolve())));
   return {
-    link: linkFromSerialPort(port),
+    link: linkFromSerialPort(port, options),
     close: () => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())),
   };
+}
+
+/** Adapts an open node-serialport stream to a ByteLink. */
+export function linkFromSerialPort(port: SerialPortStream, options: SerialLinkOptions = {}): ByteLink {
+  closeWhenDeviceNodeVanishes(port, options.pathExists ?? existsSync, options.vanishCheckMs ?? 250);
+  let signals: ControlSignals = { dtr: true, rts: true };
+  const link: ByteLink = {
+    get path() {
+      return port.path;
+    },
+    get baudRate() {
+      return port.baudRate;
+    },
+    get signals() {
+      return { ...signals };
+    },
+    write(bytes) {
+      return new Promise((resolve, reject) => {
+        port.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), (err) => {
+          if (err) return reject(err);
+          port.drain((drainErr) => (drainErr ? reject(drainErr) : resolve()));
+        });
+      });
+    },
+    onData(listener) {
+      const handler = (chunk: Buffer) => listener(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      port.on('data', handler);
+      return () => port.off('data', handler);
+    },
+    onClose(listener) {
+      const handler = (err: Error | null) => listener(err ?? null);
+      port.on('close', handler);
+      return () => port.off('close', handler);
+    },
+    setBaudRate(baud) {
+      return new Promise((resolve, reject) => port.update({ baudRate: baud }, (err) => (err ? reject(err) : resolve())));
+    },
+    setSignals(next) {
+      const wanted = { ...signals, ...next };
+      return new Promise((resolve, reject) =>
+        port.set({ dtr: wanted.dtr, rts: wanted.rts }, (err) => {
+          if (err) return reject(err);
+          signals = wanted;
+          resolve();
+        }),
+      );
+    },
+    flushInput() {
+      return new Promise((resolve, reject) => port.flush((err) => (err ? reject(err) : resolve())));
+    },
+  };
+  return link;
+}
+
+/**
+ * Some USB serial drivers, and pseudo-terminals whose other end went away, never fail the pending
+ * read after an unplug, so the port never says it closed and a driver would wait out its timeout
+ * (or a console stay "connected"). Where the port has a device node (not Windows COM ports, not an
+ * in-process binding), close the port as soon as that node is gone: the usual close event follows.
+ */
+function closeWhenDeviceNodeVanishes(port: SerialPortStream, exists: (path: string) => boolean, everyMs: number): void {
+  const path = port.path;
+  if (everyMs <= 0 || !exists(path)) return;
+  const timer = setInterval(() => {
+    if (port.isOpen && !exists(path)) port.close(() => {});
+  }, everyMs);
+  timer.unref?.();
+  port.once('close', () => clearInterval(timer));
 }

@@ -10,7 +10,7 @@ import type { FlashOutcome, ProgressListener } from '../common/flash-job';
 import { wallClock, type DriverClock } from '../common/clock';
 import { loadNrfImage } from './inspect-image';
 import { imageToHex } from './hex-image';
-import { candidateMountPoints, defaultDriveRoots, writeUf2File, type DriveRoot, type FileOpener } from './uf2-drive';
+import { candidateMountPoints, defaultDriveRoots, writeUf2File, type DriveRoot, type FileOpener, type PowerShellRunner } from './uf2-drive';
 
 export interface DaplinkDrive {
   root: string;
@@ -45,13 +45,15 @@ export interface DaplinkCopyOptions {
   /** How long DAPLink may take to program and remount (default 15 s). */
   remountTimeoutMs?: number;
   openFile?: FileOpener;
+  /** Runs PowerShell to list Windows drive letters (the services' runner). */
+  powerShell?: PowerShellRunner;
 }
 
 export async function copyHexToDaplink(options: DaplinkCopyOptions): Promise<FlashOutcome> {
   const clock = options.clock ?? wallClock;
   const loaded = loadNrfImage(options.image, options.fileName);
   const hex = new TextEncoder().encode(imageToHex(loaded.image));
-  const roots: DriveRoot[] = options.driveRoots ? options.driveRoots.map((p) => ({ path: p, depth: 2 })) : await defaultDriveRoots();
+  const roots: DriveRoot[] = options.driveRoots ? options.driveRoots.map((p) => ({ path: p, depth: 2 })) : await defaultDriveRoots(process.platform, options.powerShell);
   const drives = await findDaplinkDrives(roots);
   const chosen = drives.length === 1 ? drives[0] : drives.find((d) => options.volumeName && path.basename(d.root).toUpperCase() === options.volumeName.toUpperCase());
   if (!chosen) {

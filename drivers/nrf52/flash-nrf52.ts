@@ -1,7 +1,7 @@
 /**
  * One call for "flash this file to this nRF52 target": picks the method from the target
  * (planNrfFlash), gets the board into the right mode, finds its port or drive, and runs the
- * driver. Boards that need a probe or vendor tool are the caller's (tinygoFlashArgs).
+ * driver. Boards that need a probe or vendor tool are the caller's (`tinygo flash`, run by the build service).
  */
 import type { ByteLink } from '../common/byte-link';
 import { FlashdeckError } from '../common/errors';
@@ -15,6 +15,7 @@ import { inspectNrfImage } from './inspect-image';
 import { flashLegacyDfu, type LegacyDfuTiming } from './legacy-dfu';
 import { flashSecureDfu, type SecureDfuTiming } from './secure-dfu';
 import { touchSerialPortAt1200 } from './touch-1200';
+import type { PowerShellRunner } from './uf2-drive';
 import type { OpenedLink } from '../common/serial-port-link';
 
 export type { OpenedLink };
@@ -31,6 +32,8 @@ export interface FlashNrf52Options {
   /** Defaults to touchSerialPortAt1200 on the real serial binding. */
   touchPort?(path: string): Promise<void>;
   driveRoots?: string[];
+  /** Runs PowerShell to list Windows drive letters (the services' runner). */
+  powerShell?: PowerShellRunner;
   signal?: AbortSignal;
   onProgress?: ProgressListener;
   /** How long to wait for a DFU bootloader's port (the user presses a button meanwhile). */
@@ -38,7 +41,7 @@ export interface FlashNrf52Options {
   uf2Timeouts?: Partial<Uf2Timeouts>;
   legacyTiming?: Partial<LegacyDfuTiming>;
   secureTiming?: Partial<SecureDfuTiming>;
-  /** How to tell whether an external tool is installed (default: run it from PATH). */
+  /** How to tell whether an external tool is installed (the services run it from PATH); without it, not checked. */
   toolProbe?: ToolProbe;
 }
 
@@ -53,7 +56,7 @@ async function appIdentityFor(plan: NrfFlashPlan, portWatch: PortWatch): Promise
   return (port: SerialPortInfo) => !before.has(port.path);
 }
 
-async function bootloaderPort(plan: NrfFlashPlan, options: FlashNrf52Options, hint: string): Promise<string> {
+async function bootloaderPort(plan: NrfFlashPlan, options: FlashNrf52Options, hint: string): Promise<SerialPortInfo> {
   const match = idMatcher(plan.bootloaderUsbIds);
   const present = (await options.portWatch.list()).filter(match);
   if (present.length > 1) {
@@ -64,10 +67,10 @@ async function bootloaderPort(plan: NrfFlashPlan, options: FlashNrf52Options, hi
       hint: 'Unplug the ones you do not want to flash, then retry.',
     });
   }
-  if (present.length === 1) return present[0].path;
+  if (present.length === 1) return present[0];
   options.onProgress?.({ stage: 'waiting-for-board', bytesDone: 0, bytesTotal: 0, bytesPerSecond: 0, etaSeconds: null, message: hint });
   try {
-    return (await options.portWatch.waitFor(match, options.bootloaderWaitMs ?? 30_000, options.signal)).path;
+    return await options.portWatch.waitFor(match, options.bootloaderWaitMs ?? 30_000, options.signal);
   } catch (error) {
     if (error instanceof FlashdeckError && error.code === 'CANCELLED') throw error;
     throw new FlashdeckError(
@@ -75,6 +78,11 @@ async function bootloaderPort(plan: NrfFlashPlan, options: FlashNrf52Options, hi
       { cause: error },
     );
   }
+}
+
+/** The board's port as listed now (path and serial number), for telling it from other boards when it comes back. */
+async function listedPort(portWatch: PortWatch, path: string): Promise<SerialPortInfo> {
+  return (await portWatch.list()).find((port) => port.path === path) ?? { path };
 }
 
 async function withLink<T>(options: FlashNrf52Options, path: string, run: (link: ByteLink) => Promise<T>): Promise<T> {
@@ -100,28 +108,32 @@ export async function flashNrf52(options: FlashNrf52Options): Promise<FlashOutco
         ...common,
         target: options.target,
         touchPort: appPort ? () => touch(appPort) : undefined,
+        boardPort: appPort ? await listedPort(options.portWatch, appPort) : undefined,
         driveRoots: options.driveRoots,
+        powerShell: options.powerShell,
         portWatch: options.portWatch,
         appIdentity: await appIdentityFor(plan, options.portWatch),
         timeouts: options.uf2Timeouts,
       });
     }
     case 'nrf-secure-dfu': {
-      const path = await bootloaderPort(plan, options, "Press the dongle's side RESET button: the red LED pulses and the Open DFU Bootloader (USB 1915:521F) appears.");
+      const boardPort = await bootloaderPort(plan, options, "Press the dongle's side RESET button: the red LED pulses and the Open DFU Bootloader (USB 1915:521F) appears.");
       const appIdentity = await appIdentityFor(plan, options.portWatch);
-      return withLink(options, path, (link) => flashSecureDfu(link, { ...common, portWatch: options.portWatch, appIdentity, timing: options.secureTiming }));
+      return withLink(options, boardPort.path, (link) => flashSecureDfu(link, { ...common, portWatch: options.portWatch, appIdentity, boardPort, timing: options.secureTiming }));
     }
     case 'nrf-legacy-dfu': {
-      const path = options.appPortPath ?? (await bootloaderPort(plan, options, "Double-tap the board's RESET button to enter the bootloader."));
+      const boardPort = options.appPortPath
+        ? await listedPort(options.portWatch, options.appPortPath)
+        : await bootloaderPort(plan, options, "Double-tap the board's RESET button to enter the bootloader.");
       const appIdentity = plan.appUsbIds.length ? plan.appUsbIds : undefined;
-      return withLink(options, path, (link) =>
-        flashLegacyDfu(link, { ...common, portWatch: appIdentity ? options.portWatch : undefined, appIdentity, timing: options.legacyTiming }),
+      return withLink(options, boardPort.path, (link) =>
+        flashLegacyDfu(link, { ...common, portWatch: appIdentity ? options.portWatch : undefined, appIdentity, boardPort, timing: options.legacyTiming }),
       );
     }
     case 'daplink':
-      return copyHexToDaplink({ ...common, volumeName: plan.volumeName, driveRoots: options.driveRoots });
+      return copyHexToDaplink({ ...common, volumeName: plan.volumeName, driveRoots: options.driveRoots, powerShell: options.powerShell });
     case 'tinygo-flash':
-      await assertToolForPlan(plan, options.toolProbe);
+      if (options.toolProbe) await assertToolForPlan(plan, options.toolProbe);
       throw new FlashdeckError({
         code: 'NRF_NEEDS_TINYGO_FLASH',
         stage: 'preparing',

@@ -1,9 +1,8 @@
 /**
- * Which way an nRF52 board gets its image (nrf52-flashing.md 3.2; tinygo-cli.md 7.5, 8.2), and the
- * pieces for the ways Flashdeck does not implement itself: the `tinygo flash` argument array and
- * the external tool it will need.
+ * Which way an nRF52 board gets its image (nrf52-flashing.md 3.2; tinygo-cli.md 7.5, 8.2), and for
+ * the ways Flashdeck does not implement itself, the external tool `tinygo flash` will need. The
+ * command line and the look-up on PATH are the services' (electron/services/builds/external-tools.ts).
  */
-import { execFile } from 'node:child_process';
 import { findBoard, type BoardModel } from '../common/board-catalogue';
 import { FlashdeckError } from '../common/errors';
 import type { NrfImageKind } from './inspect-image';
@@ -111,25 +110,11 @@ export function planNrfFlash(target: string, fileKind?: NrfImageKind): NrfFlashP
   return plan;
 }
 
-/** `tinygo flash` arguments (for boards that need a probe or vendor tool); spawn with an argument array. */
-export function tinygoFlashArgs(target: string, port: string | undefined, packageDir: string, extra: string[] = []): string[] {
-  const args = ['flash', `-target=${target}`];
-  if (port) args.push(`-port=${port}`);
-  return [...args, ...extra, packageDir];
-}
-
+/** Whether a program is installed (the services run it to find out; drivers never spawn). */
 export type ToolProbe = (tool: string) => Promise<boolean>;
 
-/** Looks the tool up on PATH by running it with --version (argument array, no shell). */
-export const probeToolOnPath: ToolProbe = (tool) =>
-  new Promise((resolve) => {
-    const flag = tool === 'bossac' ? '--help' : '--version';
-    // Present = it ran at all (a non-zero exit for the flag still proves it exists); absent = ENOENT.
-    execFile(tool, [flag], { timeout: 5000, windowsHide: true }, (error) => resolve((error as NodeJS.ErrnoException | null)?.code !== 'ENOENT'));
-  });
-
 /** Throws NRF_TOOL_MISSING naming the tool and how to install it when `tinygo flash` would need it and it is absent. */
-export async function assertToolForPlan(plan: NrfFlashPlan, probe: ToolProbe = probeToolOnPath): Promise<void> {
+export async function assertToolForPlan(plan: NrfFlashPlan, probe: ToolProbe): Promise<void> {
   if (plan.method !== 'tinygo-flash' || !plan.requiredTool) return;
   if (await probe(plan.requiredTool)) return;
   throw new FlashdeckError({

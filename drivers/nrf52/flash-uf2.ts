@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import { FlashdeckError } from '../common/errors';
 import type { FlashOutcome, ProgressListener } from '../common/flash-job';
 import type { PortWatch } from '../common/port-watch';
-import { describeAppIdentity, matchesAppIdentity, type AppIdentity } from './app-identity';
+import { describeAppIdentity, portsBefore, waitForReturn, type AppIdentity, type BoardPort } from './app-identity';
 import { wallClock, type DriverClock } from '../common/clock';
 import { imageEnd, imageStart, imageFromBin } from './firmware-image';
 import { loadNrfImage } from './inspect-image';
@@ -41,6 +41,8 @@ export interface FlashUf2Options {
   powerShell?: PowerShellRunner;
   portWatch: PortWatch;
   appIdentity: AppIdentity;
+  /** The application's port before the flash (its serial number is preferred in the port that comes back). */
+  boardPort?: BoardPort;
   signal?: AbortSignal;
   onProgress?: ProgressListener;
   timeouts?: Partial<Uf2Timeouts>;
@@ -190,6 +192,8 @@ export async function flashUf2(options: FlashUf2Options): Promise<FlashOutcome> 
   const note = checkSoftDevice(drive, start, options.target);
   progress('checking-board', 0, `${drive.boardId ?? 'UF2 board'} at ${drive.root}, SoftDevice ${drive.softDeviceText ?? 'unknown'}.${note ? ` ${note}` : ''}`);
 
+  // The board is in its bootloader now: a matching port still listed after it restarts is another board.
+  const before = await portsBefore(options.portWatch, options.boardPort);
   const filePath = path.join(drive.root, options.targetFileName ?? 'FLASH.UF2');
   const startedAt = clock.now();
   const result = await writeUf2File(filePath, uf2, {
@@ -223,7 +227,7 @@ export async function flashUf2(options: FlashUf2Options): Promise<FlashOutcome> 
   const identity = options.appIdentity;
   progress('waiting-for-board', total, `The bootloader restarted; waiting for ${describeAppIdentity(identity)} to appear.`);
   try {
-    const port = await options.portWatch.waitFor((p) => matchesAppIdentity(identity, p), Math.max(1, deadline - clock.now()), signal);
+    const port = await waitForReturn(options.portWatch, before, identity, Math.max(1, deadline - clock.now()), signal);
     return {
       bytesWritten: (uf2.length / 512) * 256,
       verifiedBy: 're-enumerated',

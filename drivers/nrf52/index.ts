@@ -7,7 +7,7 @@ export { flashUf2, uf2ForFile, checkSoftDevice, DEFAULT_UF2_TIMEOUTS, type Flash
 export { flashLegacyDfu, legacyPackageForFile, DEFAULT_LEGACY_TIMING, type LegacyDfuOptions, type LegacyDfuTiming } from './legacy-dfu';
 export { flashSecureDfu, securePackageForFile, DEFAULT_SECURE_TIMING, type SecureDfuOptions, type SecureDfuTiming } from './secure-dfu';
 export { flashNrf52, type FlashNrf52Options, type OpenedLink } from './flash-nrf52';
-export { planNrfFlash, tinygoFlashArgs, assertToolForPlan, probeToolOnPath, UF2_VOLUME_NAMES, type NrfFlashPlan, type NrfFlashMethod } from './flash-plan';
+export { planNrfFlash, assertToolForPlan, UF2_VOLUME_NAMES, type NrfFlashPlan, type NrfFlashMethod, type ToolProbe } from './flash-plan';
 export { copyHexToDaplink, findDaplinkDrives, type DaplinkCopyOptions } from './daplink-drive';
 export { touchSerialPortAt1200, type TouchOptions } from './touch-1200';
 export { findUf2Drives, parseInfoUf2, writeUf2File, defaultDriveRoots, type Uf2Drive } from './uf2-drive';

@@ -10,7 +10,7 @@ import type { ByteLink } from '../common/byte-link';
 import { FlashdeckError, cancelledError } from '../common/errors';
 import type { FlashOutcome, ProgressListener } from '../common/flash-job';
 import type { PortWatch } from '../common/port-watch';
-import { describeAppIdentity, matchesAppIdentity, type AppIdentity } from './app-identity';
+import { describeAppIdentity, portsBefore, waitForReturn, type AppIdentity, type BoardPort } from './app-identity';
 import { wallClock, type DriverClock } from '../common/clock';
 import { FrameReader, LinkClosedError } from './frame-reader';
 import { flattenImage } from './firmware-image';
@@ -53,6 +53,8 @@ export interface LegacyDfuOptions {
   fileName: string;
   portWatch?: PortWatch;
   appIdentity?: AppIdentity;
+  /** The bootloader's port as listed (its serial number is preferred in the port that comes back). */
+  boardPort?: BoardPort;
   signal?: AbortSignal;
   onProgress?: ProgressListener;
   timing?: Partial<LegacyDfuTiming>;
@@ -109,6 +111,8 @@ export async function flashLegacyDfu(link: ByteLink, options: LegacyDfuOptions):
   const total = pkg.application.length;
   if (note) emit({ stage: 'preparing', bytesDone: 0, bytesTotal: total, bytesPerSecond: 0, etaSeconds: null, message: note });
 
+  // Every port there now besides this board's: one still there after the reset is another board, not ours coming back.
+  const before = options.portWatch && options.appIdentity ? await portsBefore(options.portWatch, options.boardPort) : undefined;
   const reader = new FrameReader(link, { endTerminated: false });
   const sender = new HciSender(reader, clock, {
     ackTimeoutMs: timing.ackTimeoutMs,
@@ -223,7 +227,9 @@ export async function flashLegacyDfu(link: ByteLink, options: LegacyDfuOptions):
     imageBytes: String(total),
     crc16: `0x${(pkg.init.firmwareCrc16 ?? 0).toString(16).padStart(4, '0')}`,
   };
-  if (options.portWatch && options.appIdentity) {
+  // A port that never went away (a USB-UART bridge such as the Feather nRF52832's CP2104) proves nothing by
+  // being listed: the bootloader's own evidence above (it left, or it no longer answers HCI) is the verdict.
+  if (left && options.portWatch && options.appIdentity && before) {
     emit({
       stage: 'waiting-for-board',
       bytesDone: total,
@@ -234,7 +240,7 @@ export async function flashLegacyDfu(link: ByteLink, options: LegacyDfuOptions):
     });
     const identity = options.appIdentity;
     try {
-      const port = await options.portWatch.waitFor((p) => matchesAppIdentity(identity, p), timing.reenumerateTimeoutMs, signal);
+      const port = await waitForReturn(options.portWatch, before, identity, timing.reenumerateTimeoutMs, signal);
       details.appPort = port.path;
       verifiedBy = 're-enumerated';
     } catch (error) {
@@ -248,5 +254,6 @@ export async function flashLegacyDfu(link: ByteLink, options: LegacyDfuOptions):
       );
     }
   }
+  if (!left && options.boardPort) details.appPort = options.boardPort.path;
   return { bytesWritten: total, verifiedBy, details };
 }

@@ -10,7 +10,7 @@ import { crc32 } from '../common/crc';
 import { FlashdeckError } from '../common/errors';
 import type { FlashOutcome, ProgressListener } from '../common/flash-job';
 import type { PortWatch } from '../common/port-watch';
-import { describeAppIdentity, matchesAppIdentity, type AppIdentity } from './app-identity';
+import { describeAppIdentity, portsBefore, waitForReturn, type AppIdentity, type BoardPort } from './app-identity';
 import { wallClock, type DriverClock } from '../common/clock';
 import { encodeEndTerminated } from './end-terminated-slip';
 import { flattenImage } from './firmware-image';
@@ -52,6 +52,8 @@ export interface SecureDfuOptions {
   portWatch?: PortWatch;
   /** PCA10059 TinyGo apps enumerate as 1915:CAFE. */
   appIdentity?: AppIdentity;
+  /** The bootloader's port as listed (its serial number is preferred in the port that comes back). */
+  boardPort?: BoardPort;
   signal?: AbortSignal;
   onProgress?: ProgressListener;
   timing?: Partial<SecureDfuTiming>;
@@ -146,6 +148,8 @@ export async function flashSecureDfu(link: ByteLink, options: SecureDfuOptions):
     emit({ stage, bytesDone, bytesTotal: total, bytesPerSecond: rate, etaSeconds: rate > 0 ? (total - bytesDone) / rate : null, message });
   if (note) progress('preparing', 0, note);
 
+  // Every port there now besides this board's: one still there after the reset is another board, not ours coming back.
+  const before = options.portWatch && options.appIdentity ? await portsBefore(options.portWatch, options.boardPort) : undefined;
   const reader = new FrameReader(link, { endTerminated: true });
   let currentStep = 'connecting';
   let finalExecuteSent = false;
@@ -443,11 +447,11 @@ export async function flashSecureDfu(link: ByteLink, options: SecureDfuOptions):
   }
   const details: Record<string, string> = { protocol: 'Nordic Secure DFU', imageBytes: String(total), crc32: `0x${crc32(image).toString(16).padStart(8, '0')}` };
   if (note) details.note = note;
-  if (options.portWatch && options.appIdentity) {
+  if (options.portWatch && options.appIdentity && before) {
     const identity = options.appIdentity;
     progress('waiting-for-board', total, `Waiting for ${describeAppIdentity(identity)} to appear.`);
     try {
-      const port = await options.portWatch.waitFor((p) => matchesAppIdentity(identity, p), timing.reenumerateTimeoutMs, signal);
+      const port = await waitForReturn(options.portWatch, before, identity, timing.reenumerateTimeoutMs, signal);
       details.appPort = port.path;
     } catch (error) {
       if (error instanceof FlashdeckError && error.code === 'CANCELLED') throw error;

@@ -4,9 +4,8 @@
  * A drive is recognised by INFO_UF2.TXT in its root (any case), never by its label alone. Search
  * roots are injectable; by default: Linux /proc/self/mounts FAT mounts plus /media/*\/*, /run/media/*\/*,
  * /mnt/*; macOS /Volumes/*; Windows the removable drive letters from PowerShell (Get-CimInstance,
- * Get-Volume as fallback; wmic is gone from Windows 11 24H2).
+ * Get-Volume as fallback; wmic is gone from Windows 11 24H2), run by the caller's PowerShellRunner.
  */
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { FlashdeckError } from '../common/errors';
@@ -57,20 +56,13 @@ export function parseInfoUf2(text: string): Uf2InfoFile {
   return info;
 }
 
+/** Runs a PowerShell script and returns its output (the services spawn it; drivers never do). */
 export type PowerShellRunner = (script: string) => Promise<string>;
-
-/** Runs PowerShell with an argument array (no shell string), returning stdout. */
-export const runPowerShell: PowerShellRunner = (script) =>
-  new Promise((resolve, reject) => {
-    execFile('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', script], { windowsHide: true, timeout: 10_000 }, (error, stdout) =>
-      error ? reject(error) : resolve(String(stdout)),
-    );
-  });
 
 const CIM_SCRIPT = 'Get-CimInstance -ClassName Win32_LogicalDisk | Where-Object { $_.DriveType -eq 2 } | ForEach-Object { $_.DeviceID }';
 const VOLUME_SCRIPT = 'Get-Volume | Where-Object { $_.DriveType -eq \'Removable\' -and $_.DriveLetter } | ForEach-Object { "$($_.DriveLetter):" }';
 
-export async function windowsRemovableDrives(run: PowerShellRunner = runPowerShell): Promise<string[]> {
+export async function windowsRemovableDrives(run: PowerShellRunner): Promise<string[]> {
   for (const script of [CIM_SCRIPT, VOLUME_SCRIPT]) {
     try {
       const out = await run(script);
@@ -116,7 +108,7 @@ export interface DriveRoot {
  * /run/media/<user>/<label>, /mnt/<label>; macOS /Volumes/<label>; Windows removable drive letters.
  */
 export async function defaultDriveRoots(platform: NodeJS.Platform = process.platform, powerShell?: PowerShellRunner): Promise<DriveRoot[]> {
-  if (platform === 'win32') return (await windowsRemovableDrives(powerShell)).map((letter) => ({ path: letter, depth: 0 }));
+  if (platform === 'win32') return powerShell ? (await windowsRemovableDrives(powerShell)).map((letter) => ({ path: letter, depth: 0 })) : [];
   if (platform === 'darwin') return [{ path: '/Volumes', depth: 1 }];
   const roots: DriveRoot[] = [
     { path: '/media', depth: 2 },

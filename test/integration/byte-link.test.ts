@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SerialPort } from 'serialport';
-import { linkFromSerialPort } from '../../drivers/common/byte-link';
+import { linkFromSerialPort } from '../../drivers/common/serial-port-link';
 import { createPtyPair, type PtyPair } from '../sim/common/pty-transport';
 
 let pair: PtyPair | null = null;

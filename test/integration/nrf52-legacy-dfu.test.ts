@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SerialPort } from 'serialport';
 import { SerialPortStream } from '@serialport/stream';
-import { linkFromSerialPort, type ByteLink } from '../../drivers/common/byte-link';
-import { openSerialLink } from '../../drivers/common/serial-port-link';
+import type { ByteLink } from '../../drivers/common/byte-link';
+import { linkFromSerialPort, openSerialLink } from '../../drivers/common/serial-port-link';
 import { FlashdeckError } from '../../drivers/common/errors';
 import { flashLegacyDfu, type LegacyDfuTiming } from '../../drivers/nrf52/legacy-dfu';
 import { touchSerialPortAt1200 } from '../../drivers/nrf52/touch-1200';

@@ -17,8 +17,8 @@ import type { FlashService } from '../flash/flash-service';
 import { modelOf } from '../flash/flash-service';
 import { BuildQueue } from '../toolchain/build-queue';
 import { primaryDiagnostic, type Diagnostic } from '../toolchain/diagnostics';
-import { planNrfFlash, tinygoFlashArgs, assertToolForPlan } from '../../../drivers/nrf52';
-import type { ToolProbe } from '../../../drivers/nrf52/flash-plan';
+import { planNrfFlash, assertToolForPlan, type ToolProbe } from '../../../drivers/nrf52';
+import { probeToolOnPath, tinygoFlashArgs } from './external-tools';
 import { runTinygoFlash } from './tinygo-flash';
 import { RetainedBuildLog } from './build-log';
 import { buildAllocReport, buildFlagArgs, runBuild, type ArtifactFormat, type BuildLogLine, type BuildResult } from '../toolchain/build-runner';
@@ -404,7 +404,7 @@ export class BuildService {
       if (thenFlash) {
         try {
           if (flashWithTinygo) {
-            await assertToolForPlan(planNrfFlash(target), this.options.toolProbe);
+            await assertToolForPlan(planNrfFlash(target), this.options.toolProbe ?? probeToolOnPath);
             flashJobId = flashWithTinygo().jobId;
           } else {
             flashJobId = (await this.options.flash.start(boardId, { path: result.artifactPath })).jobId;

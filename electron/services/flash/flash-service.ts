@@ -15,12 +15,10 @@ import { artifactSha256 } from '../store/artifact-hash';
 import type { SettingsStore } from '../store/settings-store';
 import { loadFileRef, type LoadedFile } from './file-input';
 import type { FamilyFlasher, FlashInput } from './family-flasher';
+import type { PortLease } from '../ports/port-lease';
 
 /** Given by the console's port sessions: closes the port for the driver and reopens it after. */
-export interface PortLease {
-  path: string;
-  release(options?: { expectReturn?: { usbIds?: string[]; timeoutMs?: number } }): Promise<void>;
-}
+export type { PortLease };
 export type LeasePort = (boardId: string, reason: string) => Promise<PortLease>;
 
 export interface FlashServiceOptions {
@@ -218,7 +216,9 @@ export class FlashService {
     } finally {
       this.jobs.delete(job.id);
       // The console resumes on its own; a board that does not come back is the console's state to show.
-      void lease?.release({ expectReturn: { usbIds: what.returnIds } }).catch((error: unknown) => this.log(`Resuming the console after a flash failed: ${messageOf(error)}`));
+      void lease
+        ?.release({ expectReturn: { usbIds: what.returnIds, path: outcome?.details.appPort } })
+        .catch((error: unknown) => this.log(`Resuming the console after a flash failed: ${messageOf(error)}`));
     }
     const error = failure ? toErrorInfo(failure, 'flashing') : undefined;
     const result = { durationMs: now() - startedAt, ok: !failure, verifiedBy: outcome?.verifiedBy, errorCode: error?.code, errorMessage: error?.message };

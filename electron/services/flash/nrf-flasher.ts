@@ -8,6 +8,7 @@ import type { ImageSummary } from '../../contract';
 type Problem = ImageSummary['problems'][number];
 import { flashNrf52, inspectNrfImage, planNrfFlash } from '../../../drivers/nrf52';
 import { openPortForFlashing } from './open-port';
+import { probeToolOnPath, runPowerShell } from '../builds/external-tools';
 import type { FamilyFlasher, FlashInput, FlashRun } from './family-flasher';
 
 const hex = (value: number) => `0x${value.toString(16)}`;
@@ -92,6 +93,8 @@ export function createNrfFlasher(options: NrfFlasherOptions = {}): FamilyFlasher
         appPortPath: run.board.present ? run.path : undefined,
         driveRoots: options.driveRoots,
         touchPort: options.touchPort,
+        toolProbe: probeToolOnPath,
+        powerShell: runPowerShell,
         signal: run.signal,
         onProgress: run.onProgress,
       });

@@ -1,48 +1,14 @@
 /**
- * Why a serial port would not open, in words that name the fix:
- *   EACCES  → the group to join on this distribution and the udev rules file we ship;
- *   busy    → which other program holds it (Linux: scan /proc/<pid>/fd), with ModemManager and
- *             brltty called out for ttyACM and CH340 ports;
- *   vanished → the board is gone; the session waits for it.
+ * What the words for a port error need that only the host can find out: which other program holds
+ * a busy port (Linux: scan /proc/<pid>/fd and /proc/locks) and which group grants serial access on
+ * this distribution. The classification and the words themselves live in drivers/common/port-errors.ts.
  */
 import { readFileSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { FlashdeckError } from '../../../drivers/common/errors';
+import { classifyPortError, portError, type PortError, type PortHolder } from '../../../drivers/common/port-errors';
 import { checkSerialAccess } from './serial-access';
 
-export const UDEV_RULES_FILE = 'resources/linux/60-flashdeck.rules';
-
-export interface PortHolder {
-  pid: number;
-  /** Process name from /proc/<pid>/comm. */
-  name: string;
-  /** Full command line, trimmed. */
-  command: string;
-  /** Holds the port's exclusive lock (as serial programs do), per /proc/locks. */
-  locks: boolean;
-}
-
-export type OpenFailure = 'access' | 'busy' | 'vanished' | 'other';
-
-/** Classifies a node-serialport open/read error. */
-export function classifyPortError(error: unknown): OpenFailure {
-  const code = (error as { code?: string })?.code;
-  const message = error instanceof Error ? error.message : String(error);
-  if (code === 'EACCES' || code === 'EPERM' || /permission denied|EACCES/i.test(message)) return 'access';
-  if (code === 'EBUSY' || /cannot lock port|resource busy|EBUSY|temporarily unavailable/i.test(message)) return 'busy';
-  if (
-    code === 'ENOENT' ||
-    code === 'ENXIO' ||
-    code === 'ENODEV' ||
-    code === 'EIO' ||
-    (error as { disconnected?: boolean })?.disconnected ||
-    (error as { disconnect?: boolean })?.disconnect ||
-    /no such file|no such device|input\/output error|disconnected/i.test(message)
-  ) {
-    return 'vanished';
-  }
-  return 'other';
-}
+export type { PortHolder };
 
 /**
  * Processes other than `ignorePid` with an open file descriptor on `path` (Linux only; elsewhere
@@ -125,83 +91,22 @@ export interface PortContext {
   holders?: PortHolder[];
   accessGroup?: string | null;
   /** What to do when the port is gone (the console waits by itself; a flash must be retried). */
-  vanishedHint?: string;
+  goneHint?: string;
 }
 
-/** CH340/CH341 bridges: brltty (braille displays) claims them on many distributions. */
-const CH34X = new Set(['1a86:7523', '1a86:5523']);
-
-/** The error a person reads when a port would not open, with the next step. */
-export function explainOpenError(error: unknown, context: PortContext, stage = 'opening-port'): FlashdeckError {
+/**
+ * The error a person reads when a port would not open: the one mapping in drivers/common/port-errors.ts,
+ * told what only this side can find out (who holds a busy port, which group grants access). A PortError
+ * from a driver keeps its kind.
+ */
+export function explainOpenError(error: unknown, context: PortContext, stage = 'opening-port'): PortError {
   const kind = classifyPortError(error);
-  const raw = error instanceof Error ? error.message : String(error);
-  const { path } = context;
-  if (kind === 'access') {
-    const group = context.accessGroup !== undefined ? context.accessGroup : (checkSerialAccess().group ?? defaultGroupName());
-    const groupStep = group ? `Join the ${group} group: sudo usermod -aG ${group} $USER, then log out and back in.` : 'Give your user read/write access to the port.';
-    return new FlashdeckError(
-      {
-        code: 'PORT_EACCES',
-        stage,
-        message: `Permission denied opening ${path}.`,
-        hint: `${groupStep} Then install the udev rules Flashdeck ships (${UDEV_RULES_FILE}): sudo cp ${UDEV_RULES_FILE} /etc/udev/rules.d/ && sudo udevadm control --reload && sudo udevadm trigger, and replug the board.`,
-      },
-      { cause: error },
-    );
-  }
-  if (kind === 'busy') {
-    const holders = context.holders ?? findPortHolders(path, { ignorePid: process.pid });
-    const lockers = holders.filter((h) => h.locks);
-    const named = (lockers.length ? lockers : holders).map((h) => `${h.name} (pid ${h.pid})`);
-    const usb = context.vendorId && context.productId ? `${context.vendorId}:${context.productId}`.toLowerCase() : '';
-    const isAcm = /ttyACM/.test(path);
-    const isCh34x = CH34X.has(usb);
-    const notes: string[] = [];
-    const modemManager = holders.some((h) => /modemmanager/i.test(h.name));
-    const brltty = holders.some((h) => /brltty/i.test(h.name));
-    if (modemManager || (isAcm && holders.length === 0)) {
-      notes.push(
-        `ModemManager probes new ttyACM ports for a few seconds after plug-in; wait and retry, or stop it for this board with the udev rules (${UDEV_RULES_FILE} sets ID_MM_DEVICE_IGNORE), or: sudo systemctl stop ModemManager.`,
-      );
-    }
-    if (brltty || (isCh34x && holders.length === 0)) {
-      notes.push('brltty (braille display support) grabs CH340 adapters; if you use no braille display: sudo apt remove brltty (or disable its udev rule).');
-    }
-    const others = holders.filter((h) => !h.locks).map((h) => `${h.name} (pid ${h.pid})`);
-    const who = lockers.length
-      ? `It is held by ${named.join(', ')}${others.length ? `; also open in ${others.join(', ')}` : ''}.`
-      : named.length
-        ? `It is held by ${named.join(', ')}.`
-        : 'Another program holds it (the OS did not say which).';
-    const close =
-      named.length && !modemManager && !brltty
-        ? `Close ${(lockers[0] ?? holders[0]).name} (for example a serial monitor or another Flashdeck), then try again.`
-        : 'Close other serial monitors (screen, minicom, Arduino IDE, another Flashdeck), then try again.';
-    return new FlashdeckError(
-      {
-        code: 'PORT_BUSY',
-        stage,
-        message: `${path} is busy. ${who}`,
-        hint: [close, ...notes].join(' '),
-      },
-      { cause: error },
-    );
-  }
-  if (kind === 'vanished') {
-    return new FlashdeckError(
-      {
-        code: 'PORT_VANISHED',
-        stage,
-        message: `${path} is not there (the board is unplugged or resetting).`,
-        hint: context.vanishedHint ?? 'Waiting for the board: plug it in and the console reconnects by itself.',
-      },
-      { cause: error },
-    );
-  }
-  return new FlashdeckError(
-    { code: 'PORT_OPEN_FAILED', stage, message: `Could not open ${path}: ${raw}`, hint: 'Check the port path and the cable, then try again.' },
-    { cause: error },
-  );
+  return portError(error, {
+    ...context,
+    stage,
+    holders: kind === 'busy' ? (context.holders ?? findPortHolders(context.path, { ignorePid: process.pid })) : undefined,
+    accessGroup: kind === 'permission' ? (context.accessGroup !== undefined ? context.accessGroup : (checkSerialAccess().group ?? defaultGroupName())) : undefined,
+  });
 }
 
 function defaultGroupName(): string | null {

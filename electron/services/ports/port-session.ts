@@ -1,40 +1,30 @@
 /**
  * One board's serial port, owned once: the console, the telemetry decoder and flash drivers are
- * all clients of this session.
+ * all clients of this session. This module is its lifecycle (open, configure, close) through a
+ * ByteLink like every driver's; the other jobs live beside it:
  *
- *   port bytes → console batches (≈16 ms) → 'console.data'
- *              → log file (when logging)
- *              → line splitter → plotter decoder → telemetry batches (≈75 ms)
- *                              → panic detector → symbolizer → 'console.panic'
- *
- * It reconnects by itself after unplug/replug and resets (matched by USB serial number, else
- * VID:PID and the target's application/bootloader identities, else the path), and lends the raw
- * port to a flash job (lease): closed while leased, reopened when the board comes back.
+ *   console-dispatch.ts  incoming bytes → console batches, log, telemetry, panics
+ *   console-logging.ts   log to file
+ *   port-reconnect.ts    finding the board again after unplug/replug, resets and flashes
+ *   port-lease.ts        lending the port to a flash job
  */
 import { existsSync } from 'node:fs';
-import type { SerialPortStream } from '@serialport/stream';
 import type { BindingInterface } from '@serialport/bindings-interface';
 import type { Board, ConsoleSettings, ConsoleState, ErrorInfoDto } from '../../contract';
-import { linkFromSerialPort, type ByteLink } from '../../../drivers/common/byte-link';
-import { createSerialStream } from '../../../drivers/common/serial-port-link';
-import { findBoard, usbIdOf } from '../../../drivers/common/board-catalogue';
+import type { ByteLink, ControlSignals } from '../../../drivers/common/byte-link';
+import { openSerialLink, type OpenedLink } from '../../../drivers/common/serial-port-link';
+import { PortError, isPortGone } from '../../../drivers/common/port-errors';
 import { FlashdeckError, toErrorInfo } from '../../../drivers/common/errors';
-import type { PortWatch, SerialPortInfo } from '../../../drivers/common/port-watch';
-import { decodePlotterLine } from '../telemetry/plotter-line';
-import { TelemetryBatcher, type TelemetryBatch } from '../telemetry/telemetry-batcher';
-import { ConsoleBatcher, type ConsoleChunk } from '../console/console-batcher';
-import { LineSplitter, type SplitLine } from '../console/line-splitter';
-import { ConsoleLogWriter, fileStemForBoard } from '../console/console-log-writer';
-import { parsePanicLine, symbolizeAddress, type ResolvedAddress } from '../console/panic-symbolizer';
-import { resetBoard, resetDescription, type ResetTarget } from '../console/board-reset';
-import { classifyPortError, explainOpenError } from './port-open-errors';
+import type { PortWatch } from '../../../drivers/common/port-watch';
+import { resetBoard, resetDescription } from '../console/board-reset';
+import { ConsoleDispatch, type DispatchEvents } from './console-dispatch';
+import { ConsoleLogging } from './console-logging';
+import { createLease, type PortLease } from './port-lease';
+import { explainOpenError } from './port-open-errors';
+import { identityOf, reconnectPort, unique, type ReconnectOptions, type SessionIdentity } from './port-reconnect';
 
-export interface PortLease {
-  /** The path the driver opens (the session has closed it). */
-  path: string;
-  /** Hands the port back: the session waits for the board (same path, same identity or one of `usbIds`) and reopens it. */
-  release(options?: { expectReturn?: { usbIds?: string[]; timeoutMs?: number } }): Promise<void>;
-}
+export type { PortLease } from './port-lease';
+export { matchesIdentity } from './port-reconnect';
 
 /** What a session needs of the board registry. */
 export interface BoardLookup {
@@ -44,11 +34,8 @@ export interface BoardLookup {
   portWatch: PortWatch;
 }
 
-export interface PortSessionEvents {
+export interface PortSessionEvents extends DispatchEvents {
   state(state: ConsoleState, info: { error?: ErrorInfoDto; detail?: string; path: string }): void;
-  data(chunks: ConsoleChunk[], droppedBytes: number): void;
-  telemetry(batch: TelemetryBatch): void;
-  panic(report: { t: number; line: string; address: string; message: string; resolved: ResolvedAddress | null; note: string }): void;
 }
 
 export interface PortSessionOptions {
@@ -69,30 +56,6 @@ export interface PortSessionOptions {
   pathExists?: (path: string) => boolean;
 }
 
-interface Identity {
-  path: string;
-  vendorId?: string;
-  productId?: string;
-  serialNumber?: string;
-  /** USB ids this board may come back as: its own, and its target's application and bootloader ids. */
-  usbIds: string[];
-  manual: boolean;
-  reset: ResetTarget;
-}
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
-
 export class PortSession {
   /** Changes only when a serial-less board re-enumerates under a new id (see PortSessions). */
   boardId: string;
@@ -101,18 +64,15 @@ export class PortSession {
   detail: string | undefined;
   settings: ConsoleSettings;
   elfPath: string | null;
-  private identity: Identity;
-  private port: SerialPortStream | null = null;
-  private link: ByteLink | null = null;
-  private wantedSignals = { dtr: true, rts: true };
+  private identity: SessionIdentity;
+  private opened: OpenedLink | null = null;
+  /** The lines the user chose, applied again whenever the port is reopened (a fresh open asserts both). */
+  private chosenSignals: ControlSignals = { dtr: true, rts: true };
   private leased = false;
   private closedByUser = false;
   private reconnectAbort: AbortController | null = null;
-  private readonly batcher: ConsoleBatcher;
-  private readonly splitter = new LineSplitter();
-  private readonly telemetry: TelemetryBatcher;
-  private logWriter: ConsoleLogWriter | null = null;
-  private logDirectory: string | null = null;
+  private readonly dispatch: ConsoleDispatch;
+  private readonly log: ConsoleLogging;
 
   constructor(private readonly options: PortSessionOptions) {
     this.boardId = options.boardId;
@@ -127,8 +87,14 @@ export class PortSession {
         hint: 'Plug it in again or add its port by path.',
       });
     this.identity = identityOf(board);
-    this.batcher = new ConsoleBatcher({ intervalMs: options.batchIntervalMs, emit: (chunks, dropped) => options.events.data(chunks, dropped) });
-    this.telemetry = new TelemetryBatcher((batch) => options.events.telemetry(batch), options.telemetryIntervalMs);
+    this.log = new ConsoleLogging((detail) => this.setState(this.state, { error: this.error, detail }));
+    this.dispatch = new ConsoleDispatch({
+      events: options.events,
+      elfPath: () => this.elfPath,
+      log: (t, bytes) => this.log.write(t, bytes),
+      batchIntervalMs: options.batchIntervalMs,
+      telemetryIntervalMs: options.telemetryIntervalMs,
+    });
     if (options.logDirectory) this.setLogging(options.logDirectory);
   }
 
@@ -136,12 +102,12 @@ export class PortSession {
     return this.identity.path;
   }
 
-  get signals(): { dtr: boolean; rts: boolean } {
-    return { ...this.wantedSignals };
+  get signals(): ControlSignals {
+    return this.opened ? this.opened.link.signals : { ...this.chosenSignals };
   }
 
   get logging(): { directory: string | null; file: string | null } {
-    return { directory: this.logDirectory, file: this.logWriter?.file ?? null };
+    return { directory: this.log.directory, file: this.log.file };
   }
 
   get resetDescription(): string {
@@ -149,7 +115,7 @@ export class PortSession {
   }
 
   get bytesReceived(): number {
-    return this.batcher.totalBytes;
+    return this.dispatch.bytesReceived;
   }
 
   /** Opens the port (or, if the board is away, starts waiting for it). Never throws for port problems: they become the 'error' state. */
@@ -162,8 +128,7 @@ export class PortSession {
     try {
       await this.openPort(this.identity.path);
     } catch (error) {
-      const kind = classifyPortError(error);
-      if (kind === 'vanished') {
+      if (isPortGone(error)) {
         this.reconnectDetached({});
         return;
       }
@@ -176,16 +141,13 @@ export class PortSession {
     this.closedByUser = true;
     this.reconnectAbort?.abort();
     await this.closePort();
-    this.batcher.dispose();
-    this.telemetry.flush();
-    this.logWriter?.close();
-    this.logWriter = null;
+    this.dispatch.dispose();
+    this.log.close();
     this.setState('closed');
   }
 
   async write(bytes: Uint8Array): Promise<void> {
-    const link = this.requireLink('sending');
-    await link.write(bytes);
+    await this.requireLink('sending').write(bytes);
   }
 
   async setSignals(signals: { dtr?: boolean; rts?: boolean }): Promise<void> {
@@ -203,14 +165,14 @@ export class PortSession {
         { cause: error },
       );
     }
-    this.wantedSignals = { ...this.wantedSignals, ...signals };
+    this.chosenSignals = link.signals;
   }
 
   async reset(): Promise<string> {
     const link = this.requireLink('reset');
     const description = await resetBoard(link, this.identity.reset);
-    this.wantedSignals = link.signals;
-    this.logWriter?.note(Date.now(), 'board reset');
+    this.chosenSignals = link.signals;
+    this.log.note('board reset');
     return description;
   }
 
@@ -218,7 +180,7 @@ export class PortSession {
   async configure(settings: Partial<ConsoleSettings>): Promise<void> {
     const before = this.settings;
     this.settings = { ...before, ...settings };
-    if (!this.port?.isOpen) return;
+    if (!this.opened) return;
     const framingChanged =
       before.dataBits !== this.settings.dataBits ||
       before.parity !== this.settings.parity ||
@@ -234,31 +196,13 @@ export class PortSession {
       return;
     }
     if (before.baudRate !== this.settings.baudRate) {
-      await new Promise<void>((resolve, reject) => this.port!.update({ baudRate: this.settings.baudRate }, (err) => (err ? reject(err) : resolve())));
-      this.logWriter?.note(Date.now(), `baud ${this.settings.baudRate}`);
+      await this.opened.link.setBaudRate(this.settings.baudRate);
+      this.log.note(`baud ${this.settings.baudRate}`);
     }
   }
 
   setLogging(directory: string | null): void {
-    this.logWriter?.close();
-    this.logWriter = null;
-    this.logDirectory = directory;
-    if (!directory) return;
-    try {
-      this.logWriter = new ConsoleLogWriter({ directory, stem: fileStemForBoard(this.boardId), onFailure: (error) => this.loggingFailed(directory, error) });
-    } catch (error) {
-      this.logDirectory = null;
-      throw new FlashdeckError(
-        {
-          code: 'LOG_DIRECTORY_UNWRITABLE',
-          stage: 'logging',
-          message: `Cannot write console logs to ${directory}: ${error instanceof Error ? error.message : String(error)}`,
-          hint: 'Pick a folder you can write to.',
-        },
-        { cause: error },
-      );
-    }
-    this.logWriter.note(Date.now(), `logging ${this.boardId} on ${this.path} at ${this.settings.baudRate} baud`);
+    this.log.start(directory, this.boardId, `logging ${this.boardId} on ${this.path} at ${this.settings.baudRate} baud`);
   }
 
   /**
@@ -272,26 +216,15 @@ export class PortSession {
     this.leased = true;
     this.reconnectAbort?.abort();
     await this.closePort();
-    this.batcher.flush();
-    this.telemetry.flush();
-    this.splitter.reset();
+    this.dispatch.flush();
     this.refreshIdentity();
-    const path = this.identity.path;
-    this.logWriter?.note(Date.now(), `paused for flashing: ${reason}`);
+    this.log.note(`paused for flashing: ${reason}`);
     this.setState('paused-for-flash', { detail: reason });
-    let released = false;
-    return {
-      path,
-      release: async (options) => {
-        if (released) return;
-        released = true;
-        this.leased = false;
-        if (this.closedByUser) return;
-        const expect = options?.expectReturn;
-        const waiting = this.reconnect({ usbIds: expect?.usbIds, afterLease: true });
-        await Promise.race([waiting, sleep(expect?.timeoutMs ?? this.options.releaseTimeoutMs ?? 15_000)]);
-      },
-    };
+    return createLease(this.identity.path, this.options.releaseTimeoutMs ?? 15_000, (expect) => {
+      this.leased = false;
+      if (this.closedByUser) return undefined;
+      return this.reconnectDetached({ usbIds: expect?.usbIds, path: expect?.path, afterLease: true });
+    });
   }
 
   setElf(path: string | null): void {
@@ -300,8 +233,11 @@ export class PortSession {
 
   // ── internals ──
 
+  /** Whether a port's device node is there (port listings lag behind unplugs); COM ports have none to look for. */
+  private readonly pathExists = (path: string): boolean => (this.options.pathExists ?? ((p: string) => process.platform === 'win32' || existsSync(p)))(path);
+
   private requireLink(stage: string): ByteLink {
-    if (!this.link || !this.port?.isOpen) {
+    if (!this.opened) {
       throw new FlashdeckError({
         code: 'CONSOLE_NOT_CONNECTED',
         stage,
@@ -309,22 +245,17 @@ export class PortSession {
         hint: this.state === 'paused-for-flash' ? 'It resumes by itself when flashing ends.' : 'Open the console, or wait until the board is back.',
       });
     }
-    return this.link;
+    return this.opened.link;
   }
 
   private explain(error: unknown): ErrorInfoDto {
-    if (error instanceof FlashdeckError) return error.toInfo();
-    return explainOpenError(error, { path: this.identity.path, vendorId: this.identity.vendorId, productId: this.identity.productId }).toInfo();
-  }
-
-  /** The log folder stopped taking writes: logging ends, the console goes on and says why. */
-  private loggingFailed(directory: string, error: Error): void {
-    this.logWriter = null;
-    this.logDirectory = null;
-    this.setState(this.state, {
-      error: this.error,
-      detail: `Log to file stopped: ${directory} refused the log (${error.message}). Choose another folder to keep logging.`,
-    });
+    if (error instanceof FlashdeckError && !(error instanceof PortError)) return error.toInfo();
+    return explainOpenError(error, {
+      path: this.identity.path,
+      vendorId: this.identity.vendorId,
+      productId: this.identity.productId,
+      goneHint: 'Waiting for the board: plug it in and the console reconnects by itself.',
+    }).toInfo();
   }
 
   private setState(state: ConsoleState, info: { error?: ErrorInfoDto; detail?: string } = {}): void {
@@ -342,184 +273,72 @@ export class PortSession {
 
   private async openPort(path: string): Promise<void> {
     const { settings } = this;
-    const port = createSerialStream({
+    const opened = await openSerialLink(path, {
       binding: this.options.binding,
-      path,
       baudRate: settings.baudRate,
-      dataBits: settings.dataBits,
-      parity: settings.parity,
-      stopBits: settings.stopBits,
-      rtscts: settings.flowControl === 'rtscts',
-      xon: settings.flowControl === 'xonxoff',
-      xoff: settings.flowControl === 'xonxoff',
+      framing: {
+        dataBits: settings.dataBits,
+        parity: settings.parity,
+        stopBits: settings.stopBits,
+        rtscts: settings.flowControl === 'rtscts',
+        xon: settings.flowControl === 'xonxoff',
+        xoff: settings.flowControl === 'xonxoff',
+      },
       highWaterMark: 256 * 1024,
+      // The link also closes the port once its device node is gone (drivers that never fail the read).
+      pathExists: this.options.pathExists,
+      errorContext: { stage: 'opening-port' },
     });
-    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
     if (this.closedByUser || this.leased) {
-      await new Promise<void>((resolve) => port.close(() => resolve()));
+      await opened.close();
       return;
     }
-    this.port = port;
-    // The link also closes the port once its device node is gone (drivers that never fail the read).
-    this.link = linkFromSerialPort(port, { pathExists: this.options.pathExists });
+    this.opened = opened;
     this.identity = { ...this.identity, path };
-    port.on('data', (chunk: Buffer) => this.receive(chunk));
-    port.on('close', (error: (Error & { disconnected?: boolean }) | null) => {
-      if (this.port !== port) return;
-      this.port = null;
-      this.link = null;
+    const { link } = opened;
+    link.onData((bytes) => this.dispatch.receive(bytes));
+    link.onClose((error) => {
+      if (this.opened !== opened) return;
+      this.opened = null;
       this.lost(error);
     });
     // Opening a tty asserts DTR and RTS; restore what the user chose (pseudo-terminals refuse: fine).
-    if (!this.wantedSignals.dtr || !this.wantedSignals.rts) await this.link.setSignals(this.wantedSignals).catch(() => {});
-    this.logWriter?.note(Date.now(), `connected on ${path}`);
+    if (!this.chosenSignals.dtr || !this.chosenSignals.rts) await link.setSignals(this.chosenSignals).catch(() => {});
+    this.log.note(`connected on ${path}`);
     this.setState('connected');
   }
 
   private async closePort(): Promise<void> {
-    const port = this.port;
-    this.port = null;
-    this.link = null;
-    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+    const opened = this.opened;
+    this.opened = null;
+    await opened?.close();
   }
-
-  private receive(chunk: Buffer): void {
-    const t = Date.now();
-    const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    this.batcher.push(t, bytes);
-    this.logWriter?.write(t, bytes);
-    this.splitter.push(t, bytes, this.onLine);
-  }
-
-  private readonly onLine = (line: SplitLine): void => {
-    const sample = decodePlotterLine(line.text);
-    if (sample) {
-      this.telemetry.add(line.t, sample.series, sample.unit);
-      return;
-    }
-    const panic = parsePanicLine(line.text);
-    if (panic) {
-      symbolizeAddress(this.elfPath, panic.address)
-        .then(({ resolved, note }) => this.options.events.panic({ t: line.t, line: line.text, address: panic.address, message: panic.message, resolved, note }))
-        .catch((error: unknown) =>
-          this.options.events.panic({
-            t: line.t,
-            line: line.text,
-            address: panic.address,
-            message: panic.message,
-            resolved: null,
-            note: `Could not resolve the address: ${(error as Error).message}`,
-          }),
-        );
-    }
-  };
 
   private lost(error: Error | null): void {
-    this.batcher.flush();
-    this.telemetry.flush();
-    this.splitter.reset();
+    this.dispatch.flush();
     if (this.closedByUser || this.leased) return;
-    this.logWriter?.note(Date.now(), `port lost${error ? `: ${error.message}` : ''}`);
+    this.log.note(`port lost${error ? `: ${error.message}` : ''}`);
     this.reconnectDetached({});
   }
 
-  /**
-   * Waits for the board and reopens it. Resolves once connected, or when the wait is abandoned
-   * (console closed, a lease taken, or a port error that needs the user).
-   */
-  /** Reconnects in the background; anything unexpected on the way ends in the error state, never unhandled. */
-  private reconnectDetached(options: { usbIds?: string[]; afterLease?: boolean }): void {
-    this.reconnect(options).catch((error: unknown) => this.setState('error', { error: toErrorInfo(error, 'reconnecting') }));
-  }
-
-  private async reconnect(options: { usbIds?: string[]; afterLease?: boolean }): Promise<void> {
+  /** Waits for the board and reopens it, in the background; anything unexpected on the way ends in the error state, never unhandled. */
+  private reconnectDetached(options: ReconnectOptions): Promise<void> {
     this.reconnectAbort?.abort();
     const abort = new AbortController();
     this.reconnectAbort = abort;
-    const { signal } = abort;
-    const extraIds = (options.usbIds ?? []).map((id) => id.toLowerCase());
-    this.setState('waiting-for-board', { detail: options.afterLease ? 'Waiting for the board to come back after flashing.' : `Waiting for the board (${this.identity.path}).` });
-    let busySince: number | null = null;
-    while (!signal.aborted) {
-      const path = await this.waitForBoard(extraIds, signal);
-      if (!path || signal.aborted) return;
-      this.setState('reconnecting', { detail: `Opening ${path}` });
-      try {
-        await this.openPort(path);
-        return;
-      } catch (error) {
-        if (signal.aborted) return;
-        const kind = classifyPortError(error);
-        if (kind === 'vanished') {
-          this.setState('waiting-for-board', { detail: `Waiting for the board (${this.identity.path}).` });
-          await sleep(300, signal);
-          continue;
-        }
-        busySince ??= Date.now();
-        if (kind === 'busy' && Date.now() - busySince < (this.options.busyGraceMs ?? 8000)) {
-          await sleep(500, signal);
-          continue;
-        }
-        this.setState('error', { error: this.explain(error) });
-        return;
-      }
-    }
+    return reconnectPort(
+      {
+        identity: () => this.identity,
+        portWatch: this.options.boards.portWatch,
+        pathExists: this.pathExists,
+        busyGraceMs: this.options.busyGraceMs ?? 8000,
+        open: (path) => this.openPort(path),
+        waiting: (detail) => this.setState('waiting-for-board', { detail }),
+        reconnecting: (detail) => this.setState('reconnecting', { detail }),
+        failed: (error) => this.setState('error', { error: this.explain(error) }),
+      },
+      options,
+      abort.signal,
+    ).catch((error: unknown) => this.setState('error', { error: toErrorInfo(error, 'reconnecting') }));
   }
-
-  /** The path the board is back on, or null when aborted. */
-  private async waitForBoard(extraIds: string[], signal: AbortSignal): Promise<string | null> {
-    const identity = this.identity;
-    const hasUsbIdentity = Boolean(identity.serialNumber || identity.usbIds.length || extraIds.length);
-    if (!hasUsbIdentity) {
-      // A board added by path (or a pseudo-terminal): the path itself coming back is the signal.
-      while (!signal.aborted) {
-        if (existsSync(identity.path)) return identity.path;
-        await sleep(200, signal);
-      }
-      return null;
-    }
-    const exists = this.options.pathExists ?? ((path: string) => process.platform === 'win32' || existsSync(path));
-    const match = (port: SerialPortInfo) => matchesIdentity(port, identity, extraIds) && exists(port.path);
-    while (!signal.aborted) {
-      try {
-        const port = await this.options.boards.portWatch.waitFor(match, 60_000, signal);
-        return port.path;
-      } catch {
-        if (signal.aborted) return null;
-      }
-    }
-    return null;
-  }
-}
-
-/** Whether a listed port is our board coming back. */
-export function matchesIdentity(port: SerialPortInfo, identity: { path: string; serialNumber?: string; usbIds: string[] }, extraIds: string[] = []): boolean {
-  const usb = usbIdOf(port.vendorId, port.productId);
-  if (usb && extraIds.includes(usb)) return true;
-  if (identity.serialNumber) return port.serialNumber === identity.serialNumber;
-  if (usb && identity.usbIds.includes(usb)) return true;
-  return !usb && port.path === identity.path;
-}
-
-function identityOf(board: Board): Identity {
-  const own = usbIdOf(board.vendorId, board.productId);
-  const targets = board.target ? [board.target] : board.guess.confidence === 'exact' ? board.guess.targets : [];
-  const related = targets.flatMap((target) => {
-    const model = findBoard(target);
-    return model ? [...model.usbApp, ...model.usbBootloader] : [];
-  });
-  const family = board.target ? findBoard(board.target)?.family : board.guess.family;
-  return {
-    path: board.path,
-    vendorId: board.vendorId,
-    productId: board.productId,
-    serialNumber: board.serialNumber,
-    usbIds: own ? unique([own, ...related]) : [],
-    manual: board.manual,
-    reset: { family, vendorId: board.vendorId, productId: board.productId },
-  };
-}
-
-function unique<T>(values: T[]): T[] {
-  return [...new Set(values)];
 }

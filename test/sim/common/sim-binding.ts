@@ -16,8 +16,11 @@ export interface SimPortOptions {
   toHostFaults?: FaultPlan;
   /** USB identity shown by list(). */
   info?: Partial<Omit<PortInfo, 'path'>>;
-  /** Fail open() with this errno code ('EACCES', 'EBUSY', …), as the OS would. */
-  openError?: string;
+  /**
+   * Fail open() as the OS would: an errno code ('EACCES', 'EBUSY', …), or an error exactly as a
+   * platform's binding words it (Windows reports no code, only a message such as "Opening COM3: Access denied").
+   */
+  openError?: string | { message: string; code?: string };
 }
 
 class CanceledError extends Error {
@@ -99,8 +102,9 @@ export class SimBinding implements BindingInterface<SimPortBinding> {
     const entry = this.ports.get(options.path);
     if (!entry) throw Object.assign(new Error(`Error: No such file or directory, cannot open ${options.path}`), { code: 'ENOENT' });
     if (entry.options.openError) {
-      const code = entry.options.openError;
-      throw Object.assign(new Error(`Error: ${code}, cannot open ${options.path}`), { code });
+      const failure = entry.options.openError;
+      if (typeof failure !== 'string') throw Object.assign(new Error(failure.message), failure.code ? { code: failure.code } : {});
+      throw Object.assign(new Error(`Error: ${failure}, cannot open ${options.path}`), { code: failure });
     }
     if (entry.open) throw Object.assign(new Error(`Error Resource temporarily unavailable Cannot lock port`), { code: 'EBUSY' });
     const port = new SimPortBinding(entry, {

@@ -7,7 +7,8 @@ import { LineSplitter } from '../../../electron/services/console/line-splitter';
 import { TelemetryBatcher, type TelemetryBatch } from '../../../electron/services/telemetry/telemetry-batcher';
 import { ConsoleLogWriter } from '../../../electron/services/console/console-log-writer';
 import { elfBeside, parsePanicLine, parseSymbolizerOutput, symbolizeAddress } from '../../../electron/services/console/panic-symbolizer';
-import { explainOpenError, classifyPortError } from '../../../electron/services/ports/port-open-errors';
+import { explainOpenError } from '../../../electron/services/ports/port-open-errors';
+import { classifyPortError } from '../../../drivers/common/port-errors';
 import { matchesIdentity } from '../../../electron/services/ports/port-session';
 
 const bytes = (text: string) => new Uint8Array(Buffer.from(text, 'latin1'));
@@ -99,7 +100,7 @@ describe('main-process console data path', () => {
     expect(ch340.hint).toMatch(/brltty/);
     const access = explainOpenError(Object.assign(new Error('Permission denied'), { code: 'EACCES' }), { path: '/dev/ttyUSB0', accessGroup: 'uucp' });
     expect(access.hint).toMatch(/usermod -aG uucp/);
-    expect(explainOpenError(Object.assign(new Error('No such file or directory'), { code: 'ENOENT' }), { path: '/dev/ttyACM3' }).code).toBe('PORT_VANISHED');
+    expect(explainOpenError(Object.assign(new Error('No such file or directory'), { code: 'ENOENT' }), { path: '/dev/ttyACM3' }).code).toBe('PORT_NOT_FOUND');
   });
 
   it('recognises the board coming back by serial number, else by its USB ids', () => {
