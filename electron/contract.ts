@@ -286,7 +286,7 @@ export const buildFlagsSchema = z
             // that need no quoting, so a value can never become another linker flag.
             value: z
               .string()
-              .regex(/^[A-Za-z0-9_.:,+@%=\/-]*$/, 'No spaces or quotes in -X values.')
+              .regex(/^[A-Za-z0-9_.:,+@%=/-]*$/, 'No spaces or quotes in -X values.')
               .max(200),
           })
           .strict(),

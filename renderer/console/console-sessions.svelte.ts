@@ -12,7 +12,10 @@ import { ConsoleModel } from './console-model';
 
 export const consoleStatus: Record<string, ConsoleStatus> = $state({});
 
+// Plain collections on purpose: consoles redraw on animation frames through redrawListeners, not through Svelte's reactivity.
+// eslint-disable-next-line svelte/prefer-svelte-reactivity
 const models = new Map<string, ConsoleModel>();
+// eslint-disable-next-line svelte/prefer-svelte-reactivity
 const redrawListeners = new Set<(boardId: string) => void>();
 let frameScheduled = false;
 

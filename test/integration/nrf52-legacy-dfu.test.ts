@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SerialPort } from 'serialport';
 import { SerialPortStream } from '@serialport/stream';
 import type { ByteLink } from '../../drivers/common/byte-link';
 import { linkFromSerialPort, openSerialLink } from '../../drivers/common/serial-port-link';

@@ -4,7 +4,7 @@
  * format its flasher wants, one build at a time per board, streams the log, records every build
  * (failures too) in the size history, and optionally hands the artifact to the flash service.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { BuildFlagsDto, BuildSource, BuildSummary, EventPayload, RequestResult, ToolchainHealthDto } from '../../contract';

@@ -24,6 +24,7 @@ export interface SymbolizeResult {
 }
 
 /** At the start of a line (after ANSI colour codes or spaces), as TinyGo's runtime prints it. */
+// eslint-disable-next-line no-control-regex -- ESC opens the ANSI colour codes a terminal-minded runtime prints before the panic.
 const PANIC_AT = /^(?:\x1b\[[0-9;]*m|\s)*panic: runtime error at (0x[0-9a-fA-F]+): ?(.*)$/;
 
 /** The address and message of a TinyGo runtime panic line, or null. */

@@ -23,6 +23,7 @@ export function checkPortPath(input: string, context: PortPathContext = localPor
   const refuse = (reason: string, hint = `Enter the serial port's device path, ${EXAMPLES}.`): PortPathCheck => ({ ok: false, reason, hint });
   if (!path) return refuse('No port path was given.');
   if (path.length > MAX_LENGTH) return refuse(`That port path is ${path.length.toLocaleString('en-US')} characters long; a serial port's path is short.`);
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses.
   if (/[\0-\x1f\x7f]/.test(path)) return refuse('That port path contains control characters (a line break or NUL), which no serial port name has.');
 
   if (context.platform === 'win32') {

@@ -114,12 +114,12 @@ export async function startNrf52Uf2Cli(args: string[]): Promise<RunningSim> {
   });
   const mountRoot = values.drive ? path.resolve(values.drive) : mkdtempSync(path.join(tmpdir(), 'flashdeck-uf2-'));
   await mkdir(mountRoot, { recursive: true });
-  let uf2: Uf2DriveSim;
   // The application's console: a pty that reboots the board into the bootloader on a 1200-baud touch
   // where the transport can tell (in-process binding); here, the drive re-mounts 2 s after each flash.
   const app = new TinyGoAppSim(() => void uf2.enterBootloader());
   const attachment = await attachToPty(app, { baud: 115200 });
-  uf2 = new Uf2DriveSim({ mountRoot, volumeName: values.label, softDevice: values.softdevice, reenumerateDelayMs: 200 });
+  // Declared after the app: its bootloader callback runs only once the drive exists.
+  const uf2 = new Uf2DriveSim({ mountRoot, volumeName: values.label, softDevice: values.softdevice, reenumerateDelayMs: 200 });
   await uf2.start();
   // A pty carries no baud to the other end, but its termios speed is visible: poll it for the 1200-baud touch.
   let lastSpeed = '';
