@@ -16,6 +16,12 @@ export interface ByteLink {
   readonly path: string;
   /** Write bytes; resolves once they are handed to the OS (drained). */
   write(bytes: Uint8Array): Promise<void>;
+  /**
+   * Bytes the OS has taken from this link's writes so far. It advances while a long write drains,
+   * so a driver can tell a board that takes data slowly from one that takes none. Absent where the
+   * transport cannot tell (then only a finished write counts as progress).
+   */
+  readonly bytesAccepted?: number;
   /** Subscribe to incoming bytes. Returns the unsubscribe function. */
   onData(listener: (bytes: Uint8Array) => void): () => void;
   /** Subscribe to the port closing under us (unplug). Returns the unsubscribe function. */

@@ -70,6 +70,7 @@ export async function openSerialLink(path: string, options: OpenLinkOptions = {}
 export function linkFromSerialPort(port: SerialPortStream, options: SerialLinkOptions = {}): ByteLink {
   closeWhenDeviceNodeVanishes(port, options.pathExists ?? existsSync, options.vanishCheckMs ?? 250);
   let signals: ControlSignals = { dtr: true, rts: true };
+  let accepted = 0;
   const link: ByteLink = {
     get path() {
       return port.path;
@@ -80,12 +81,29 @@ export function linkFromSerialPort(port: SerialPortStream, options: SerialLinkOp
     get signals() {
       return { ...signals };
     },
+    get bytesAccepted() {
+      return accepted;
+    },
     write(bytes) {
+      // Handed over in slices of about 20 ms of wire time: the stream passes them to the OS one after
+      // another without waiting for replies, and each one taken is progress a driver can see.
+      const slice = Math.max(64, Math.round(port.baudRate / 10 / 50));
       return new Promise((resolve, reject) => {
-        port.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), (err) => {
-          if (err) return reject(err);
-          port.drain((drainErr) => (drainErr ? reject(drainErr) : resolve()));
-        });
+        let failed = false;
+        for (let start = 0; start < bytes.length; start += slice) {
+          const part = bytes.subarray(start, Math.min(bytes.length, start + slice));
+          const last = start + slice >= bytes.length;
+          port.write(Buffer.from(part.buffer, part.byteOffset, part.byteLength), (err) => {
+            if (failed) return;
+            if (err) {
+              failed = true;
+              return reject(err);
+            }
+            accepted += part.length;
+            if (last) port.drain((drainErr) => (drainErr ? reject(drainErr) : resolve()));
+          });
+        }
+        if (bytes.length === 0) port.drain((drainErr) => (drainErr ? reject(drainErr) : resolve()));
       });
     },
     onData(listener) {

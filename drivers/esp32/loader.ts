@@ -217,14 +217,15 @@ export class EspLoader {
     this.trace?.('out', framed);
     this.bytesSent += framed.length;
     // A chip that stops reading (USB-Serial-JTAG while firmware ignores it) never drains the write:
-    // give up after four times its wire time (at least 3 s), or at once on cancel.
+    // give up once the port has taken nothing for four times the frame's wire time (at least 3 s),
+    // or at once on cancel.
     const patienceMs = Math.max(3000, ((framed.length * 10) / this.link.baudRate) * 1000 * 4);
     const written = this.link.write(framed);
     written.catch(() => {}); // settled by the port closing if we stop waiting
-    let stopTimer = () => {};
+    let stopWatch = () => {};
     let onAbort = () => {};
     const gaveUp = new Promise<'timeout' | 'cancelled'>((resolve) => {
-      stopTimer = this.clock.setTimer(() => resolve('timeout'), patienceMs);
+      stopWatch = watchWireProgress(this.link, this.clock, patienceMs, () => resolve('timeout'));
       onAbort = () => resolve('cancelled');
       this.signal?.addEventListener('abort', onAbort, { once: true });
     });
@@ -252,7 +253,7 @@ export class EspLoader {
         { cause: error },
       );
     } finally {
-      stopTimer();
+      stopWatch();
       this.signal?.removeEventListener('abort', onAbort);
     }
   }
@@ -596,4 +597,33 @@ export function disconnectedError(path: string, stage: string, what: string, cau
     },
     { cause: cause ?? undefined },
   );
+}
+
+const WATCH_TICK_MS = 250;
+
+/**
+ * Calls `stalled` once the link has taken no bytes for `patienceMs`. Only time the host was awake
+ * counts: a tick that comes late (a busy machine, a paused process) adds at most two ticks, so a
+ * host that could not look is never taken for a board that would not take data.
+ */
+export function watchWireProgress(link: ByteLink, clock: DriverClock, patienceMs: number, stalled: () => void): () => void {
+  let accepted = link.bytesAccepted;
+  let idleMs = 0;
+  let last = clock.now();
+  let cancel = () => {};
+  const tick = () => {
+    const now = clock.now();
+    const elapsed = Math.min(now - last, 2 * WATCH_TICK_MS);
+    last = now;
+    if (link.bytesAccepted !== accepted) {
+      accepted = link.bytesAccepted;
+      idleMs = 0;
+    } else {
+      idleMs += elapsed;
+    }
+    if (idleMs >= patienceMs) stalled();
+    else cancel = clock.setTimer(tick, WATCH_TICK_MS);
+  };
+  cancel = clock.setTimer(tick, WATCH_TICK_MS);
+  return () => cancel();
 }

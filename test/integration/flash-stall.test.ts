@@ -9,6 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+import type { ByteLink } from '../../drivers/common/byte-link';
 import { createAppServices } from '../../electron/services/app-services';
 import { createDispatcher } from '../../electron/dispatcher';
 import type { EventName, EventPayload } from '../../electron/contract';
@@ -114,4 +116,75 @@ describe('a line that freezes mid-flash', () => {
     await flashEsp32(rig.link, image, FAST);
     expect(sameBytes(rig.sim.flash.read(0x1000, image.length), image)).toBe(true);
   }, 90_000);
+});
+
+/** The link's writes handed over `bytesPerTick` at a time every 100 ms: a port that takes data slowly but steadily. */
+function slowLink(link: ByteLink, bytesPerTick: number): ByteLink {
+  let accepted = 0;
+  return Object.create(link, {
+    bytesAccepted: { get: () => accepted },
+    write: {
+      value: async (bytes: Uint8Array) => {
+        for (let start = 0; start < bytes.length; start += bytesPerTick) {
+          if (start > 0) await new Promise((done) => setTimeout(done, 100));
+          const part = bytes.subarray(start, start + bytesPerTick);
+          await link.write(part);
+          accepted += part.length;
+        }
+      },
+    },
+  }) as ByteLink;
+}
+
+describe('a busy host or a slow port is not a stalled board', () => {
+  it('a port that takes a frame over several seconds, steadily, flashes and verifies (progress at the wire, not the clock)', async () => {
+    const rig: Rig = await openRig({ chip: 'esp32', transport: 'binding' });
+    cleanups.push(() => rig.close());
+    const image = incompressibleImage(24);
+    // ~2.5 KB/s: one 16 KB data frame takes ~6 s to hand over, twice the 3 s "accepted nothing" limit.
+    await flashEsp32(slowLink(rig.link, 256), image, { ...FAST, baud: 115200 });
+    expect(sameBytes(rig.sim.flash.read(0x1000, image.length), image)).toBe(true);
+  }, 120_000);
+
+  it('a host that stops running Flashdeck for 5 s mid-write (a saturated machine) does not fail the flash', async () => {
+    // Over a pty a write completes as I/O: after the pause the timers run first, as they would on a starved host.
+    const rig: Rig = await openRig({ chip: 'esp32', transport: 'pty', throttle: true });
+    cleanups.push(() => rig.close());
+    rig.sim.device.pressBootAndTapEn();
+    const image = incompressibleImage(256);
+    let writes = 0;
+    let paused = false;
+    const pausing = Object.create(rig.link, {
+      write: {
+        value: (bytes: Uint8Array) => {
+          const written = rig.link.write(bytes);
+          // A data frame (16 KiB) in flight: the event loop is blocked as a process starved of CPU would be.
+          if (bytes.length > 8192 && ++writes === 3) {
+            paused = true;
+            setImmediate(() => {
+              const until = performance.now() + 5000;
+              while (performance.now() < until);
+            });
+          }
+          return written;
+        },
+      },
+    }) as ByteLink;
+    await flashEsp32(pausing, image, { ...FAST, baud: 921600, timeouts: { ...FAST.timeouts, defaultMs: 10_000 } });
+    expect(paused).toBe(true);
+    expect(sameBytes(rig.sim.flash.read(0x1000, image.length), image)).toBe(true);
+  }, 120_000);
+
+  it('over a pty with every core saturated by other processes, a 512 KiB flash at 921600 baud verifies', async () => {
+    const busy = Array.from({ length: 4 }, () => spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
+    for (const child of busy) child.on('error', () => {});
+    cleanups.push(() => busy.forEach((child) => child.kill('SIGKILL')));
+    const rig: Rig = await openRig({ chip: 'esp32', transport: 'pty', throttle: true });
+    cleanups.push(() => rig.close());
+    const image = incompressibleImage(512);
+    rig.sim.device.pressBootAndTapEn();
+    const outcome = await flashEsp32(rig.link, image, { ...FAST, baud: 921600 });
+    expect(outcome.verifiedBy).toBe('md5');
+    expect(sameBytes(rig.sim.flash.read(0x1000, image.length), image)).toBe(true);
+  }, 180_000);
 });
