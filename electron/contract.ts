@@ -7,6 +7,7 @@
  * Errors cross as ErrorInfo values (code, stage, message, hint).
  */
 import { z } from 'zod';
+import { isErrorCode, type ErrorCode } from '../drivers/common/error-codes';
 import {
   BUDGET_KINDS,
   GC_KINDS,
@@ -22,8 +23,12 @@ import {
 
 // ── Shared shapes ────────────────────────────────────────────────────────────────────────────
 
+/** One of ERROR_CODES (drivers/common/error-codes.ts): the compiler checks every code written, this checks what crosses. */
+export const errorCodeSchema = z.custom<ErrorCode>((value) => typeof value === 'string' && isErrorCode(value), 'Not a Flashdeck error code.');
+export type { ErrorCode };
+
 export const errorInfoSchema = z.object({
-  code: z.string(),
+  code: errorCodeSchema,
   stage: z.string(),
   message: z.string(),
   hint: z.string().optional(),
@@ -106,7 +111,7 @@ export type AppInfo = z.infer<typeof appInfoSchema>;
 export const fileRefSchema = z.union([z.object({ path: z.string().min(1).max(4096) }).strict(), z.object({ name: z.string().min(1).max(255), dataBase64: base64 }).strict()]);
 export type FileRef = z.infer<typeof fileRefSchema>;
 
-export const imageProblemSchema = z.object({ code: z.string(), severity: z.enum(['error', 'warning']), message: z.string() });
+export const imageProblemSchema = z.object({ code: errorCodeSchema, severity: z.enum(['error', 'warning']), message: z.string() });
 
 /** What Flashdeck makes of a dropped file for a given board, before anything is written. */
 export const imageSummarySchema = z.object({

@@ -3,9 +3,13 @@
  * person reads, and the next step. They cross the main↔renderer contract intact (see
  * `errorInfoSchema` in electron/contract.ts).
  */
+import type { ErrorCode } from './error-codes';
+
+export type { ErrorCode } from './error-codes';
+
 export interface ErrorInfo {
-  /** Stable machine code, e.g. 'ESP_NO_SYNC', 'PORT_EACCES', 'INVALID_PAYLOAD'. */
-  code: string;
+  /** Stable machine code from ERROR_CODES, e.g. 'ESP_NO_SYNC', 'PORT_EACCES', 'INVALID_PAYLOAD'. */
+  code: ErrorCode;
   /** Where it happened, e.g. 'syncing', 'writing', 'build', 'ipc'. */
   stage: string;
   /** What happened, for a person. */
@@ -15,7 +19,7 @@ export interface ErrorInfo {
 }
 
 export class FlashdeckError extends Error implements ErrorInfo {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly stage: string;
   readonly hint?: string;
 

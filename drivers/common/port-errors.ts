@@ -14,7 +14,7 @@
  * And the one mapping of a kind to the words a person reads (`portError`). Services add what only
  * they can find out (which process holds the port, which group grants access) as context.
  */
-import { FlashdeckError } from './errors';
+import { FlashdeckError, type ErrorCode } from './errors';
 
 export type PortErrorKind = 'busy' | 'permission' | 'not-found' | 'vanished' | 'other';
 
@@ -89,7 +89,7 @@ export function portError(error: unknown, context: PortErrorContext): PortError 
   const kind = classifyPortError(error);
   const cause = error instanceof PortError ? error.cause : error;
   const { path, stage } = context;
-  const make = (code: string, message: string, hint: string) => new PortError(kind, path, { code, stage, message, hint }, { cause });
+  const make = (code: ErrorCode, message: string, hint: string) => new PortError(kind, path, { code, stage, message, hint }, { cause });
   switch (kind) {
     case 'permission': {
       const group = context.accessGroup;

@@ -11,7 +11,7 @@
  *   chooses the offset.
  */
 import { createHash } from 'node:crypto';
-import { FlashdeckError } from '../common/errors';
+import { FlashdeckError, type ErrorCode } from '../common/errors';
 import { CHIPS, type EspChipName, type EspChipSpec, IMAGE_CHIP_NAMES, chipByImageId } from './chips';
 import { hex, readU32 } from './protocol';
 
@@ -51,7 +51,7 @@ export interface EspAppImage {
 }
 
 export interface EspImageProblem {
-  code: string;
+  code: ErrorCode;
   severity: 'error' | 'warning';
   message: string;
 }
@@ -77,7 +77,7 @@ const FLASH_SIZES = [1, 2, 4, 8, 16, 32, 64, 128].map((mb) => mb * 1024 * 1024);
 
 /** Parse one app image starting at `start`; problems are appended. Null if the header is unreadable. */
 export function parseAppImage(bytes: Uint8Array, start: number, problems: EspImageProblem[]): EspAppImage | null {
-  const error = (code: string, message: string) => problems.push({ code, severity: 'error', message });
+  const error = (code: ErrorCode, message: string) => problems.push({ code, severity: 'error', message });
   if (bytes.length < start + 24) {
     error('IMAGE_TRUNCATED', `The file ends inside the image header (${bytes.length - start} of 24 bytes).`);
     return null;

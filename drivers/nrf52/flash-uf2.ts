@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
-import { FlashdeckError } from '../common/errors';
+import { FlashdeckError, type ErrorCode } from '../common/errors';
 import type { FlashOutcome, ProgressListener } from '../common/flash-job';
 import type { PortWatch } from '../common/port-watch';
 import { describeAppIdentity, portsBefore, waitForReturn, type AppIdentity, type BoardPort } from './app-identity';
@@ -54,7 +54,7 @@ export interface FlashUf2Options {
   binBase?: number;
 }
 
-function invalid(code: string, message: string, hint: string): FlashdeckError {
+function invalid(code: ErrorCode, message: string, hint: string): FlashdeckError {
   return new FlashdeckError({ code, stage: 'preparing', message, hint });
 }
 

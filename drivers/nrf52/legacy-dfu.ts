@@ -7,7 +7,7 @@
  * leaving (the port vanishes) and, with a PortWatch, by the application's USB identity appearing.
  */
 import type { ByteLink } from '../common/byte-link';
-import { FlashdeckError, cancelledError } from '../common/errors';
+import { FlashdeckError, cancelledError, type ErrorCode } from '../common/errors';
 import type { FlashOutcome, ProgressListener } from '../common/flash-job';
 import type { PortWatch } from '../common/port-watch';
 import { describeAppIdentity, portsBefore, waitForReturn, type AppIdentity, type BoardPort } from './app-identity';
@@ -129,7 +129,7 @@ export async function flashLegacyDfu(link: ByteLink, options: LegacyDfuOptions):
       }),
   });
 
-  const fail = (code: string, stage: string, message: string, hint: string, cause?: unknown): never => {
+  const fail = (code: ErrorCode, stage: string, message: string, hint: string, cause?: unknown): never => {
     throw new FlashdeckError({ code, stage, message, hint }, { cause });
   };
 

@@ -10,7 +10,7 @@ import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { artifactSha256 } from '../store/artifact-hash';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { cancelledError, FlashdeckError, type ErrorInfo } from '../../../drivers/common/errors';
+import { cancelledError, FlashdeckError, type ErrorCode, type ErrorInfo } from '../../../drivers/common/errors';
 import { parseAllocReport, type HeapAllocation } from './alloc-report';
 import { describeOverflow, largestOverflowPerRegion, parseDiagnostics, parseJsonBuildOutput, primaryDiagnostic, type Diagnostic } from './diagnostics';
 import { killProcessTree, spawnProcessTree } from './process-tree';
@@ -271,7 +271,7 @@ function failureError(diagnostics: Diagnostic[], outcome: ProcessOutcome, tinygo
   }
   const where = primary.file ? `${primary.file}${primary.line ? `:${primary.line}` : ''}${primary.column ? `:${primary.column}` : ''}: ` : '';
   const more = diagnostics.filter((d) => d.severity === 'error').length - 1;
-  const codes: Record<string, string> = {
+  const codes: Record<string, ErrorCode> = {
     'link-overflow': 'BUILD_OVERFLOW',
     'undefined-symbol': 'BUILD_UNDEFINED_SYMBOL',
     'go-missing': 'GO_NOT_FOUND',
@@ -424,7 +424,7 @@ async function runBuildWith(request: BuildRequest, extraArgs: string[]): Promise
     const error = failed
       ? failureError(diagnostics, outcome, request.tinygoPath)
       : {
-          code: 'BUILD_NO_ARTIFACT',
+          code: 'BUILD_NO_ARTIFACT' as const,
           stage: 'build',
           message: `tinygo reported success but wrote no ${request.format} file.`,
           hint: `This target may not support .${request.format} output; check the board's output format.`,

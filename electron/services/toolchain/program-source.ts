@@ -4,7 +4,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { FlashdeckError } from '../../../drivers/common/errors';
+import { FlashdeckError, type ErrorCode } from '../../../drivers/common/errors';
 
 export interface ProgramSource {
   /** 'module-package': a package directory inside a module; 'single-file': one file, no module. */
@@ -23,7 +23,7 @@ export interface ProgramSource {
   goFiles: string[];
 }
 
-function sourceError(code: string, message: string, hint: string): FlashdeckError {
+function sourceError(code: ErrorCode, message: string, hint: string): FlashdeckError {
   return new FlashdeckError({ code, stage: 'program', message, hint });
 }
 
