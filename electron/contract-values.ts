@@ -96,3 +96,21 @@ export function freeHeap(values: HeapValues): number | undefined {
   const capacity = heapCapacity(values);
   return capacity === undefined || values.heapInuse === undefined ? undefined : capacity - values.heapInuse;
 }
+
+/** Serial line settings the console offers, in the order the window lists them. */
+export const CONSOLE_DATA_BITS = [5, 6, 7, 8] as const;
+export const CONSOLE_PARITIES = ['none', 'even', 'odd', 'mark', 'space'] as const;
+export const CONSOLE_STOP_BITS = [1, 1.5, 2] as const;
+/** Flow control and how the window names it. */
+export const CONSOLE_FLOW_CONTROLS = { none: 'none', rtscts: 'RTS/CTS', xonxoff: 'XON/XOFF' } as const;
+/** Line endings the console can append to what it sends, and how the window names them. */
+export const LINE_ENDINGS = { none: 'No line ending', lf: 'LF', cr: 'CR', crlf: 'CR+LF' } as const;
+/** Console timestamp styles and how the window names them. */
+export const CONSOLE_TIMESTAMPS = { off: 'off', relative: 'relative', absolute: 'absolute' } as const;
+/** Window themes and how Settings names them. */
+export const THEMES = { system: 'Follow the system', light: 'Light', dark: 'Dark' } as const;
+
+/** The keys of a value-to-label map as a non-empty tuple, for z.enum. */
+export function keysOf<T extends Record<string, string>>(labels: T): [keyof T & string, ...(keyof T & string)[]] {
+  return Object.keys(labels) as [keyof T & string, ...(keyof T & string)[]];
+}

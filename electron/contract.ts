@@ -10,7 +10,14 @@ import { z } from 'zod';
 import { isErrorCode, type ErrorCode } from '../drivers/common/error-codes';
 import {
   BUDGET_KINDS,
+  CONSOLE_DATA_BITS,
+  CONSOLE_FLOW_CONTROLS,
+  CONSOLE_PARITIES,
+  CONSOLE_STOP_BITS,
+  CONSOLE_TIMESTAMPS,
   GC_KINDS,
+  keysOf,
+  LINE_ENDINGS,
   HISTORY_EXPORT_FORMATS,
   MAX_BUILD_TAGS,
   MAX_EXPERIMENT_VARIANTS,
@@ -19,6 +26,7 @@ import {
   PANIC_STRATEGIES,
   SCHEDULERS,
   SERIAL_KINDS,
+  THEMES,
 } from './contract-values';
 
 // ── Shared shapes ────────────────────────────────────────────────────────────────────────────
@@ -89,7 +97,7 @@ export const settingsSchema = z.object({
   /** Explicit path to the tinygo executable; null = search PATH and the usual places. */
   tinygoPath: z.string().max(4096).nullable(),
   defaultBaud: z.number().int().min(50).max(12_000_000),
-  theme: z.enum(['system', 'light', 'dark']),
+  theme: z.enum(keysOf(THEMES)),
   /** Console scrollback, in lines. */
   scrollbackLines: z.number().int().min(1000).max(5_000_000),
   /** ESP flashing baud after sync (falls back to 115200 when the switch fails). */
@@ -170,18 +178,18 @@ export type FlashRecord = z.infer<typeof flashRecordSchema>;
 export const consoleStateSchema = z.enum(['closed', 'opening', 'connected', 'waiting-for-board', 'reconnecting', 'paused-for-flash', 'error']);
 export type ConsoleState = z.infer<typeof consoleStateSchema>;
 
-export const lineEndingSchema = z.enum(['none', 'lf', 'cr', 'crlf']);
+export const lineEndingSchema = z.enum(keysOf(LINE_ENDINGS));
 export type LineEnding = z.infer<typeof lineEndingSchema>;
 
 export const consoleSettingsSchema = z.object({
   baudRate: z.number().int().min(50).max(12_000_000),
-  dataBits: z.union([z.literal(5), z.literal(6), z.literal(7), z.literal(8)]),
-  parity: z.enum(['none', 'even', 'odd', 'mark', 'space']),
-  stopBits: z.union([z.literal(1), z.literal(1.5), z.literal(2)]),
-  flowControl: z.enum(['none', 'rtscts', 'xonxoff']),
+  dataBits: z.literal(CONSOLE_DATA_BITS),
+  parity: z.enum(CONSOLE_PARITIES),
+  stopBits: z.literal(CONSOLE_STOP_BITS),
+  flowControl: z.enum(keysOf(CONSOLE_FLOW_CONTROLS)),
   lineEnding: lineEndingSchema,
   /** Per-line host timestamps in the view. */
-  timestamps: z.enum(['off', 'relative', 'absolute']),
+  timestamps: z.enum(keysOf(CONSOLE_TIMESTAMPS)),
   hexView: z.boolean(),
 });
 export type ConsoleSettings = z.infer<typeof consoleSettingsSchema>;
