@@ -3,7 +3,7 @@
  * driven through a Web-Serial adapter over node-serialport, flashes the simulator; the MD5 it
  * reads back, the simulator's flash and our own driver all agree.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ESPLoader, Transport } from 'esptool-js';
 import { flashEsp32 } from '../../drivers/esp32/flash-esp32';
@@ -78,6 +78,34 @@ describe('esptool-js 0.7.0 against the simulator', () => {
       });
       expect(await loader.flashMd5sum(0, image.length)).toBe(md5(image));
       expect(sameBytes(sim.flash.read(0, image.length), image)).toBe(true);
+    } finally {
+      await transport.disconnect().catch(() => {});
+    }
+  });
+
+  it('writes uncompressed through the stub (compress: false) for lengths that end in a partial block, and reads back the same MD5', async () => {
+    sim = await startEsp32Sim({ chip: 'esp32', transport: 'binding', timeScale: 0 });
+    const port = new NodeWebSerialPort(sim.hostPath, { binding: sim.binding, usbVendorId: 0x10c4, usbProductId: 0xea60 });
+    const transport = new Transport(port as unknown as ConstructorParameters<typeof Transport>[0], false);
+    const loader = new ESPLoader({ transport, baudrate: 921600, romBaudrate: 115200, terminal: quiet });
+    // 20,000 bytes stalled the simulated stub before: its padded last block ran past the erased region.
+    const files = [1, 4095, 20_000, 30_000, 65_537].map((length, i) => ({ data: new Uint8Array(randomBytes(length)), address: 0x100000 + i * 0x20000 }));
+    try {
+      await loader.main('default_reset');
+      await loader.writeFlash({
+        fileArray: files,
+        flashMode: 'keep',
+        flashFreq: 'keep',
+        flashSize: 'keep',
+        eraseAll: false,
+        compress: false,
+        calculateMD5Hash: (data: Uint8Array) => createHash('md5').update(data).digest('hex'),
+      });
+      for (const { data, address } of files) {
+        expect(await loader.flashMd5sum(address, data.length)).toBe(md5(data));
+        expect(sameBytes(sim.flash.read(address, data.length), data)).toBe(true);
+      }
+      expect(sim.device.stubUploads).toBe(1);
     } finally {
       await transport.disconnect().catch(() => {});
     }

@@ -704,6 +704,10 @@ export class Esp32SimDevice implements SimDevice {
       }
       bytes = concat(this.pendingChunks);
       this.pendingChunks = [];
+    } else if (this.isStub) {
+      // The stub trims the final block's padding: it writes exactly the size FLASH_BEGIN announced
+      // (esptool's flasher stub, handle_flash_data), so it never runs past the region it erases.
+      bytes = payload.subarray(0, Math.max(0, w.size - w.written));
     } else {
       bytes = payload;
     }
