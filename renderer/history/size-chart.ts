@@ -173,7 +173,8 @@ export class SizeChart {
   }
 }
 
-function emptySeries(): HistorySeries {
+/** A series with no builds (the chart before its first load). */
+export function emptySeries(): HistorySeries {
   return {
     ids: [],
     startedAt: [],
