@@ -95,10 +95,7 @@ describe('Size history and flag matrix in Chromium (stand-in tinygo)', () => {
     await screenshot(page, 'size-history');
   });
 
-  // Known failing (found at the deadline): the window shows 0 change markers after the -opt=s build
-  // although the rows' flags differ (the diff says so, and the unit test of changeMarkers on the
-  // store's series passes). To investigate: what series the tab hands the chart after history.changed.
-  it.skip('marks the flags change on the chart', async () => {
+  it('marks the flags change on the chart', async () => {
     await page.getByRole('tab', { name: 'Size history' }).click();
     const chart = page.getByTestId('size-chart');
     await expect.poll(() => chart.getAttribute('data-markers'), { timeout: 10_000 }).toBe('1');
@@ -176,7 +173,7 @@ describe('Size history and flag matrix in Chromium (stand-in tinygo)', () => {
 
     // Stored as builds: the history has them, and the comparison opens again later.
     await page.getByRole('tab', { name: 'Size history' }).click();
-    await expect(page.getByTestId('history-count').textContent()).resolves.toMatch(/of 8 builds/);
+    await expect.poll(() => page.getByTestId('history-count').textContent(), { timeout: 10_000 }).toMatch(/of 8 builds/);
     await page.getByRole('tab', { name: 'Programs' }).click();
     await page.getByRole('button', { name: /^Allocation stress/ }).click();
     await page.getByRole('region', { name: 'Allocation stress' }).getByRole('button', { name: 'Compare flags…' }).click();
