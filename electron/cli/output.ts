@@ -54,7 +54,7 @@ export class Output {
     this.endProgress();
     const lines = [`Error: ${error.message}`];
     if (error.hint) lines.push(`Next step: ${error.hint}`);
-    lines.push(`(${error.code} while ${error.stage}; exit code ${exitCode})`);
+    lines.push(`(${error.code}, stage ${error.stage}; exit code ${exitCode})`);
     this.write(this.stderr, lines.join('\n') + '\n');
     this.document({ ok: false, exitCode, error });
   }
