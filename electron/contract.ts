@@ -107,7 +107,7 @@ export type Settings = z.infer<typeof settingsSchema>;
 
 export const appInfoSchema = z.object({
   version: z.string(),
-  mode: z.enum(['electron', 'serve']),
+  mode: z.enum(['electron', 'serve', 'cli']),
   platform: z.string(),
   dataDir: z.string(),
   /** Linux: whether this user can open serial ports (member of dialout/uucp), with the group name. */

@@ -14,3 +14,12 @@ const common = {
 
 await build({ ...common, entryPoints: ['electron/main.ts'], outfile: 'dist/electron/main.cjs' });
 await build({ ...common, entryPoints: ['electron/preload.ts'], outfile: 'dist/electron/preload.cjs' });
+// The headless command line (bin/flashdeck.mjs runs it when built): ESM, so it finds the project
+// root from import.meta.url as the source does (dist/cli/ sits as deep as electron/cli/).
+await build({
+  ...common,
+  format: 'esm',
+  entryPoints: ['electron/cli/flashdeck.ts'],
+  outfile: 'dist/cli/flashdeck.mjs',
+  banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+});

@@ -31,7 +31,7 @@ import { modelOf } from './flash/flash-service';
 
 export interface AppServicesOptions {
   dataDir: string;
-  mode: 'electron' | 'serve';
+  mode: 'electron' | 'serve' | 'cli';
   version: string;
   lister?: PortLister;
   pollMs?: number;

@@ -1,0 +1,32 @@
+/**
+ * The app's services with no window: the same database, board registry, flash jobs, builds and
+ * port sessions the Electron app and serve mode use (createAppServices), in mode 'cli'.
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createAppServices, type AppServices, type AppServicesOptions } from '../services/app-services';
+import { defaultDataDir } from '../app-paths';
+
+const projectRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
+
+export interface HeadlessOptions {
+  dataDir?: string;
+  log: (line: string) => void;
+  /** Tests: simulated ports and bindings, as serve.ts takes them. */
+  lister?: AppServicesOptions['lister'];
+  serialBinding?: AppServicesOptions['serialBinding'];
+}
+
+export function startHeadlessServices(options: HeadlessOptions): Promise<AppServices> {
+  const version = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')).version as string;
+  return createAppServices({
+    dataDir: options.dataDir ?? defaultDataDir(),
+    mode: 'cli',
+    version,
+    log: options.log,
+    lister: options.lister,
+    serialBinding: options.serialBinding,
+    programsDir: join(projectRoot, 'resources', 'programs'),
+  });
+}
