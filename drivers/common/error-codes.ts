@@ -4,8 +4,10 @@
  * The Secure DFU bootloader's extended errors keep their number in the code (NRF_SDFU_EXT_0x0B).
  */
 export const ERROR_CODES = [
+  'BOARD_AMBIGUOUS',
   'BOARD_DID_NOT_RETURN',
   'BOARD_NOT_CONNECTED',
+  'BOARD_NOT_FOUND',
   'BOARD_UNKNOWN',
   'BUILD_COMPILE_ERROR',
   'BUILD_FAILED',
@@ -17,6 +19,7 @@ export const ERROR_CODES = [
   'BUILD_UNDEFINED_SYMBOL',
   'CANCELLED',
   'CHIP_MISMATCH',
+  'CLI_USAGE',
   'CONSOLE_NOT_CONNECTED',
   'CONSOLE_NOT_OPEN',
   'DAPLINK_FAILED',
@@ -124,6 +127,7 @@ export const ERROR_CODES = [
   'OFFSET_REQUIRED',
   'PORT_BUSY',
   'PORT_EACCES',
+  'PORT_FAILED',
   'PORT_IN_USE',
   'PORT_LEASED',
   'PORT_NOT_FOUND',

@@ -9,6 +9,7 @@ export const DEFAULT_PASS = /^PASS$/;
 export const DEFAULT_FAIL = /^(?:FAIL\b|--- FAIL: )/;
 
 /** How a crash reads: TinyGo's runtime (`panic: …`, at the start of a line), ESP-IDF's ROM and panic handler, a Cortex-M fault. */
+// eslint-disable-next-line no-control-regex -- ESC opens the ANSI colour codes a runtime may print before `panic:`.
 const PANIC_LINES = [/^(?:\x1b\[[0-9;]*m|\s)*panic: /, /Guru Meditation Error/, /^\s*(?:HardFault|\*\*\* HardFault)/];
 
 export type VerdictKind = 'pass' | 'fail' | 'panic';

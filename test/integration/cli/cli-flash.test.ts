@@ -116,5 +116,5 @@ describe('flashdeck command line', () => {
     } finally {
       db.close();
     }
-  });
+  }, 180_000);
 });
