@@ -12,6 +12,20 @@ import { ConsoleModel } from './console-model';
 
 export const consoleStatus: Record<string, ConsoleStatus> = $state({});
 
+/** The console's state in words: the one wording the Console tab and the board header share. */
+export function consoleStateLabel(status: ConsoleStatus | undefined): string {
+  const labels: Record<ConsoleStatus['state'], string> = {
+    closed: 'Closed',
+    opening: 'Opening…',
+    connected: 'Connected',
+    'waiting-for-board': 'Waiting for board',
+    reconnecting: 'Reconnecting…',
+    'paused-for-flash': 'Paused for flashing',
+    error: 'Error',
+  };
+  return labels[status?.state ?? 'closed'];
+}
+
 // Plain collections on purpose: consoles redraw on animation frames through redrawListeners, not through Svelte's reactivity.
 // eslint-disable-next-line svelte/prefer-svelte-reactivity
 const models = new Map<string, ConsoleModel>();

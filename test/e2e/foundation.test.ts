@@ -33,7 +33,7 @@ describe('Flashdeck in the browser (npm run serve)', () => {
     const entry = page.locator(`nav [data-board-id="port:${board.hostPath}"]`);
     await entry.waitFor();
     await expect(entry.textContent()).resolves.toContain(board.hostPath);
-    await expect(page.getByTestId('board-state').textContent()).resolves.toBe('Connected');
+    await expect(page.getByTestId('board-state').textContent()).resolves.toBe('Plugged in');
     await expect(page.getByTestId('board-guess').textContent()).resolves.toBe('Unknown board');
 
     // Pin the target: the guess becomes the catalogue's board with its chip.
@@ -57,7 +57,7 @@ describe('Flashdeck in the browser (npm run serve)', () => {
   it('shows the board as gone when its port disappears, within a second', async () => {
     const page = await browser.newPage();
     await page.goto(serve.url);
-    await page.getByTestId('board-state').filter({ hasText: 'Connected' }).waitFor();
+    await page.getByTestId('board-state').filter({ hasText: 'Plugged in' }).waitFor();
     const started = Date.now();
     await board.close();
     await page.getByTestId('board-state').filter({ hasText: 'Port not found' }).waitFor({ timeout: 5000 });
