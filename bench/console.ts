@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type { CDPSession, Page } from 'playwright-core';
 import { launchBrowser, projectRoot, removeDir, startServe } from '../test/e2e/harness';
 import { attachToPty } from '../test/sim/common/pty-transport';
-import type { SimDevice, SimSink } from '../test/sim/common/sim-device';
+import { PacedStreamer, percentile } from './paced-stream';
 
 interface Rate {
   name: string;
@@ -45,59 +45,29 @@ const RATES = flag('--rates')
     )
   : ALL_RATES;
 
-/** Streams `seq N\r\n` lines at a fixed byte rate, paced in 5 ms ticks. */
-class SequenceStreamer implements SimDevice {
-  private sink: SimSink | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  sent = 0;
-  bytes = 0;
-
-  attach(sink: SimSink): void {
-    this.sink = sink;
-  }
-
-  receive(): void {}
+/** Streams `seq N\r\n` lines at a fixed byte rate. */
+class SequenceStreamer extends PacedStreamer {
+  private bytesPerSecond = 0;
+  private budget = 0;
 
   start(bytesPerSecond: number, seconds: number): Promise<void> {
-    const started = performance.now();
-    let budget = 0;
-    let last = started;
-    return new Promise((resolve) => {
-      const tick = () => {
-        const now = performance.now();
-        budget += ((now - last) / 1000) * bytesPerSecond;
-        last = now;
-        let text = '';
-        while (budget > 0) {
-          const n = this.sent + 1;
-          const line = ANSI ? `\x1b[0;32mI (${n}) app: seq ${n}\x1b[0m\r\n` : `seq ${n}\r\n`;
-          text += line;
-          budget -= line.length;
-          this.sent++;
-        }
-        if (text) {
-          this.bytes += text.length;
-          this.sink?.emit(Buffer.from(text, 'latin1'));
-        }
-        if (now - started >= seconds * 1000) {
-          this.timer = null;
-          resolve();
-          return;
-        }
-        this.timer = setTimeout(tick, 5);
-      };
-      tick();
-    });
+    this.bytesPerSecond = bytesPerSecond;
+    this.budget = 0;
+    return this.run(seconds);
   }
 
-  stop(): void {
-    if (this.timer) clearTimeout(this.timer);
+  protected due(_elapsedMs: number, tickMs: number): string {
+    this.budget += (tickMs / 1000) * this.bytesPerSecond;
+    let text = '';
+    while (this.budget > 0) {
+      const n = this.sent + 1;
+      const line = ANSI ? `\x1b[0;32mI (${n}) app: seq ${n}\x1b[0m\r\n` : `seq ${n}\r\n`;
+      text += line;
+      this.budget -= line.length;
+      this.sent++;
+    }
+    return text;
   }
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 function cpuTicks(pid: number): number {

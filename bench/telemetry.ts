@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import type { CDPSession } from 'playwright-core';
 import { launchBrowser, projectRoot, removeDir, startServe } from '../test/e2e/harness';
 import { attachToPty } from '../test/sim/common/pty-transport';
-import type { SimDevice, SimSink } from '../test/sim/common/sim-device';
+import { PacedStreamer, percentile } from './paced-stream';
 import { decodePlotterLine } from '../electron/services/telemetry/plotter-line';
 
 const argv = process.argv.slice(2);
@@ -53,54 +53,22 @@ function decoderThroughput(): { linesPerSecond: number; lines: number; seconds: 
   return { linesPerSecond: Math.round(count / seconds), lines: count, seconds };
 }
 
-/** 8 series per line, `SAMPLES_PER_SECOND` lines per second, paced in 5 ms ticks. */
-class SampleStreamer implements SimDevice {
-  private sink: SimSink | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  sent = 0;
-  bytes = 0;
-
-  attach(sink: SimSink): void {
-    this.sink = sink;
-  }
-
-  receive(): void {}
-
+/** 8 series per line, `SAMPLES_PER_SECOND` lines per second. */
+class SampleStreamer extends PacedStreamer {
   start(seconds: number): Promise<void> {
-    const started = performance.now();
-    return new Promise((resolve) => {
-      const tick = () => {
-        const now = performance.now();
-        const due = Math.floor(((now - started) / 1000) * SAMPLES_PER_SECOND);
-        let text = '';
-        while (this.sent < due) {
-          const n = ++this.sent;
-          const s = Math.sin(n / 500);
-          text += `a:${(s * 3).toFixed(3)},b:${(Math.cos(n / 700) * 5).toFixed(3)},c:${n % 100},d:${Math.round(1000 + s * 800)},e:${Math.round(2000 + (n % 1000))},f:${Math.round(120_000 + s * 90_000)},g:${Math.round(240_000 - (n % 5000))},h:${(s * 0.01).toFixed(5)}\r\n`;
-        }
-        if (text) {
-          this.bytes += text.length;
-          this.sink?.emit(Buffer.from(text, 'latin1'));
-        }
-        if (now - started >= seconds * 1000) {
-          this.timer = null;
-          resolve();
-          return;
-        }
-        this.timer = setTimeout(tick, 5);
-      };
-      tick();
-    });
+    return this.run(seconds);
   }
 
-  stop(): void {
-    if (this.timer) clearTimeout(this.timer);
+  protected due(elapsedMs: number): string {
+    const due = Math.floor((elapsedMs / 1000) * SAMPLES_PER_SECOND);
+    let text = '';
+    while (this.sent < due) {
+      const n = ++this.sent;
+      const s = Math.sin(n / 500);
+      text += `a:${(s * 3).toFixed(3)},b:${(Math.cos(n / 700) * 5).toFixed(3)},c:${n % 100},d:${Math.round(1000 + s * 800)},e:${Math.round(2000 + (n % 1000))},f:${Math.round(120_000 + s * 90_000)},g:${Math.round(240_000 - (n % 5000))},h:${(s * 0.01).toFixed(5)}\r\n`;
+    }
+    return text;
   }
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 /** JS heap after a GC, and the typed arrays' backing stores (outside the JS heap) where Chromium reports them. */
