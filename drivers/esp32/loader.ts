@@ -10,6 +10,7 @@ import { type ByteLink, isPortGoneError } from '../common/byte-link';
 import { FlashdeckError, cancelledError } from '../common/errors';
 import { SlipDecoder, slipEncode } from '../common/slip';
 import { type DriverClock, wallClock } from '../common/clock';
+import { type Patience, startPatience } from '../common/patience';
 import {
   ERR_INVALID_MESSAGE,
   OHAI,
@@ -216,23 +217,23 @@ export class EspLoader {
     const framed = slipEncode(packet);
     this.trace?.('out', framed);
     this.bytesSent += framed.length;
-    // A chip that stops reading (USB-Serial-JTAG while firmware ignores it) never drains the write:
-    // give up once the port has taken nothing for four times the frame's wire time (at least 3 s),
-    // or at once on cancel.
+    // A chip that stops reading (USB-Serial-JTAG while firmware ignores it) stops taking bytes:
+    // give up once the port has taken none for four times the frame's wire time (at least 3 s),
+    // counted while this process was running to see it (patience.ts), or at once on cancel.
     const patienceMs = Math.max(3000, ((framed.length * 10) / this.link.baudRate) * 1000 * 4);
     const written = this.link.write(framed);
     written.catch(() => {}); // settled by the port closing if we stop waiting
-    let stopWatch = () => {};
+    let patience: Patience | null = null;
     let onAbort = () => {};
-    const gaveUp = new Promise<'timeout' | 'cancelled'>((resolve) => {
-      stopWatch = watchWireProgress(this.link, this.clock, patienceMs, () => resolve('timeout'));
+    const gaveUp = new Promise<'stalled' | 'cancelled'>((resolve) => {
+      patience = startPatience(this.clock, patienceMs, () => resolve('stalled'), { progress: () => this.link.bytesAccepted });
       onAbort = () => resolve('cancelled');
       this.signal?.addEventListener('abort', onAbort, { once: true });
     });
     try {
       const first = await Promise.race([written.then(() => 'written' as const), gaveUp]);
       if (first === 'cancelled') throw cancelledError(this.stage);
-      if (first === 'timeout') {
+      if (first === 'stalled') {
         throw new FlashdeckError({
           code: 'ESP_WRITE_FAILED',
           stage: this.stage,
@@ -253,38 +254,39 @@ export class EspLoader {
         { cause: error },
       );
     } finally {
-      stopWatch();
+      (patience as Patience | null)?.stop();
       this.signal?.removeEventListener('abort', onAbort);
     }
   }
 
-  /** Next SLIP frame, or a classified timeout error. */
+  /** Next SLIP frame, or a classified timeout error once `timeoutMs` of silence passed (counted as the host saw it, see patience.ts). */
   async readFrame(timeoutMs: number): Promise<Uint8Array> {
-    const deadline = this.clock.now() + timeoutMs;
-    for (;;) {
-      this.checkCancelled();
-      const frame = this.frames.shift();
-      if (frame) return frame;
-      const left = deadline - this.clock.now();
-      if (left <= 0) throw this.timeoutError();
-      await new Promise<void>((resolve, reject) => {
-        const cancel = this.clock.setTimer(() => {
-          this.waiter = null;
-          resolve();
-        }, left);
-        this.waiter = {
-          resolve: () => {
-            cancel();
-            this.waiter = null;
-            resolve();
-          },
-          reject: (error) => {
-            cancel();
-            this.waiter = null;
-            reject(error);
-          },
-        };
-      });
+    let expired = false;
+    const patience = startPatience(this.clock, timeoutMs, () => {
+      expired = true;
+      this.wake();
+    });
+    try {
+      for (;;) {
+        this.checkCancelled();
+        const frame = this.frames.shift();
+        if (frame) return frame;
+        if (expired) throw this.timeoutError();
+        await new Promise<void>((resolve, reject) => {
+          this.waiter = {
+            resolve: () => {
+              this.waiter = null;
+              resolve();
+            },
+            reject: (error) => {
+              this.waiter = null;
+              reject(error);
+            },
+          };
+        });
+      }
+    } finally {
+      patience.stop();
     }
   }
 
@@ -597,33 +599,4 @@ export function disconnectedError(path: string, stage: string, what: string, cau
     },
     { cause: cause ?? undefined },
   );
-}
-
-const WATCH_TICK_MS = 250;
-
-/**
- * Calls `stalled` once the link has taken no bytes for `patienceMs`. Only time the host was awake
- * counts: a tick that comes late (a busy machine, a paused process) adds at most two ticks, so a
- * host that could not look is never taken for a board that would not take data.
- */
-export function watchWireProgress(link: ByteLink, clock: DriverClock, patienceMs: number, stalled: () => void): () => void {
-  let accepted = link.bytesAccepted;
-  let idleMs = 0;
-  let last = clock.now();
-  let cancel = () => {};
-  const tick = () => {
-    const now = clock.now();
-    const elapsed = Math.min(now - last, 2 * WATCH_TICK_MS);
-    last = now;
-    if (link.bytesAccepted !== accepted) {
-      accepted = link.bytesAccepted;
-      idleMs = 0;
-    } else {
-      idleMs += elapsed;
-    }
-    if (idleMs >= patienceMs) stalled();
-    else cancel = clock.setTimer(tick, WATCH_TICK_MS);
-  };
-  cancel = clock.setTimer(tick, WATCH_TICK_MS);
-  return () => cancel();
 }

@@ -8,6 +8,7 @@ import { FlashdeckError } from '../../drivers/common/errors';
 import { slipEncode } from '../../drivers/common/slip';
 import { EspLoader } from '../../drivers/esp32/loader';
 import { Op, encodeResponse } from '../../drivers/esp32/protocol';
+import { manualClock } from './manual-clock';
 
 /** A link whose "board" answers each written packet with whatever `respond` returns. */
 function fakeLink(respond: (packet: Uint8Array) => Uint8Array[]): ByteLink & { closeNow(): void } {
@@ -163,5 +164,79 @@ describe('EspLoader', () => {
     const waiting = cancellable.readReg(0);
     setTimeout(() => controller.abort(), 5);
     expect(await failure(waiting)).toMatchObject({ code: 'CANCELLED', stage: 'verifying' });
+  });
+
+  describe('a write the port takes slowly', () => {
+    /** A link whose port takes written bytes only when the test says (`accept`), as a busy or stalled line would. */
+    function slowLink() {
+      let accepted = 0;
+      let pending: { left: number; done: () => void } | null = null;
+      const link: ByteLink = Object.create(
+        fakeLink(() => []),
+        {
+          bytesAccepted: { get: () => accepted },
+          write: { value: (bytes: Uint8Array) => new Promise<void>((done) => (pending = { left: bytes.length, done })) },
+        },
+      );
+      const accept = (n: number) => {
+        const p = pending!;
+        const taken = Math.min(p.left, n);
+        accepted += taken;
+        p.left -= taken;
+        if (p.left === 0) p.done();
+      };
+      return { link, accept };
+    }
+    const settled = async (run: Promise<unknown>) => {
+      let state: 'pending' | 'resolved' | 'rejected' = 'pending';
+      run.then(
+        () => (state = 'resolved'),
+        () => (state = 'rejected'),
+      );
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+      return state;
+    };
+
+    it('keeps going while the port takes bytes, however long the whole packet takes', async () => {
+      const clock = manualClock();
+      const { link, accept } = slowLink();
+      const loader = new EspLoader(link, { clock });
+      const sending = loader.send(new Uint8Array(60));
+      for (let i = 0; i < 30; i++) {
+        clock.advance(500, 50); // 15 s in all, 2 bytes every half second
+        accept(2);
+        expect(await settled(sending)).not.toBe('rejected');
+      }
+      accept(100);
+      expect(await settled(sending)).toBe('resolved');
+    });
+
+    it('does not blame the port for seconds the host was not running', async () => {
+      const clock = manualClock();
+      const { link, accept } = slowLink();
+      const loader = new EspLoader(link, { clock });
+      const sending = loader.send(new Uint8Array(60));
+      clock.advance(10_000); // the process was descheduled for 10 s: its timers fire late, before the I/O that completed meanwhile
+      accept(1000);
+      expect(await settled(sending)).toBe('resolved');
+    });
+
+    it('gives up with ESP_WRITE_FAILED once the port takes nothing for 3 s', async () => {
+      const clock = manualClock();
+      const { link, accept } = slowLink();
+      const loader = new EspLoader(link, { clock });
+      loader.stage = 'writing';
+      const sending = loader.send(new Uint8Array(60));
+      accept(10);
+      clock.advance(250, 50); // the check that sees those 10 bytes
+      clock.advance(2900, 50);
+      expect(await settled(sending)).toBe('pending');
+      clock.advance(200, 50);
+      expect(await failure(sending)).toMatchObject({
+        code: 'ESP_WRITE_FAILED',
+        stage: 'writing',
+        message: 'The board stopped taking data: /dev/fake accepted nothing for 3 s.',
+      });
+    });
   });
 });
