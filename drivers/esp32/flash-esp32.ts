@@ -16,7 +16,7 @@ import { type FlashOutcome, type FlashProgress, throttleProgress } from '../comm
 import { type ChipFacts, type EspChipSpec, type FlashId, detectChip, readChipFacts, readFlashId, CHIP_DETECT_MAGIC_REG } from './chips';
 import { type DriverClock, wallClock } from '../common/clock';
 import { type EspImageSummary, inspectEspImage, planImageWrite } from './esp-image';
-import { EspLoader, type EspTimeouts, timeoutPerMb } from './loader';
+import { EspLoader, type EspTimeouts, type LoaderOptions, timeoutPerMb } from './loader';
 import { FLASH_SECTOR, Op, ROM_FLASH_BLOCK, STUB_FLASH_BLOCK, hex, words } from './protocol';
 import { NoControlLinesError, type ResetStrategy, connectStrategies, runResetSequence } from './reset';
 import { type StubImage, stubFor, uploadStub } from './stub-loader';
@@ -54,6 +54,12 @@ export interface FlashEsp32Options {
   timeouts?: Partial<EspTimeouts>;
   /** Hex dump of all traffic. */
   trace?: (direction: 'out' | 'in', bytes: Uint8Array) => void;
+  /**
+   * The port went away during a reset (boards with native USB re-enumerate when the chip resets):
+   * close it, wait for the board to come back on the same path or USB identity, and return a link
+   * to it. Tried up to REOPEN_ATTEMPTS times per reset; without it a lost port ends the job.
+   */
+  reopen?: () => Promise<ByteLink>;
 }
 
 export const DEFAULT_FLASH_BAUD = 921600;
@@ -61,6 +67,8 @@ export const ROM_BAUD = 115200;
 const BLOCK_ATTEMPTS = 3;
 const WRITE_ATTEMPTS = 2;
 const SYNC_TRIES_PER_ATTEMPT = 5;
+/** Reopens of a port lost in the middle of one reset sequence (esptool retries a reset that loses the port three times). */
+export const REOPEN_ATTEMPTS = 3;
 const MANUAL_SYNC_TRIES_PER_ATTEMPT = 20;
 
 type Stage = 'validating' | 'connecting' | 'syncing' | 'detecting' | 'uploading-stub' | 'erasing' | 'writing' | 'verifying' | 'resetting' | 'done';
@@ -103,6 +111,43 @@ class Job {
   }
 }
 
+/** The port, and the loader talking over it: both are new after the board re-enumerated. */
+class Session {
+  loader: EspLoader;
+  constructor(
+    public link: ByteLink,
+    private readonly loaderOptions: LoaderOptions,
+  ) {
+    this.loader = new EspLoader(link, loaderOptions);
+  }
+  async reopen(reopen: () => Promise<ByteLink>): Promise<void> {
+    const stage = this.loader.stage;
+    this.loader.dispose();
+    this.link = await reopen();
+    this.loader = new EspLoader(this.link, this.loaderOptions);
+    this.loader.stage = stage;
+  }
+}
+
+function isDisconnected(error: unknown): boolean {
+  return error instanceof FlashdeckError && error.code === 'ESP_DISCONNECTED';
+}
+
+/** Plays one reset sequence; a port lost in the middle is reopened and the sequence played again. */
+async function resetWithReopen(job: Job, session: Session, strategy: ResetStrategy, romBaud: number): Promise<void> {
+  for (let reopened = 0; ; reopened++) {
+    try {
+      return await runResetSequence(session.link, strategy, job.clock, job.options.signal);
+    } catch (error) {
+      const reopen = job.options.reopen;
+      if (!reopen || reopened >= REOPEN_ATTEMPTS || !isDisconnected(error)) throw error;
+      job.say(`${session.link.path} went away during the reset (boards with native USB re-enumerate when they reset); reopening it (${reopened + 1} of ${REOPEN_ATTEMPTS}).`);
+      await session.reopen(reopen);
+      if (session.link.baudRate !== romBaud) await session.loader.setHostBaud(romBaud);
+    }
+  }
+}
+
 function isFatal(error: unknown): boolean {
   return error instanceof FlashdeckError && (error.code === 'CANCELLED' || error.code === 'ESP_DISCONNECTED');
 }
@@ -110,39 +155,39 @@ function isFatal(error: unknown): boolean {
 const BANNER = /boot:(0x[0-9a-fA-F]+)(?:[^]*?(waiting for download))?/;
 
 /** Reset into the ROM loader and SYNC, cycling reset strategies (esptool's connect loop). */
-async function connect(job: Job, loader: EspLoader, options: { usbJtag: boolean; attempts: number; reset: 'auto' | 'none' }): Promise<{ stubRunning: boolean }> {
-  const { link, clock } = loader;
+async function connect(job: Job, session: Session, options: { usbJtag: boolean; attempts: number; reset: 'auto' | 'none'; romBaud: number }): Promise<{ stubRunning: boolean }> {
+  const { clock } = job;
   const strategies: ResetStrategy[] = connectStrategies(options.usbJtag);
   let manual = options.reset === 'none';
   let wrongBootMode: string | null = null;
   let downloadSeen = false;
   let lastError: unknown = null;
   const noteBanner = () => {
-    const m = BANNER.exec(loader.noiseText);
+    const m = BANNER.exec(session.loader.noiseText);
     if (!m) return;
     if (m[2]) downloadSeen = true;
     else wrongBootMode = m[1];
   };
   for (let attempt = 0; attempt < options.attempts; attempt++) {
     job.checkCancelled();
-    job.enter('connecting', loader);
-    await loader.flushInput();
+    job.enter('connecting', session.loader);
+    await session.loader.flushInput();
     if (!manual) {
       const strategy = strategies[attempt % strategies.length];
       try {
-        await runResetSequence(link, strategy, clock, job.options.signal);
+        await resetWithReopen(job, session, strategy, options.romBaud);
       } catch (error) {
         if (!(error instanceof NoControlLinesError)) throw error;
         manual = true;
         job.say(`${error.message} ${error.hint}`);
       }
     }
-    job.enter('syncing', loader);
+    job.enter('syncing', session.loader);
     const tries = manual ? MANUAL_SYNC_TRIES_PER_ATTEMPT : SYNC_TRIES_PER_ATTEMPT;
     for (let i = 0; i < tries; i++) {
       noteBanner();
       try {
-        return await loader.sync();
+        return await session.loader.sync();
       } catch (error) {
         if (isFatal(error)) throw error;
         lastError = error;
@@ -329,48 +374,48 @@ export async function flashEsp32(link: ByteLink, image: Uint8Array, options: Fla
 
   const deflated = compress ? deflateInBackground(image) : null;
   deflated?.catch(() => {}); // awaited (and reported) when writing starts
-  const loader = new EspLoader(link, { clock: job.clock, signal: options.signal, timeouts: options.timeouts, trace: options.trace });
+  const session = new Session(link, { clock: job.clock, signal: options.signal, timeouts: options.timeouts, trace: options.trace });
   const attempts = options.connectAttempts ?? 7;
-  const connectOptions = { usbJtag, attempts, reset: options.reset ?? 'auto' } as const;
+  const connectOptions = { usbJtag, attempts, reset: options.reset ?? 'auto', romBaud } as const;
   try {
-    job.enter('connecting', loader, `Connecting to ${link.path}…`);
-    if (link.baudRate !== romBaud) await loader.setHostBaud(romBaud);
-    let { stubRunning } = await connect(job, loader, connectOptions);
-    loader.isStub = stubRunning;
+    job.enter('connecting', session.loader, `Connecting to ${session.link.path}…`);
+    if (session.link.baudRate !== romBaud) await session.loader.setHostBaud(romBaud);
+    let { stubRunning } = await connect(job, session, connectOptions);
+    session.loader.isStub = stubRunning;
 
-    job.enter('detecting', loader);
-    const chip = await detectChip(loader);
-    const facts: ChipFacts = await readChipFacts(loader, chip, link.baudRate);
+    job.enter('detecting', session.loader);
+    const chip = await detectChip(session.loader);
+    const facts: ChipFacts = await readChipFacts(session.loader, chip, session.link.baudRate);
     job.say(`Chip is ${chip.displayName} (revision v${facts.revision.major}.${facts.revision.minor}), crystal ${facts.crystalMhz} MHz, MAC ${facts.mac}.`);
 
     // Transfer rate first, so the stub itself travels fast.
     const reconnect = async () => {
-      loader.isStub = false;
-      ({ stubRunning } = await connect(job, loader, connectOptions));
-      loader.isStub = stubRunning;
+      session.loader.isStub = false;
+      ({ stubRunning } = await connect(job, session, connectOptions));
+      session.loader.isStub = stubRunning;
     };
-    let baud = await switchBaud(job, loader, wantBaud, romBaud, reconnect);
+    let baud = await switchBaud(job, session.loader, wantBaud, romBaud, reconnect);
 
-    if (options.useStub !== false && !loader.isStub) {
-      job.enter('uploading-stub', loader, 'Uploading the flasher stub…');
-      const ok = await uploadStub(loader, options.stub ?? stubFor(chip.name), (done, total) =>
+    if (options.useStub !== false && !session.loader.isStub) {
+      job.enter('uploading-stub', session.loader, 'Uploading the flasher stub…');
+      const ok = await uploadStub(session.loader, options.stub ?? stubFor(chip.name), (done, total) =>
         job.report({ stage: 'uploading-stub', bytesDone: done, bytesTotal: total, bytesPerSecond: 0, etaSeconds: null }),
       );
       if (ok) {
-        loader.isStub = true;
+        session.loader.isStub = true;
         job.say('Stub running.');
         // The ROM could not change rate (ESP32 ROMs can be off by the RC clock calibration):
         // the stub's CHANGE_BAUDRATE is exact, try once more.
-        if (baud !== wantBaud) baud = await switchBaud(job, loader, wantBaud, romBaud, reconnect);
+        if (baud !== wantBaud) baud = await switchBaud(job, session.loader, wantBaud, romBaud, reconnect);
       } else {
         job.say('The flasher stub did not start (no OHAI); continuing with the slower ROM loader.');
         try {
-          await loader.flushInput();
-          await loader.sync();
+          await session.loader.flushInput();
+          await session.loader.sync();
         } catch (error) {
           if (isFatal(error)) throw error;
           // The ROM jumped into the stub and is gone: reset and start over without it.
-          await loader.setHostBaud(romBaud);
+          await session.loader.setHostBaud(romBaud);
           try {
             await reconnect();
           } catch (reconnectError) {
@@ -385,14 +430,14 @@ export async function flashEsp32(link: ByteLink, image: Uint8Array, options: Fla
               { cause: reconnectError },
             );
           }
-          baud = await switchBaud(job, loader, wantBaud, romBaud, reconnect);
+          baud = await switchBaud(job, session.loader, wantBaud, romBaud, reconnect);
         }
       }
     }
 
-    job.enter('detecting', loader);
-    await loader.spiAttach();
-    const flashId: FlashId = await readFlashId(loader, chip);
+    job.enter('detecting', session.loader);
+    await session.loader.spiAttach();
+    const flashId: FlashId = await readFlashId(session.loader, chip);
     if (flashId.raw === 0xffffff || flashId.raw === 0) {
       throw new FlashdeckError({
         code: 'ESP_FLASH_ID',
@@ -404,7 +449,7 @@ export async function flashEsp32(link: ByteLink, image: Uint8Array, options: Fla
     const flashSize = flashId.sizeBytes;
     if (flashSize === null) job.say(`Unknown flash size code in flash id ${hex(flashId.raw, 6)}; assuming 4 MB.`);
     const boardFlash = flashSize ?? 4 * 1024 * 1024;
-    await loader.spiSetParams(boardFlash);
+    await session.loader.spiSetParams(boardFlash);
 
     const { offset, warnings } = planImageWrite(
       summary,
@@ -417,14 +462,14 @@ export async function flashEsp32(link: ByteLink, image: Uint8Array, options: Fla
     for (const w of warnings) job.say(w);
 
     if (options.eraseAll) {
-      job.enter('erasing', loader, `Erasing the whole ${boardFlash / 1048576} MB flash (this takes a while)…`);
-      if (loader.isStub) {
-        await loader.command(Op.ERASE_FLASH, new Uint8Array(0), { timeoutMs: loader.timeouts.chipEraseMs });
+      job.enter('erasing', session.loader, `Erasing the whole ${boardFlash / 1048576} MB flash (this takes a while)…`);
+      if (session.loader.isStub) {
+        await session.loader.command(Op.ERASE_FLASH, new Uint8Array(0), { timeoutMs: session.loader.timeouts.chipEraseMs });
       } else {
         const beginWords = [boardFlash, 0, ROM_FLASH_BLOCK, 0];
         if (chip.romFlashBeginHasEncryptedWord) beginWords.push(0);
-        await loader.command(Op.FLASH_BEGIN, words(...beginWords), {
-          timeoutMs: Math.max(loader.timeouts.chipEraseMs, timeoutPerMb(loader.timeouts, loader.timeouts.eraseRegionPerMbMs, boardFlash)),
+        await session.loader.command(Op.FLASH_BEGIN, words(...beginWords), {
+          timeoutMs: Math.max(session.loader.timeouts.chipEraseMs, timeoutPerMb(session.loader.timeouts, session.loader.timeouts.eraseRegionPerMbMs, boardFlash)),
         });
       }
     }
@@ -433,10 +478,10 @@ export async function flashEsp32(link: ByteLink, image: Uint8Array, options: Fla
     let wireBytes = 0;
     let verified = false;
     for (let attempt = 1; attempt <= WRITE_ATTEMPTS && !verified; attempt++) {
-      const written = await writeImage(job, loader, chip, { offset, image }, deflated);
+      const written = await writeImage(job, session.loader, chip, { offset, image }, deflated);
       wireBytes += written.wireBytes;
-      job.enter('verifying', loader, 'Verifying (MD5)…');
-      const actual = await loader.flashMd5(offset, image.length);
+      job.enter('verifying', session.loader, 'Verifying (MD5)…');
+      const actual = await session.loader.flashMd5(offset, image.length);
       verified = actual.every((b, i) => b === expected[i]);
       if (!verified) {
         if (attempt < WRITE_ATTEMPTS) {
@@ -455,20 +500,25 @@ export async function flashEsp32(link: ByteLink, image: Uint8Array, options: Fla
 
     let resetNote = 'stayed in loader';
     if ((options.after ?? 'hard-reset') === 'hard-reset') {
-      job.enter('resetting', loader);
+      job.enter('resetting', session.loader);
       try {
-        await runResetSequence(link, usbJtag ? 'hard-usb' : 'hard', job.clock, options.signal);
+        await runResetSequence(session.link, usbJtag ? 'hard-usb' : 'hard', job.clock, options.signal);
         resetNote = 'hard reset';
       } catch (error) {
-        if (!(error instanceof NoControlLinesError)) throw error;
-        // No reset line: ask the loader to jump to the new firmware instead (esptool's soft reset).
-        try {
-          await loader.runUserCode();
-          resetNote = 'soft reset (run user code)';
-          job.say('This port cannot reset the board; the loader started the new firmware instead. Press EN (RESET) if it does not run.');
-        } catch {
-          resetNote = 'manual reset needed';
-          job.say('This port cannot reset the board: press EN (RESET) to start the new firmware.');
+        if (isDisconnected(error)) {
+          // A board with native USB re-enumerates as it restarts: the written image is verified, the reset happened.
+          resetNote = 'hard reset (the board re-enumerated)';
+        } else if (!(error instanceof NoControlLinesError)) throw error;
+        else {
+          // No reset line: ask the loader to jump to the new firmware instead (esptool's soft reset).
+          try {
+            await session.loader.runUserCode();
+            resetNote = 'soft reset (run user code)';
+            job.say('This port cannot reset the board; the loader started the new firmware instead. Press EN (RESET) if it does not run.');
+          } catch {
+            resetNote = 'manual reset needed';
+            job.say('This port cannot reset the board: press EN (RESET) to start the new firmware.');
+          }
         }
       }
     }
@@ -486,7 +536,7 @@ export async function flashEsp32(link: ByteLink, image: Uint8Array, options: Fla
         address: hex(offset),
         md5: toHex(expected),
         baud: String(baud),
-        loader: loader.isStub ? 'stub' : 'rom',
+        loader: session.loader.isStub ? 'stub' : 'rom',
         imageKind: summary.kind,
         wireBytes: String(wireBytes),
         reset: resetNote,
@@ -500,6 +550,6 @@ export async function flashEsp32(link: ByteLink, image: Uint8Array, options: Fla
       { cause: error },
     );
   } finally {
-    loader.dispose();
+    session.loader.dispose();
   }
 }

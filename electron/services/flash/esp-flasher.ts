@@ -2,6 +2,7 @@
 import type { ImageSummary } from '../../contract';
 import { CHIPS, flashEsp32, inspectEspImage, isUsbJtag } from '../../../drivers/esp32';
 import { openPortForFlashing } from './open-port';
+import { openReturningBoard } from './reopen-port';
 import type { FamilyFlasher, FlashInput, FlashRun } from './family-flasher';
 
 const hex = (value: number) => `0x${value.toString(16)}`;
@@ -52,9 +53,17 @@ export const espFlasher: FamilyFlasher = {
 
   async flash(run: FlashRun) {
     const summary = this.inspect(run);
-    const { link, close } = await openPortForFlashing(run.path, run.board);
+    const open = (path: string) => openPortForFlashing(path, run.board, 115200, run.binding);
+    let port = await open(run.path);
+    // The board re-enumerated during a reset: let go of the old port and find it again.
+    const reopen = async () => {
+      const lastPath = port.link.path;
+      await port.close();
+      port = await openReturningBoard({ board: run.board, lastPath, portWatch: run.portWatch, open, signal: run.signal });
+      return port.link;
+    };
     try {
-      return await flashEsp32(link, run.bytes, {
+      return await flashEsp32(port.link, run.bytes, {
         offset: summary.offset ?? undefined,
         baud: run.espFlashBaud,
         usbJtag: isUsbJtag(run.board.vendorId, run.board.productId),
@@ -63,9 +72,10 @@ export const espFlasher: FamilyFlasher = {
         fileName: run.fileName,
         signal: run.signal,
         onProgress: run.onProgress,
+        reopen,
       });
     } finally {
-      await close();
+      await port.close();
     }
   },
 
