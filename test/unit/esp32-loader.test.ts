@@ -1,12 +1,12 @@
 /**
- * EspLoader against a scripted fake link: response matching, status layouts, unsupported
+ * The ROM and stub loaders against a scripted fake link: response matching, status layouts, unsupported
  * commands in both forms, and what each kind of silence is called.
  */
 import { describe, expect, it } from 'vitest';
 import type { ByteLink, ControlSignals } from '../../drivers/common/byte-link';
 import { FlashdeckError } from '../../drivers/common/errors';
 import { slipEncode } from '../../drivers/common/slip';
-import { EspLoader } from '../../drivers/esp32/loader';
+import { EspRomLoader, EspStubLoader } from '../../drivers/esp32/loader';
 import { Op, encodeResponse } from '../../drivers/esp32/protocol';
 import { manualClock } from './manual-clock';
 
@@ -58,9 +58,9 @@ async function failure(run: Promise<unknown>): Promise<FlashdeckError> {
   return e as FlashdeckError;
 }
 
-describe('EspLoader', () => {
+describe('ESP loaders', () => {
   it('skips stale replies and reads the value of the reply with the matching opcode', async () => {
-    const loader = new EspLoader(
+    const loader = new EspRomLoader(
       fakeLink(() => [rom(Op.SYNC, 0x20120707), rom(Op.READ_REG, 0x00f01d83)]),
       { timeouts },
     );
@@ -69,7 +69,7 @@ describe('EspLoader', () => {
 
   it('detects a running stub from SYNC replies whose value is 0', async () => {
     const stub = (op: number) => slipEncode(encodeResponse(op, 0, Uint8Array.from([0, 0])));
-    const loader = new EspLoader(
+    const loader = new EspRomLoader(
       fakeLink(() => Array.from({ length: 8 }, () => stub(Op.SYNC))),
       { timeouts },
     );
@@ -78,26 +78,25 @@ describe('EspLoader', () => {
 
   it('reads MD5 as 32 hex characters from the ROM and 16 raw bytes from the stub', async () => {
     const digest = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
-    const romLoader = new EspLoader(
+    const romLoader = new EspRomLoader(
       fakeLink(() => [rom(Op.SPI_FLASH_MD5, 0, [...Buffer.from(digest.toString('hex'), 'latin1')])]),
       { timeouts },
     );
     expect(Buffer.from(await romLoader.flashMd5(0x1000, 100)).equals(digest)).toBe(true);
-    const stubLoader = new EspLoader(
+    const stubLoader = new EspStubLoader(
       fakeLink(() => [slipEncode(encodeResponse(Op.SPI_FLASH_MD5, 0, Uint8Array.from([...digest, 0, 0])))]),
       { timeouts },
     );
-    stubLoader.isStub = true;
     expect(Buffer.from(await stubLoader.flashMd5(0x1000, 100)).equals(digest)).toBe(true);
   });
 
   it('treats GET_SECURITY_INFO "invalid message" replies as unsupported in both forms', async () => {
-    const mismatched = new EspLoader(
+    const mismatched = new EspRomLoader(
       fakeLink(() => Array.from({ length: 8 }, () => rom(0x00, 0, [], [1, 5, 0, 0]))),
       { timeouts },
     );
     expect(await mismatched.securityInfo()).toBeNull();
-    const matching = new EspLoader(
+    const matching = new EspRomLoader(
       fakeLink(() => Array.from({ length: 8 }, () => rom(Op.GET_SECURITY_INFO, 0, [], [1, 5, 0, 0]))),
       { timeouts },
     );
@@ -105,7 +104,7 @@ describe('EspLoader', () => {
   });
 
   it('reports a failure status with the ROM error name, retryable for data commands', async () => {
-    const loader = new EspLoader(
+    const loader = new EspRomLoader(
       fakeLink(() => [rom(Op.FLASH_DEFL_DATA, 0, [], [1, 7, 0, 0])]),
       { timeouts },
     );
@@ -116,7 +115,7 @@ describe('EspLoader', () => {
 
   it('names each kind of silence', async () => {
     const none = await failure(
-      new EspLoader(
+      new EspRomLoader(
         fakeLink(() => []),
         { timeouts },
       ).readReg(0),
@@ -125,12 +124,12 @@ describe('EspLoader', () => {
 
     let first = true;
     const stops = fakeLink(() => (first ? ((first = false), [rom(Op.READ_REG, 1)]) : []));
-    const stopped = new EspLoader(stops, { timeouts });
+    const stopped = new EspRomLoader(stops, { timeouts });
     await stopped.readReg(0);
     expect((await failure(stopped.readReg(0))).message).toMatch(/^Serial data stream stopped/);
 
     const cut = await failure(
-      new EspLoader(
+      new EspRomLoader(
         fakeLink(() => [rom(Op.READ_REG, 1).subarray(0, 6)]),
         { timeouts },
       ).readReg(0),
@@ -138,7 +137,7 @@ describe('EspLoader', () => {
     expect(cut.message).toMatch(/^Packet content transfer stopped/);
 
     const app = await failure(
-      new EspLoader(
+      new EspRomLoader(
         fakeLink(() => [text('I (312) wifi: connected\r\n')]),
         { timeouts },
       ).readReg(0),
@@ -149,18 +148,16 @@ describe('EspLoader', () => {
 
   it('turns a vanished port into ESP_DISCONNECTED and an abort into CANCELLED', async () => {
     const link = fakeLink(() => []);
-    const loader = new EspLoader(link, { timeouts: { defaultMs: 5000 } });
-    loader.stage = 'writing';
+    const loader = new EspRomLoader(link, { timeouts: { defaultMs: 5000 }, stage: () => 'writing' });
     const pending = loader.readReg(0);
     setTimeout(() => link.closeNow(), 5);
     expect(await failure(pending)).toMatchObject({ code: 'ESP_DISCONNECTED', stage: 'writing' });
 
     const controller = new AbortController();
-    const cancellable = new EspLoader(
+    const cancellable = new EspRomLoader(
       fakeLink(() => []),
-      { timeouts: { defaultMs: 5000 }, signal: controller.signal },
+      { timeouts: { defaultMs: 5000 }, signal: controller.signal, stage: () => 'verifying' },
     );
-    cancellable.stage = 'verifying';
     const waiting = cancellable.readReg(0);
     setTimeout(() => controller.abort(), 5);
     expect(await failure(waiting)).toMatchObject({ code: 'CANCELLED', stage: 'verifying' });
@@ -200,8 +197,8 @@ describe('EspLoader', () => {
     it('keeps going while the port takes bytes, however long the whole packet takes', async () => {
       const clock = manualClock();
       const { link, accept } = slowLink();
-      const loader = new EspLoader(link, { clock });
-      const sending = loader.send(new Uint8Array(60));
+      const loader = new EspRomLoader(link, { clock });
+      const sending = loader.channel.send(new Uint8Array(60));
       for (let i = 0; i < 30; i++) {
         clock.advance(500, 50); // 15 s in all, 2 bytes every half second
         accept(2);
@@ -214,8 +211,8 @@ describe('EspLoader', () => {
     it('does not blame the port for seconds the host was not running', async () => {
       const clock = manualClock();
       const { link, accept } = slowLink();
-      const loader = new EspLoader(link, { clock });
-      const sending = loader.send(new Uint8Array(60));
+      const loader = new EspRomLoader(link, { clock });
+      const sending = loader.channel.send(new Uint8Array(60));
       clock.advance(10_000); // the process was descheduled for 10 s: its timers fire late, before the I/O that completed meanwhile
       accept(1000);
       expect(await settled(sending)).toBe('resolved');
@@ -224,9 +221,8 @@ describe('EspLoader', () => {
     it('gives up with ESP_WRITE_FAILED once the port takes nothing for 3 s', async () => {
       const clock = manualClock();
       const { link, accept } = slowLink();
-      const loader = new EspLoader(link, { clock });
-      loader.stage = 'writing';
-      const sending = loader.send(new Uint8Array(60));
+      const loader = new EspRomLoader(link, { clock, stage: () => 'writing' });
+      const sending = loader.channel.send(new Uint8Array(60));
       accept(10);
       clock.advance(250, 50); // the check that sees those 10 bytes
       clock.advance(2900, 50);
