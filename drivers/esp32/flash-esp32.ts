@@ -241,13 +241,13 @@ async function connectLoader(job: Job): Promise<void> {
 }
 
 /** CHANGE_BAUDRATE, switch the host, confirm with a READ_REG. Returns the baud in use. */
-async function switchBaud(job: Job, target: number): Promise<number> {
+async function switchBaud(job: Job, chip: EspChipSpec, target: number): Promise<number> {
   const { loader } = job;
   const current = job.link.baudRate;
   if (target === current) return current;
   let commanded = false;
   try {
-    await loader.changeBaud(target, current);
+    await loader.changeBaud(chip, target, current);
     commanded = true;
     await loader.setHostBaud(target);
     await job.clock.sleep(50, job.options.signal, job.stage);
@@ -275,7 +275,7 @@ async function switchBaud(job: Job, target: number): Promise<number> {
 
 /** Step: the transfer rate first (so the stub itself travels fast), then the stub. Returns the baud in use. */
 async function speedUp(job: Job, chip: EspChipSpec): Promise<number> {
-  let baud = await switchBaud(job, job.wantBaud);
+  let baud = await switchBaud(job, chip, job.wantBaud);
   if (job.options.useStub === false || job.loader.kind === 'stub') return baud;
   job.enter('uploading-stub', 'Uploading the flasher stub…');
   const stub = await runStub(job.loader as EspRomLoader, job.options.stub ?? stubFor(chip.name), (done, total) =>
@@ -286,7 +286,7 @@ async function speedUp(job: Job, chip: EspChipSpec): Promise<number> {
     job.say('Stub running.');
     // The ROM could not change rate (ESP32 ROMs can be off by the RC clock calibration):
     // the stub's CHANGE_BAUDRATE is exact, try once more.
-    if (baud !== job.wantBaud) baud = await switchBaud(job, job.wantBaud);
+    if (baud !== job.wantBaud) baud = await switchBaud(job, chip, job.wantBaud);
     return baud;
   }
   job.say('The flasher stub did not start (no OHAI); continuing with the slower ROM loader.');
@@ -313,7 +313,7 @@ async function speedUp(job: Job, chip: EspChipSpec): Promise<number> {
       { cause: reconnectError },
     );
   }
-  return switchBaud(job, job.wantBaud);
+  return switchBaud(job, chip, job.wantBaud);
 }
 
 /** Step: attach the SPI flash, read its id and size, and tell the loader the size. Returns the size in bytes. */

@@ -13,6 +13,7 @@ import { SlipDecoder, slipEncode } from '../common/slip';
 import { type DriverClock, wallClock } from '../common/clock';
 import { type Patience, startPatience } from '../common/patience';
 import type { EspChipSpec } from './chips';
+import { quirksOf } from './chip-quirks';
 import {
   ERR_INVALID_MESSAGE,
   OHAI,
@@ -529,11 +530,11 @@ export abstract class EspLoader {
     await this.command(Op.SPI_SET_PARAMS, words(0, totalSize, 0x10000, 0x1000, 0x100, 0xffff));
   }
 
-  /** CHANGE_BAUDRATE (new, old): the second word is the loader's to say. */
-  async changeBaud(newBaud: number, currentBaud: number): Promise<void> {
-    await this.command(Op.CHANGE_BAUDRATE, words(newBaud, this.changeBaudOldArg(currentBaud)));
+  /** CHANGE_BAUDRATE (new, old): each loader says how it takes the two words. */
+  async changeBaud(chip: EspChipSpec, newBaud: number, currentBaud: number): Promise<void> {
+    await this.command(Op.CHANGE_BAUDRATE, words(...(await this.changeBaudArgs(chip, newBaud, currentBaud))));
   }
-  protected abstract changeBaudOldArg(currentBaud: number): number;
+  protected abstract changeBaudArgs(chip: EspChipSpec, newBaud: number, currentBaud: number): Promise<[number, number]>;
 
   /** 16 raw MD5 bytes of a flash region. */
   async flashMd5(address: number, size: number): Promise<Uint8Array> {
@@ -614,8 +615,10 @@ export class EspRomLoader extends EspLoader {
     return new Uint8Array([...words(hspiArg), 0, 0, 0, 0]);
   }
 
-  protected changeBaudOldArg(): number {
-    return 0;
+  /** The ROM takes 0 for the old rate, and on some chips a corrected new one (chip-quirks.ts). */
+  protected async changeBaudArgs(chip: EspChipSpec, newBaud: number): Promise<[number, number]> {
+    const corrected = quirksOf(chip.name).romBaudArgument;
+    return [corrected ? await corrected(this, newBaud) : newBaud, 0];
   }
 
   protected md5FromReply(payload: Uint8Array): Uint8Array {
@@ -680,8 +683,9 @@ export class EspStubLoader extends EspLoader {
     return words(hspiArg);
   }
 
-  protected changeBaudOldArg(currentBaud: number): number {
-    return currentBaud;
+  /** The stub's divider is exact: the rate asked for, and the one in use. */
+  protected async changeBaudArgs(_chip: EspChipSpec, newBaud: number, currentBaud: number): Promise<[number, number]> {
+    return [newBaud, currentBaud];
   }
 
   protected md5FromReply(payload: Uint8Array): Uint8Array {

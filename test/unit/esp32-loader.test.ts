@@ -9,6 +9,7 @@ import { slipEncode } from '../../drivers/common/slip';
 import { EspRomLoader, EspStubLoader } from '../../drivers/esp32/loader';
 import { Op, encodeResponse } from '../../drivers/esp32/protocol';
 import { manualClock } from './manual-clock';
+import { CHIPS } from '../../drivers/esp32/chips';
 
 /** A link whose "board" answers each written packet with whatever `respond` returns. */
 function fakeLink(respond: (packet: Uint8Array) => Uint8Array[]): ByteLink & { closeNow(): void } {
@@ -233,6 +234,39 @@ describe('ESP loaders', () => {
         stage: 'writing',
         message: 'The board stopped taking data: /dev/fake accepted nothing for 3 s.',
       });
+    });
+  });
+
+  describe('CHANGE_BAUDRATE', () => {
+    /** A board that answers READ_REG from `registers` and records CHANGE_BAUDRATE's two words. */
+    function baudBoard(registers: Record<number, number>, status: number[]) {
+      const asked: number[][] = [];
+      const u32 = (b: Uint8Array, at: number) => new DataView(b.buffer, b.byteOffset).getUint32(at, true);
+      const link = fakeLink((packet) => {
+        const op = packet[1];
+        if (op === Op.READ_REG) return [slipEncode(encodeResponse(op, registers[u32(packet, 8)] ?? 0, Uint8Array.from(status)))];
+        asked.push([u32(packet, 8), u32(packet, 12)]);
+        return [slipEncode(encodeResponse(op, 0, Uint8Array.from(status)))];
+      });
+      return { link, asked };
+    }
+    // The ESP32 ROM estimates its 40 MHz crystal as 41.6 MHz (RC clock drift): RTC calibration 832, CK8M 128.
+    const drifted = { 0x3ff5f06c: 832 << 7, 0x3ff5a010: 128 };
+
+    it('asks the ESP32 ROM for the rate scaled by its own crystal error, as esptool does', async () => {
+      const { link, asked } = baudBoard(drifted, [0, 0, 0, 0]);
+      await new EspRomLoader(link, { timeouts }).changeBaud(CHIPS.esp32, 921600, 115200);
+      expect(asked).toEqual([[Math.floor((921600 * 41.6) / 40), 0]]);
+    });
+
+    it('asks for the rate itself where the registers do not hold a plausible estimate, on other chips, and of the stub', async () => {
+      const blank = baudBoard({}, [0, 0, 0, 0]);
+      await new EspRomLoader(blank.link, { timeouts }).changeBaud(CHIPS.esp32, 921600, 115200);
+      const c3 = baudBoard(drifted, [0, 0, 0, 0]);
+      await new EspRomLoader(c3.link, { timeouts }).changeBaud(CHIPS.esp32c3, 921600, 115200);
+      const stub = baudBoard(drifted, [0, 0]);
+      await new EspStubLoader(stub.link, { timeouts }).changeBaud(CHIPS.esp32, 921600, 115200);
+      expect([blank.asked, c3.asked, stub.asked]).toEqual([[[921600, 0]], [[921600, 0]], [[921600, 115200]]]);
     });
   });
 });
