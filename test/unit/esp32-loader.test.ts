@@ -10,6 +10,7 @@ import { EspRomLoader, EspStubLoader } from '../../drivers/esp32/loader';
 import { Op, encodeResponse } from '../../drivers/esp32/protocol';
 import { manualClock } from './manual-clock';
 import { CHIPS } from '../../drivers/esp32/chips';
+import { runStub } from '../../drivers/esp32/stub-loader';
 
 /** A link whose "board" answers each written packet with whatever `respond` returns. */
 function fakeLink(respond: (packet: Uint8Array) => Uint8Array[]): ByteLink & { closeNow(): void } {
@@ -267,6 +268,31 @@ describe('ESP loaders', () => {
       const stub = baudBoard(drifted, [0, 0]);
       await new EspStubLoader(stub.link, { timeouts }).changeBaud(CHIPS.esp32, 921600, 115200);
       expect([blank.asked, c3.asked, stub.asked]).toEqual([[[921600, 0]], [[921600, 0]], [[921600, 115200]]]);
+    });
+  });
+
+  describe('running the stub', () => {
+    const stub = { entry: 0x4008_0000, text: new Uint8Array(100).fill(1), textStart: 0x4008_0000, data: new Uint8Array(20).fill(2), dataStart: 0x3ffb_0000 };
+    /** A ROM that takes MEM_* and, if `ohai`, starts the stub (which says OHAI and then answers with 2 status bytes). */
+    const romThatRuns = (ohai: boolean) =>
+      fakeLink((packet) => {
+        const op = packet[1];
+        if (op === Op.MEM_END) return ohai ? [rom(op), slipEncode(Uint8Array.from([0x4f, 0x48, 0x41, 0x49]))] : [rom(op)];
+        if (op === Op.READ_REG) return [slipEncode(encodeResponse(op, 0x1234, Uint8Array.from([0, 0])))];
+        return [rom(op)];
+      });
+
+    it('gives the stub loader that took over the channel, speaking the stub layout', async () => {
+      const romLoader = new EspRomLoader(romThatRuns(true), { timeouts });
+      const stubLoader = await runStub(romLoader, stub);
+      expect(stubLoader).toBeInstanceOf(EspStubLoader);
+      expect(stubLoader!.channel).toBe(romLoader.channel);
+      expect([stubLoader!.kind, stubLoader!.statusBytes, stubLoader!.flashBlockSize]).toEqual(['stub', 2, 0x4000]);
+      expect(await stubLoader!.readReg(0)).toBe(0x1234);
+    });
+
+    it('gives nothing when the stub never says OHAI: the job carries on with the ROM loader', async () => {
+      expect(await runStub(new EspRomLoader(romThatRuns(false), { timeouts: { ...timeouts, ohaiMs: 50 } }), stub)).toBeNull();
     });
   });
 });
