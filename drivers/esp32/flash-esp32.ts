@@ -19,7 +19,7 @@ import { type FlashOutcome, type FlashProgress, throttleProgress } from '../comm
 import { type ChipFacts, type EspChipSpec, type FlashId, detectChip, readChipFacts, readFlashId, CHIP_DETECT_MAGIC_REG } from './chips';
 import { type DriverClock, wallClock } from '../common/clock';
 import { type EspImageSummary, inspectEspImage, planImageWrite, refuseUnwritable } from './esp-image';
-import { type EspLoader, type EspRomLoader, type EspTimeouts, LoaderChannel, type LoaderOptions, endsTheJob, loaderOn, timeoutPerMb } from './loader';
+import { type EspLoader, EspRomLoader, type EspTimeouts, LoaderChannel, type LoaderOptions, endsTheJob, loaderOn, timeoutPerMb } from './loader';
 import { FLASH_SECTOR, Op, hex } from './protocol';
 import { NoControlLinesError, type ResetStrategy, connectStrategies, runResetSequence } from './reset';
 import { type StubImage, runStub, stubFor } from './stub-loader';
@@ -276,9 +276,10 @@ async function switchBaud(job: Job, chip: EspChipSpec, target: number): Promise<
 /** Step: the transfer rate first (so the stub itself travels fast), then the stub. Returns the baud in use. */
 async function speedUp(job: Job, chip: EspChipSpec): Promise<number> {
   let baud = await switchBaud(job, chip, job.wantBaud);
-  if (job.options.useStub === false || job.loader.kind === 'stub') return baud;
+  const rom = job.loader;
+  if (job.options.useStub === false || !(rom instanceof EspRomLoader)) return baud;
   job.enter('uploading-stub', 'Uploading the flasher stub…');
-  const stub = await runStub(job.loader as EspRomLoader, job.options.stub ?? stubFor(chip.name), (done, total) =>
+  const stub = await runStub(rom, job.options.stub ?? stubFor(chip.name), (done, total) =>
     job.report({ stage: 'uploading-stub', bytesDone: done, bytesTotal: total, bytesPerSecond: 0, etaSeconds: null }),
   );
   if (stub) {
