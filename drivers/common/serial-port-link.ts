@@ -85,25 +85,20 @@ export function linkFromSerialPort(port: SerialPortStream, options: SerialLinkOp
       return accepted;
     },
     write(bytes) {
-      // Handed over in slices of about 20 ms of wire time: the stream passes them to the OS one after
-      // another without waiting for replies, and each one taken is progress a driver can see.
+      // Handed over in slices of about 20 ms of wire time, one after the other (queued slices the
+      // stream would merge into one OS write): each slice the OS takes is progress a driver can see.
       const slice = Math.max(64, Math.round(port.baudRate / 10 / 50));
       return new Promise((resolve, reject) => {
-        let failed = false;
-        for (let start = 0; start < bytes.length; start += slice) {
+        const writeFrom = (start: number) => {
+          if (start >= bytes.length) return port.drain((drainErr) => (drainErr ? reject(drainErr) : resolve()));
           const part = bytes.subarray(start, Math.min(bytes.length, start + slice));
-          const last = start + slice >= bytes.length;
           port.write(Buffer.from(part.buffer, part.byteOffset, part.byteLength), (err) => {
-            if (failed) return;
-            if (err) {
-              failed = true;
-              return reject(err);
-            }
+            if (err) return reject(err);
             accepted += part.length;
-            if (last) port.drain((drainErr) => (drainErr ? reject(drainErr) : resolve()));
+            writeFrom(start + part.length);
           });
-        }
-        if (bytes.length === 0) port.drain((drainErr) => (drainErr ? reject(drainErr) : resolve()));
+        };
+        writeFrom(0);
       });
     },
     onData(listener) {

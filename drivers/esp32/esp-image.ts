@@ -237,6 +237,56 @@ export function inspectEspImage(bytes: Uint8Array, fileName?: string): EspImageS
   };
 }
 
+/** Problems that only say the image is for another chip: "flash anyway" (allowChipMismatch) lets them through. */
+export function isChipProblem(problem: EspImageProblem): boolean {
+  return problem.code === 'IMAGE_UNSUPPORTED_CHIP' || problem.code === 'IMAGE_UNKNOWN_CHIP' || problem.code === 'IMAGE_BOOTLOADER_OFFSET';
+}
+
+/**
+ * Where an image goes when the user gives no address: a merged file at 0x0, a TinyGo app at the
+ * bootloader offset (the board's when known, else its own chip's), anything else where the file
+ * suggests; null when only the user can say.
+ */
+export function defaultOffset(summary: EspImageSummary, bootloaderOffset?: number | null): number | null {
+  if (summary.kind === 'merged') return 0;
+  if (summary.kind === 'tinygo-app') return bootloaderOffset ?? (summary.chip ? CHIPS[summary.chip].bootloaderOffset : null);
+  return summary.suggestedOffset;
+}
+
+/** "This image is for ESP32-C3, the board is an ESP32." */
+export function chipMismatchMessage(imageChip: string, boardChip: string): string {
+  return `This image is for ${imageChip}, the board is an ${boardChip}.`;
+}
+
+/**
+ * What refuses a file whatever the board: errors in it (chip problems pass with
+ * allowChipMismatch), and raw data without an address. Checked before connecting and again when
+ * the write is planned, with the same words.
+ */
+export function refuseUnwritable(summary: EspImageSummary, options: { offset?: number; allowChipMismatch?: boolean }, stage: string): void {
+  const name = summary.fileName ? `'${summary.fileName}'` : 'The image';
+  const blocking = summary.problems.filter((p) => p.severity === 'error' && !(options.allowChipMismatch && isChipProblem(p)));
+  if (blocking.length) {
+    throw new FlashdeckError({
+      code: 'ESP_IMAGE_INVALID',
+      stage,
+      message: `${name} cannot be flashed: ${blocking.map((p) => p.message).join(' ')}`,
+      hint: 'Rebuild the firmware (tinygo build -o app.bin -target=…) and select the new file.',
+    });
+  }
+  if (options.offset === undefined && summary.kind === 'raw' && summary.suggestedOffset === null) {
+    throw new FlashdeckError({
+      code: 'ESP_OFFSET_REQUIRED',
+      stage,
+      message: `${name} is not an ESP app image, so Flashdeck cannot tell where it belongs.`,
+      hint: OFFSET_HINT,
+    });
+  }
+}
+
+/** What to do about a file without an address, in the user's words (shown before a flash and in its error). */
+export const OFFSET_HINT = 'Enter the flash address to write it to (for example 0x10000).';
+
 export interface BoardFacts {
   chip: EspChipSpec;
   revision: { major: number; minor: number };
@@ -250,18 +300,7 @@ export interface BoardFacts {
 export function planImageWrite(summary: EspImageSummary, board: BoardFacts, options: { offset?: number; allowChipMismatch?: boolean }): { offset: number; warnings: string[] } {
   const stage = 'detecting';
   const warnings: string[] = [];
-  const name = summary.fileName ? `'${summary.fileName}'` : 'The image';
-  const errors = summary.problems.filter((p) => p.severity === 'error');
-  const chipProblem = (p: EspImageProblem) => p.code === 'IMAGE_UNSUPPORTED_CHIP' || p.code === 'IMAGE_UNKNOWN_CHIP' || p.code === 'IMAGE_BOOTLOADER_OFFSET';
-  const blocking = errors.filter((p) => !(options.allowChipMismatch && chipProblem(p)));
-  if (blocking.length) {
-    throw new FlashdeckError({
-      code: 'ESP_IMAGE_INVALID',
-      stage,
-      message: `${name} cannot be flashed: ${blocking.map((p) => p.message).join(' ')}`,
-      hint: 'Rebuild the firmware (tinygo build -o app.bin -target=…) and select the new file.',
-    });
-  }
+  refuseUnwritable(summary, options, stage);
   warnings.push(...summary.problems.filter((p) => p.severity === 'warning').map((p) => p.message));
 
   if (summary.image && summary.chipId !== null && summary.chipId !== board.chip.imageChipId) {
@@ -270,7 +309,7 @@ export function planImageWrite(summary: EspImageSummary, board: BoardFacts, opti
       throw new FlashdeckError({
         code: 'ESP_CHIP_MISMATCH',
         stage,
-        message: `This image is for ${imageChip}, the board is an ${board.chip.displayName}.`,
+        message: chipMismatchMessage(imageChip, board.chip.displayName),
         hint: `Rebuild for the board (e.g. tinygo build -target=${board.chip.name}) or pick the right port. Flash anyway only if you know why.`,
       });
     }
@@ -298,26 +337,12 @@ export function planImageWrite(summary: EspImageSummary, board: BoardFacts, opti
     }
   }
 
-  let offset: number;
+  const offset = options.offset ?? defaultOffset(summary, board.chip.bootloaderOffset)!; // refuseUnwritable: raw data without a suggestion has an address
   if (options.offset !== undefined) {
-    offset = options.offset;
     if (summary.kind === 'tinygo-app' && offset !== board.chip.bootloaderOffset) {
       warnings.push(`TinyGo images boot from ${hex(board.chip.bootloaderOffset)} on the ${board.chip.displayName}; writing at ${hex(offset)} as requested.`);
     }
     if (summary.kind === 'merged' && offset !== 0) warnings.push(`Merged images normally go at 0x0; writing at ${hex(offset)} as requested.`);
-  } else if (summary.kind === 'merged') {
-    offset = 0;
-  } else if (summary.kind === 'tinygo-app') {
-    offset = board.chip.bootloaderOffset;
-  } else if (summary.suggestedOffset !== null) {
-    offset = summary.suggestedOffset;
-  } else {
-    throw new FlashdeckError({
-      code: 'ESP_OFFSET_REQUIRED',
-      stage,
-      message: `${name} is not an ESP app image, so Flashdeck cannot tell where it belongs.`,
-      hint: 'Enter the flash address to write it to (for example 0x10000).',
-    });
   }
   if (offset % 0x1000 !== 0) {
     throw new FlashdeckError({

@@ -1,8 +1,11 @@
 /**
- * flashEsp32: the whole job, from an open port to a verified, restarted board.
+ * flashEsp32: the whole job, from an open port to a verified, restarted board, in named steps:
  *
- *   connecting → syncing → detecting → uploading-stub → erasing → writing → verifying →
- *   resetting → done, or a FlashdeckError naming the stage it failed in.
+ *   validate → connect (reset + SYNC) → detect the chip → speed up (baud, stub) → attach the
+ *   flash → plan the write → erase (if asked) → write and verify → restart,
+ *
+ * through the stages validating → connecting → syncing → detecting → uploading-stub → erasing →
+ * writing → verifying → resetting → done, or a FlashdeckError naming the stage it failed in.
  *
  * The ROM loader path (1 KiB blocks) always works on its own; the stub (16 KiB blocks, erases
  * while receiving) is an optimisation with a fallback to the ROM when it does not say OHAI.
@@ -15,11 +18,11 @@ import { FlashdeckError, cancelledError } from '../common/errors';
 import { type FlashOutcome, type FlashProgress, throttleProgress } from '../common/flash-job';
 import { type ChipFacts, type EspChipSpec, type FlashId, detectChip, readChipFacts, readFlashId, CHIP_DETECT_MAGIC_REG } from './chips';
 import { type DriverClock, wallClock } from '../common/clock';
-import { type EspImageSummary, inspectEspImage, planImageWrite } from './esp-image';
-import { EspLoader, type EspTimeouts, timeoutPerMb } from './loader';
-import { FLASH_SECTOR, Op, ROM_FLASH_BLOCK, STUB_FLASH_BLOCK, hex, words } from './protocol';
+import { type EspImageSummary, inspectEspImage, planImageWrite, refuseUnwritable } from './esp-image';
+import { type EspLoader, EspRomLoader, type EspTimeouts, LoaderChannel, type LoaderOptions, endsTheJob, loaderOn, timeoutPerMb } from './loader';
+import { FLASH_SECTOR, Op, hex } from './protocol';
 import { NoControlLinesError, type ResetStrategy, connectStrategies, runResetSequence } from './reset';
-import { type StubImage, stubFor, uploadStub } from './stub-loader';
+import { type StubImage, runStub, stubFor } from './stub-loader';
 
 export interface FlashEsp32Options {
   /** Flash address; default from the image kind (TinyGo app: bootloader offset; merged: 0). */
@@ -48,12 +51,20 @@ export interface FlashEsp32Options {
   connectAttempts?: number;
   /** Shown in messages about the image. */
   fileName?: string;
+  /** The image's inspection, when the caller already made it (inspectEspImage): it is not repeated. */
+  summary?: EspImageSummary;
   signal?: AbortSignal;
   onProgress?: (p: FlashProgress) => void;
   clock?: DriverClock;
   timeouts?: Partial<EspTimeouts>;
   /** Hex dump of all traffic. */
   trace?: (direction: 'out' | 'in', bytes: Uint8Array) => void;
+  /**
+   * The port went away during a reset (boards with native USB re-enumerate when the chip resets):
+   * close it, wait for the board to come back on the same path or USB identity, and return a link
+   * to it. Tried up to REOPEN_ATTEMPTS times per reset; without it a lost port ends the job.
+   */
+  reopen?: () => Promise<ByteLink>;
 }
 
 export const DEFAULT_FLASH_BAUD = 921600;
@@ -62,6 +73,8 @@ const BLOCK_ATTEMPTS = 3;
 const WRITE_ATTEMPTS = 2;
 const SYNC_TRIES_PER_ATTEMPT = 5;
 const MANUAL_SYNC_TRIES_PER_ATTEMPT = 20;
+/** Reopens of a port lost in the middle of one reset sequence (esptool retries a reset that loses the port three times). */
+export const REOPEN_ATTEMPTS = 3;
 
 type Stage = 'validating' | 'connecting' | 'syncing' | 'detecting' | 'uploading-stub' | 'erasing' | 'writing' | 'verifying' | 'resetting' | 'done';
 
@@ -79,19 +92,36 @@ class RateMeter {
   }
 }
 
+/** One flash job: its options, stage, log, and the port and loader it talks through (both change when the board re-enumerates or the stub takes over). */
 class Job {
   stage: Stage = 'validating';
   readonly clock: DriverClock;
   readonly report: (p: FlashProgress) => void;
   readonly messages: string[] = [];
-  constructor(readonly options: FlashEsp32Options) {
+  readonly romBaud: number;
+  readonly wantBaud: number;
+  readonly usbJtag: boolean;
+  link: ByteLink;
+  loader: EspLoader;
+  private readonly channelOptions: LoaderOptions;
+
+  constructor(
+    link: ByteLink,
+    readonly image: Uint8Array,
+    readonly options: FlashEsp32Options,
+  ) {
     this.clock = options.clock ?? wallClock;
     const listener = options.onProgress ?? (() => {});
     this.report = throttleProgress(listener, 10, () => this.clock.now());
+    this.romBaud = options.romBaud ?? ROM_BAUD;
+    this.wantBaud = options.baud ?? DEFAULT_FLASH_BAUD;
+    this.usbJtag = options.usbJtag ?? false;
+    this.channelOptions = { clock: this.clock, signal: options.signal, timeouts: options.timeouts, trace: options.trace, stage: () => this.stage };
+    this.link = link;
+    this.loader = loaderOn(new LoaderChannel(link, this.channelOptions), false);
   }
-  enter(stage: Stage, loader?: EspLoader, message?: string): void {
+  enter(stage: Stage, message?: string): void {
     this.stage = stage;
-    if (loader) loader.stage = stage;
     this.report({ stage, bytesDone: 0, bytesTotal: 0, bytesPerSecond: 0, etaSeconds: null, message });
   }
   say(message: string): void {
@@ -101,50 +131,80 @@ class Job {
   checkCancelled(): void {
     if (this.options.signal?.aborted) throw cancelledError(this.stage);
   }
+  /** The board re-enumerated: a new port, a new channel on it, the ROM loader until SYNC says otherwise. */
+  async reopen(reopen: () => Promise<ByteLink>): Promise<void> {
+    this.loader.dispose();
+    this.link = await reopen();
+    this.loader = loaderOn(new LoaderChannel(this.link, this.channelOptions), false);
+    if (this.link.baudRate !== this.romBaud) await this.loader.setHostBaud(this.romBaud);
+  }
 }
 
-function isFatal(error: unknown): boolean {
-  return error instanceof FlashdeckError && (error.code === 'CANCELLED' || error.code === 'ESP_DISCONNECTED');
+function isDisconnected(error: unknown): boolean {
+  return error instanceof FlashdeckError && error.code === 'ESP_DISCONNECTED';
+}
+
+/** Step: refuse a broken file before touching the board (chip questions wait for detection). */
+function validate(job: Job): EspImageSummary {
+  job.enter('validating');
+  const summary = job.options.summary ?? inspectEspImage(job.image, job.options.fileName);
+  refuseUnwritable(summary, { offset: job.options.offset, allowChipMismatch: job.options.allowChipMismatch }, 'validating');
+  return summary;
+}
+
+/** Plays one reset sequence; a port lost in the middle is reopened and the sequence played again. */
+async function resetWithReopen(job: Job, strategy: ResetStrategy): Promise<void> {
+  for (let reopened = 0; ; reopened++) {
+    try {
+      return await runResetSequence(job.link, strategy, job.clock, job.options.signal);
+    } catch (error) {
+      const reopen = job.options.reopen;
+      if (!reopen || reopened >= REOPEN_ATTEMPTS || !isDisconnected(error)) throw error;
+      job.say(`${job.link.path} went away during the reset (boards with native USB re-enumerate when they reset); reopening it (${reopened + 1} of ${REOPEN_ATTEMPTS}).`);
+      await job.reopen(reopen);
+    }
+  }
 }
 
 const BANNER = /boot:(0x[0-9a-fA-F]+)(?:[^]*?(waiting for download))?/;
 
 /** Reset into the ROM loader and SYNC, cycling reset strategies (esptool's connect loop). */
-async function connect(job: Job, loader: EspLoader, options: { usbJtag: boolean; attempts: number; reset: 'auto' | 'none' }): Promise<{ stubRunning: boolean }> {
-  const { link, clock } = loader;
-  const strategies: ResetStrategy[] = connectStrategies(options.usbJtag);
-  let manual = options.reset === 'none';
+async function connect(job: Job): Promise<{ stubRunning: boolean }> {
+  const { clock } = job;
+  const strategies: ResetStrategy[] = connectStrategies(job.usbJtag);
+  let manual = (job.options.reset ?? 'auto') === 'none';
+  const attempts = job.options.connectAttempts ?? 7;
   let wrongBootMode: string | null = null;
   let downloadSeen = false;
   let lastError: unknown = null;
   const noteBanner = () => {
-    const m = BANNER.exec(loader.noiseText);
+    const m = BANNER.exec(job.loader.noiseText);
     if (!m) return;
     if (m[2]) downloadSeen = true;
     else wrongBootMode = m[1];
   };
-  for (let attempt = 0; attempt < options.attempts; attempt++) {
+  for (let attempt = 0; attempt < attempts; attempt++) {
     job.checkCancelled();
-    job.enter('connecting', loader);
-    await loader.flushInput();
+    job.enter('connecting');
+    await job.loader.flushInput();
     if (!manual) {
       const strategy = strategies[attempt % strategies.length];
       try {
-        await runResetSequence(link, strategy, clock, job.options.signal);
+        await resetWithReopen(job, strategy);
       } catch (error) {
         if (!(error instanceof NoControlLinesError)) throw error;
         manual = true;
         job.say(`${error.message} ${error.hint}`);
       }
     }
-    job.enter('syncing', loader);
+    job.enter('syncing');
     const tries = manual ? MANUAL_SYNC_TRIES_PER_ATTEMPT : SYNC_TRIES_PER_ATTEMPT;
     for (let i = 0; i < tries; i++) {
       noteBanner();
       try {
-        return await loader.sync();
+        return await job.loader.sync();
       } catch (error) {
-        if (isFatal(error)) throw error;
+        if (endsTheJob(error)) throw error;
         lastError = error;
       }
       noteBanner();
@@ -174,22 +234,28 @@ async function connect(job: Job, loader: EspLoader, options: { usbJtag: boolean;
   throw lastError ?? new Error('connect failed');
 }
 
+/** Step: reset into the loader and SYNC; the job's loader is then the ROM's, or a stub still running. */
+async function connectLoader(job: Job): Promise<void> {
+  const { stubRunning } = await connect(job);
+  job.loader = loaderOn(job.loader.channel, stubRunning);
+}
+
 /** CHANGE_BAUDRATE, switch the host, confirm with a READ_REG. Returns the baud in use. */
-async function switchBaud(job: Job, loader: EspLoader, target: number, romBaud: number, reconnect: () => Promise<void>): Promise<number> {
-  const { link } = loader;
-  const current = link.baudRate;
+async function switchBaud(job: Job, chip: EspChipSpec, target: number): Promise<number> {
+  const { loader } = job;
+  const current = job.link.baudRate;
   if (target === current) return current;
   let commanded = false;
   try {
-    await loader.changeBaud(target, current);
+    await loader.changeBaud(chip, target, current);
     commanded = true;
     await loader.setHostBaud(target);
-    await loader.clock.sleep(50, job.options.signal, job.stage);
+    await job.clock.sleep(50, job.options.signal, job.stage);
     await loader.flushInput();
     await loader.readReg(CHIP_DETECT_MAGIC_REG, 500);
     return target;
   } catch (error) {
-    if (isFatal(error)) throw error;
+    if (endsTheJob(error)) throw error;
     job.say(`Could not switch to ${target} baud (${(error as Error).message}); continuing at ${current} baud.`);
     await loader.setHostBaud(current);
     await loader.flushInput();
@@ -199,86 +265,184 @@ async function switchBaud(job: Job, loader: EspLoader, target: number, romBaud: 
       await loader.sync();
       return current;
     } catch (syncError) {
-      if (isFatal(syncError)) throw syncError;
-      await loader.setHostBaud(romBaud);
-      await reconnect();
-      return romBaud;
+      if (endsTheJob(syncError)) throw syncError;
+      await loader.setHostBaud(job.romBaud);
+      await connectLoader(job);
+      return job.romBaud;
     }
   }
 }
 
-interface Plan {
-  offset: number;
-  image: Uint8Array;
+/** Step: the transfer rate first (so the stub itself travels fast), then the stub. Returns the baud in use. */
+async function speedUp(job: Job, chip: EspChipSpec): Promise<number> {
+  let baud = await switchBaud(job, chip, job.wantBaud);
+  const rom = job.loader;
+  if (job.options.useStub === false || !(rom instanceof EspRomLoader)) return baud;
+  job.enter('uploading-stub', 'Uploading the flasher stub…');
+  const stub = await runStub(rom, job.options.stub ?? stubFor(chip.name), (done, total) =>
+    job.report({ stage: 'uploading-stub', bytesDone: done, bytesTotal: total, bytesPerSecond: 0, etaSeconds: null }),
+  );
+  if (stub) {
+    job.loader = stub;
+    job.say('Stub running.');
+    // The ROM could not change rate (ESP32 ROMs can be off by the RC clock calibration):
+    // the stub's CHANGE_BAUDRATE is exact, try once more.
+    if (baud !== job.wantBaud) baud = await switchBaud(job, chip, job.wantBaud);
+    return baud;
+  }
+  job.say('The flasher stub did not start (no OHAI); continuing with the slower ROM loader.');
+  try {
+    await job.loader.flushInput();
+    await job.loader.sync();
+    return baud;
+  } catch (error) {
+    if (endsTheJob(error)) throw error;
+  }
+  // The ROM jumped into the stub and is gone: reset and start over without it.
+  await job.loader.setHostBaud(job.romBaud);
+  try {
+    await connectLoader(job);
+  } catch (reconnectError) {
+    if (endsTheJob(reconnectError)) throw reconnectError;
+    throw new FlashdeckError(
+      {
+        code: 'ESP_STUB_FAILED',
+        stage: 'uploading-stub',
+        message: 'The flasher stub did not start and the board did not come back to the ROM loader.',
+        hint: 'Hold BOOT, tap EN (RESET), release BOOT, then retry.',
+      },
+      { cause: reconnectError },
+    );
+  }
+  return switchBaud(job, chip, job.wantBaud);
 }
 
-/** Deflate + FLASH_DEFL_* (or plain FLASH_*), with per-block retries. */
-async function writeImage(job: Job, loader: EspLoader, chip: EspChipSpec, plan: Plan, deflated: Promise<Uint8Array> | null): Promise<{ wireBytes: number }> {
-  const { image, offset } = plan;
+/** Step: attach the SPI flash, read its id and size, and tell the loader the size. Returns the size in bytes. */
+async function attachFlash(job: Job, chip: EspChipSpec): Promise<{ flashId: FlashId; flashSize: number }> {
+  job.enter('detecting');
+  await job.loader.spiAttach();
+  const flashId = await readFlashId(job.loader, chip);
+  if (flashId.raw === 0xffffff || flashId.raw === 0) {
+    throw new FlashdeckError({
+      code: 'ESP_FLASH_ID',
+      stage: 'detecting',
+      message: `The flash chip does not answer (flash id ${hex(flashId.raw, 6)}).`,
+      hint: 'Failed to communicate with the flash chip: check the board power supply (try a powered hub), and that GPIO 6-11 are not wired to anything.',
+    });
+  }
+  if (flashId.sizeBytes === null) job.say(`Unknown flash size code in flash id ${hex(flashId.raw, 6)}; assuming 4 MB.`);
+  const flashSize = flashId.sizeBytes ?? 4 * 1024 * 1024;
+  await job.loader.spiSetParams(flashSize);
+  return { flashId, flashSize };
+}
+
+/** Step: erase the whole chip (only when asked). */
+async function eraseAll(job: Job, chip: EspChipSpec, flashSize: number): Promise<void> {
+  job.enter('erasing', `Erasing the whole ${flashSize / 1048576} MB flash (this takes a while)…`);
+  await job.loader.eraseFlash(chip, flashSize);
+}
+
+/** One *_DATA block, tried up to BLOCK_ATTEMPTS times. */
+async function writeBlock(job: Job, op: number, seq: number, blocks: number, offset: number, chunk: Uint8Array, timeoutMs: number): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await job.loader.dataBlock(op, seq, chunk, timeoutMs);
+    } catch (error) {
+      if (endsTheJob(error)) throw error;
+      if (attempt >= BLOCK_ATTEMPTS) {
+        throw new FlashdeckError(
+          {
+            code: 'ESP_WRITE_FAILED',
+            stage: 'writing',
+            message: `Writing block ${seq + 1} of ${blocks} at ${hex(offset)} failed ${BLOCK_ATTEMPTS} times: ${(error as Error).message}`,
+            hint: 'The connection is unreliable. Try a lower baud rate, another (shorter) cable, or a powered USB hub.',
+          },
+          { cause: error },
+        );
+      }
+      job.say(`Block ${seq + 1}/${blocks} failed (${(error as Error).message}); retrying.`);
+      await job.loader.flushInput();
+    }
+  }
+}
+
+/** Deflate + FLASH_DEFL_* (or plain FLASH_*), block by block. Returns the bytes it put on the wire. */
+async function writeImage(job: Job, chip: EspChipSpec, offset: number, deflated: Promise<Uint8Array> | null): Promise<number> {
+  const { image } = job;
+  const { loader } = job;
   const t = loader.timeouts;
-  const blockSize = loader.isStub ? STUB_FLASH_BLOCK : ROM_FLASH_BLOCK;
-  const compress = deflated !== null;
+  const blockSize = loader.flashBlockSize;
+  const compressed = deflated !== null;
   const payload = deflated ? await deflated : image;
   const blocks = Math.ceil(payload.length / blockSize);
-  const withEncryptedWord = loader.isStub || chip.romFlashBeginHasEncryptedWord;
-  // ROM erases [offset, offset+size) during BEGIN; stub erases as data arrives.
-  const size = compress && !loader.isStub ? Math.ceil(image.length / blockSize) * blockSize : image.length;
-  const beginWords = [compress ? size : image.length, blocks, blockSize, offset];
-  if (withEncryptedWord) beginWords.push(0);
-  const beginTimeout = loader.isStub ? t.defaultMs : timeoutPerMb(t, t.eraseRegionPerMbMs, size);
-  if (!loader.isStub) job.enter('erasing', loader, `Erasing ${Math.ceil(size / FLASH_SECTOR)} sectors at ${hex(offset)}…`);
-  await loader.command(compress ? Op.FLASH_DEFL_BEGIN : Op.FLASH_BEGIN, words(...beginWords), { timeoutMs: beginTimeout });
+  if (loader.kind === 'rom') job.enter('erasing', `Erasing ${Math.ceil(loader.flashEraseSize(image.length, compressed) / FLASH_SECTOR)} sectors at ${hex(offset)}…`);
+  await loader.flashBegin(chip, { offset, size: image.length, blocks, compressed });
 
-  job.enter('writing', loader, compress ? `Compressed ${image.length} bytes to ${payload.length} (${Math.round((100 * payload.length) / image.length)}%).` : undefined);
+  job.enter('writing', compressed ? `Compressed ${image.length} bytes to ${payload.length} (${Math.round((100 * payload.length) / image.length)}%).` : undefined);
   const meter = new RateMeter(() => job.clock.now());
-  const dataOp = compress ? Op.FLASH_DEFL_DATA : Op.FLASH_DATA;
+  const dataOp = compressed ? Op.FLASH_DEFL_DATA : Op.FLASH_DATA;
   const sentBefore = loader.bytesSent;
   for (let seq = 0; seq < blocks; seq++) {
     let chunk = payload.subarray(seq * blockSize, (seq + 1) * blockSize);
-    if (!compress && chunk.length < blockSize) {
+    if (!compressed && chunk.length < blockSize) {
       const padded = new Uint8Array(blockSize).fill(0xff);
       padded.set(chunk);
       chunk = padded;
     }
-    const uncompressedEstimate = compress ? Math.ceil((chunk.length * image.length) / payload.length) : chunk.length;
-    const blockTimeout = timeoutPerMb(t, t.eraseWritePerMbMs, uncompressedEstimate);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await loader.dataBlock(dataOp, seq, chunk, blockTimeout);
-        break;
-      } catch (error) {
-        if (isFatal(error)) throw error;
-        if (attempt >= BLOCK_ATTEMPTS) {
-          const cause = error as FlashdeckError;
-          throw new FlashdeckError(
-            {
-              code: 'ESP_WRITE_FAILED',
-              stage: 'writing',
-              message: `Writing block ${seq + 1} of ${blocks} at ${hex(offset)} failed ${BLOCK_ATTEMPTS} times: ${cause.message}`,
-              hint: 'The connection is unreliable. Try a lower baud rate, another (shorter) cable, or a powered USB hub.',
-            },
-            { cause: error },
-          );
-        }
-        job.say(`Block ${seq + 1}/${blocks} failed (${(error as Error).message}); retrying.`);
-        await loader.flushInput();
-      }
-    }
+    const uncompressedEstimate = compressed ? Math.ceil((chunk.length * image.length) / payload.length) : chunk.length;
+    await writeBlock(job, dataOp, seq, blocks, offset, chunk, timeoutPerMb(t, t.eraseWritePerMbMs, uncompressedEstimate));
     const done = Math.min(image.length, Math.round(((seq + 1) * image.length) / blocks));
     const rate = meter.add(done);
-    job.report({
-      stage: 'writing',
-      bytesDone: done,
-      bytesTotal: image.length,
-      bytesPerSecond: rate,
-      etaSeconds: rate > 0 ? (image.length - done) / rate : null,
-    });
+    job.report({ stage: 'writing', bytesDone: done, bytesTotal: image.length, bytesPerSecond: rate, etaSeconds: rate > 0 ? (image.length - done) / rate : null });
   }
-  // The stub acknowledges data before writing it: END collects the status of the last block.
-  if (loader.isStub) {
-    await loader.command(compress ? Op.FLASH_DEFL_END : Op.FLASH_END, words(1), { timeoutMs: timeoutPerMb(t, t.eraseWritePerMbMs, blockSize * 4) });
+  await loader.flashFinish(compressed);
+  return loader.bytesSent - sentBefore;
+}
+
+/** Step: write, check the MD5 the loader computes over the flash, rewrite once on a mismatch. */
+async function writeAndVerify(job: Job, chip: EspChipSpec, offset: number, deflated: Promise<Uint8Array> | null): Promise<{ md5: string; wireBytes: number }> {
+  const expected = md5(job.image);
+  let wireBytes = 0;
+  for (let attempt = 1; ; attempt++) {
+    wireBytes += await writeImage(job, chip, offset, deflated);
+    job.enter('verifying', 'Verifying (MD5)…');
+    const actual = await job.loader.flashMd5(offset, job.image.length);
+    if (actual.every((b, i) => b === expected[i])) break;
+    if (attempt >= WRITE_ATTEMPTS) {
+      throw new FlashdeckError({
+        code: 'ESP_MD5_MISMATCH',
+        stage: 'verifying',
+        message: `MD5 of file does not match data in flash: flash ${toHex(actual)}, file ${toHex(expected)}.`,
+        hint: 'The data got corrupted on the way or the flash is failing. Use a powered USB hub, another cable, or a lower baud rate, then retry.',
+      });
+    }
+    job.say(`MD5 of flash (${toHex(actual)}) does not match the file (${toHex(expected)}); writing again.`);
   }
-  return { wireBytes: loader.bytesSent - sentBefore };
+  job.say(`MD5 verified: ${toHex(expected)}.`);
+  return { md5: toHex(expected), wireBytes };
+}
+
+/** Step: start the new firmware. Returns what happened, for the outcome. */
+async function restart(job: Job, chip: EspChipSpec): Promise<string> {
+  if ((job.options.after ?? 'hard-reset') !== 'hard-reset') return 'stayed in loader';
+  job.enter('resetting');
+  try {
+    await runResetSequence(job.link, job.usbJtag ? 'hard-usb' : 'hard', job.clock, job.options.signal);
+    return 'hard reset';
+  } catch (error) {
+    // A board with native USB re-enumerates as it restarts: the written image is verified, the reset happened.
+    if (isDisconnected(error)) return 'hard reset (the board re-enumerated)';
+    if (!(error instanceof NoControlLinesError)) throw error;
+  }
+  // No reset line: ask the loader to jump to the new firmware instead (esptool's soft reset).
+  try {
+    await job.loader.runUserCode(chip);
+    job.say('This port cannot reset the board; the loader started the new firmware instead. Press EN (RESET) if it does not run.');
+    return 'soft reset (run user code)';
+  } catch {
+    job.say('This port cannot reset the board: press EN (RESET) to start the new firmware.');
+    return 'manual reset needed';
+  }
 }
 
 function md5(bytes: Uint8Array): Uint8Array {
@@ -297,181 +461,33 @@ function deflateInBackground(image: Uint8Array): Promise<Uint8Array> {
  * (and the board restarted, unless `after: 'no-reset'`); rejects with a FlashdeckError.
  */
 export async function flashEsp32(link: ByteLink, image: Uint8Array, options: FlashEsp32Options = {}): Promise<FlashOutcome> {
-  const job = new Job(options);
-  const romBaud = options.romBaud ?? ROM_BAUD;
-  const wantBaud = options.baud ?? DEFAULT_FLASH_BAUD;
-  const compress = options.compress ?? true;
-  const usbJtag = options.usbJtag ?? false;
-  const summary: EspImageSummary = inspectEspImage(image, options.fileName);
-
-  // Refuse a broken file before touching the board (chip questions wait for detection).
-  job.enter('validating');
-  const fileErrors = summary.problems.filter(
-    (p) => p.severity === 'error' && !(options.allowChipMismatch && ['IMAGE_UNSUPPORTED_CHIP', 'IMAGE_UNKNOWN_CHIP', 'IMAGE_BOOTLOADER_OFFSET'].includes(p.code)),
-  );
-  if (fileErrors.length) {
-    throw new FlashdeckError({
-      code: 'ESP_IMAGE_INVALID',
-      stage: 'validating',
-      message: `${options.fileName ? `'${options.fileName}'` : 'The image'} cannot be flashed: ${fileErrors.map((p) => p.message).join(' ')}`,
-      hint: 'Rebuild the firmware (tinygo build -o app.bin -target=…) and select the new file.',
-    });
-  }
-
-  if (options.offset === undefined && summary.kind === 'raw' && summary.suggestedOffset === null) {
-    throw new FlashdeckError({
-      code: 'ESP_OFFSET_REQUIRED',
-      stage: 'validating',
-      message: `${options.fileName ? `'${options.fileName}'` : 'The file'} is not an ESP app image, so Flashdeck cannot tell where it belongs.`,
-      hint: 'Enter the flash address to write it to (for example 0x10000).',
-    });
-  }
-
-  const deflated = compress ? deflateInBackground(image) : null;
-  deflated?.catch(() => {}); // awaited (and reported) when writing starts
-  const loader = new EspLoader(link, { clock: job.clock, signal: options.signal, timeouts: options.timeouts, trace: options.trace });
-  const attempts = options.connectAttempts ?? 7;
-  const connectOptions = { usbJtag, attempts, reset: options.reset ?? 'auto' } as const;
+  const job = new Job(link, image, options);
   try {
-    job.enter('connecting', loader, `Connecting to ${link.path}…`);
-    if (link.baudRate !== romBaud) await loader.setHostBaud(romBaud);
-    let { stubRunning } = await connect(job, loader, connectOptions);
-    loader.isStub = stubRunning;
+    const summary = validate(job);
+    const deflated = (options.compress ?? true) ? deflateInBackground(image) : null;
+    deflated?.catch(() => {}); // awaited (and reported) when writing starts
 
-    job.enter('detecting', loader);
-    const chip = await detectChip(loader);
-    const facts: ChipFacts = await readChipFacts(loader, chip, link.baudRate);
+    job.enter('connecting', `Connecting to ${link.path}…`);
+    if (link.baudRate !== job.romBaud) await job.loader.setHostBaud(job.romBaud);
+    await connectLoader(job);
+
+    job.enter('detecting');
+    const chip = await detectChip(job.loader);
+    const facts: ChipFacts = await readChipFacts(job.loader, chip, job.link.baudRate);
     job.say(`Chip is ${chip.displayName} (revision v${facts.revision.major}.${facts.revision.minor}), crystal ${facts.crystalMhz} MHz, MAC ${facts.mac}.`);
 
-    // Transfer rate first, so the stub itself travels fast.
-    const reconnect = async () => {
-      loader.isStub = false;
-      ({ stubRunning } = await connect(job, loader, connectOptions));
-      loader.isStub = stubRunning;
-    };
-    let baud = await switchBaud(job, loader, wantBaud, romBaud, reconnect);
-
-    if (options.useStub !== false && !loader.isStub) {
-      job.enter('uploading-stub', loader, 'Uploading the flasher stub…');
-      const ok = await uploadStub(loader, options.stub ?? stubFor(chip.name), (done, total) =>
-        job.report({ stage: 'uploading-stub', bytesDone: done, bytesTotal: total, bytesPerSecond: 0, etaSeconds: null }),
-      );
-      if (ok) {
-        loader.isStub = true;
-        job.say('Stub running.');
-        // The ROM could not change rate (ESP32 ROMs can be off by the RC clock calibration):
-        // the stub's CHANGE_BAUDRATE is exact, try once more.
-        if (baud !== wantBaud) baud = await switchBaud(job, loader, wantBaud, romBaud, reconnect);
-      } else {
-        job.say('The flasher stub did not start (no OHAI); continuing with the slower ROM loader.');
-        try {
-          await loader.flushInput();
-          await loader.sync();
-        } catch (error) {
-          if (isFatal(error)) throw error;
-          // The ROM jumped into the stub and is gone: reset and start over without it.
-          await loader.setHostBaud(romBaud);
-          try {
-            await reconnect();
-          } catch (reconnectError) {
-            if (isFatal(reconnectError)) throw reconnectError;
-            throw new FlashdeckError(
-              {
-                code: 'ESP_STUB_FAILED',
-                stage: 'uploading-stub',
-                message: 'The flasher stub did not start and the board did not come back to the ROM loader.',
-                hint: 'Hold BOOT, tap EN (RESET), release BOOT, then retry.',
-              },
-              { cause: reconnectError },
-            );
-          }
-          baud = await switchBaud(job, loader, wantBaud, romBaud, reconnect);
-        }
-      }
-    }
-
-    job.enter('detecting', loader);
-    await loader.spiAttach();
-    const flashId: FlashId = await readFlashId(loader, chip);
-    if (flashId.raw === 0xffffff || flashId.raw === 0) {
-      throw new FlashdeckError({
-        code: 'ESP_FLASH_ID',
-        stage: 'detecting',
-        message: `The flash chip does not answer (flash id ${hex(flashId.raw, 6)}).`,
-        hint: 'Failed to communicate with the flash chip: check the board power supply (try a powered hub), and that GPIO 6-11 are not wired to anything.',
-      });
-    }
-    const flashSize = flashId.sizeBytes;
-    if (flashSize === null) job.say(`Unknown flash size code in flash id ${hex(flashId.raw, 6)}; assuming 4 MB.`);
-    const boardFlash = flashSize ?? 4 * 1024 * 1024;
-    await loader.spiSetParams(boardFlash);
-
+    const baud = await speedUp(job, chip);
+    const { flashId, flashSize } = await attachFlash(job, chip);
     const { offset, warnings } = planImageWrite(
       summary,
-      { chip, revision: facts.revision, flashSizeBytes: boardFlash },
-      {
-        offset: options.offset,
-        allowChipMismatch: options.allowChipMismatch,
-      },
+      { chip, revision: facts.revision, flashSizeBytes: flashSize },
+      { offset: options.offset, allowChipMismatch: options.allowChipMismatch },
     );
-    for (const w of warnings) job.say(w);
+    for (const warning of warnings) job.say(warning);
+    if (options.eraseAll) await eraseAll(job, chip, flashSize);
+    const { md5: digest, wireBytes } = await writeAndVerify(job, chip, offset, deflated);
+    const reset = await restart(job, chip);
 
-    if (options.eraseAll) {
-      job.enter('erasing', loader, `Erasing the whole ${boardFlash / 1048576} MB flash (this takes a while)…`);
-      if (loader.isStub) {
-        await loader.command(Op.ERASE_FLASH, new Uint8Array(0), { timeoutMs: loader.timeouts.chipEraseMs });
-      } else {
-        const beginWords = [boardFlash, 0, ROM_FLASH_BLOCK, 0];
-        if (chip.romFlashBeginHasEncryptedWord) beginWords.push(0);
-        await loader.command(Op.FLASH_BEGIN, words(...beginWords), {
-          timeoutMs: Math.max(loader.timeouts.chipEraseMs, timeoutPerMb(loader.timeouts, loader.timeouts.eraseRegionPerMbMs, boardFlash)),
-        });
-      }
-    }
-
-    const expected = md5(image);
-    let wireBytes = 0;
-    let verified = false;
-    for (let attempt = 1; attempt <= WRITE_ATTEMPTS && !verified; attempt++) {
-      const written = await writeImage(job, loader, chip, { offset, image }, deflated);
-      wireBytes += written.wireBytes;
-      job.enter('verifying', loader, 'Verifying (MD5)…');
-      const actual = await loader.flashMd5(offset, image.length);
-      verified = actual.every((b, i) => b === expected[i]);
-      if (!verified) {
-        if (attempt < WRITE_ATTEMPTS) {
-          job.say(`MD5 of flash (${toHex(actual)}) does not match the file (${toHex(expected)}); writing again.`);
-        } else {
-          throw new FlashdeckError({
-            code: 'ESP_MD5_MISMATCH',
-            stage: 'verifying',
-            message: `MD5 of file does not match data in flash: flash ${toHex(actual)}, file ${toHex(expected)}.`,
-            hint: 'The data got corrupted on the way or the flash is failing. Use a powered USB hub, another cable, or a lower baud rate, then retry.',
-          });
-        }
-      }
-    }
-    job.say(`MD5 verified: ${toHex(expected)}.`);
-
-    let resetNote = 'stayed in loader';
-    if ((options.after ?? 'hard-reset') === 'hard-reset') {
-      job.enter('resetting', loader);
-      try {
-        await runResetSequence(link, usbJtag ? 'hard-usb' : 'hard', job.clock, options.signal);
-        resetNote = 'hard reset';
-      } catch (error) {
-        if (!(error instanceof NoControlLinesError)) throw error;
-        // No reset line: ask the loader to jump to the new firmware instead (esptool's soft reset).
-        try {
-          await loader.runUserCode();
-          resetNote = 'soft reset (run user code)';
-          job.say('This port cannot reset the board; the loader started the new firmware instead. Press EN (RESET) if it does not run.');
-        } catch {
-          resetNote = 'manual reset needed';
-          job.say('This port cannot reset the board: press EN (RESET) to start the new firmware.');
-        }
-      }
-    }
     job.report({ stage: 'done', bytesDone: image.length, bytesTotal: image.length, bytesPerSecond: 0, etaSeconds: 0 });
     return {
       bytesWritten: image.length,
@@ -482,14 +498,14 @@ export async function flashEsp32(link: ByteLink, image: Uint8Array, options: Fla
         mac: facts.mac,
         crystal: `${facts.crystalMhz} MHz`,
         flashId: hex(flashId.raw, 6),
-        flashSize: `${boardFlash / 1048576} MB`,
+        flashSize: `${flashSize / 1048576} MB`,
         address: hex(offset),
-        md5: toHex(expected),
+        md5: digest,
         baud: String(baud),
-        loader: loader.isStub ? 'stub' : 'rom',
+        loader: job.loader.kind,
         imageKind: summary.kind,
         wireBytes: String(wireBytes),
-        reset: resetNote,
+        reset,
         ...(job.messages.length ? { log: job.messages.join('\n') } : {}),
       },
     };
@@ -500,6 +516,6 @@ export async function flashEsp32(link: ByteLink, image: Uint8Array, options: Fla
       { cause: error },
     );
   } finally {
-    loader.dispose();
+    job.loader.dispose();
   }
 }

@@ -1,5 +1,6 @@
 /**
- * EspLoader: one conversation with an ESP ROM or stub loader over a ByteLink.
+ * EspRomLoader / EspStubLoader: one conversation with an ESP ROM or stub loader over a ByteLink
+ * (their LoaderChannel).
  *
  * It frames commands, matches responses by opcode, reads status bytes in the right layout
  * (ROM 4 / stub 2), recognises "unsupported command" replies in both forms, and turns silence
@@ -10,13 +11,17 @@ import { type ByteLink, isPortGoneError } from '../common/byte-link';
 import { FlashdeckError, cancelledError } from '../common/errors';
 import { SlipDecoder, slipEncode } from '../common/slip';
 import { type DriverClock, wallClock } from '../common/clock';
+import { type Patience, startPatience } from '../common/patience';
+import type { EspChipSpec } from './chips';
+import { quirksOf } from './chip-quirks';
 import {
   ERR_INVALID_MESSAGE,
   OHAI,
   OP_NAMES,
   Op,
   ROM_STATUS_BYTES,
-  ROM_SYNC_VALUE,
+  ROM_FLASH_BLOCK,
+  STUB_FLASH_BLOCK,
   STUB_STATUS_BYTES,
   SYNC_PAYLOAD,
   type Response,
@@ -82,21 +87,24 @@ export interface LoaderOptions {
   timeouts?: Partial<EspTimeouts>;
   /** Hex dump of the traffic, like esptool --trace. */
   trace?: (direction: 'out' | 'in', bytes: Uint8Array) => void;
+  /** The job stage errors are reported under, as the job says (default 'connecting'). */
+  stage?: () => string;
 }
 
 const NOISE_KEEP = 8192;
 const MAX_FRAMES_PER_COMMAND = 100;
 const PANIC_PATTERN = /Guru Meditation Error|Fatal exception|panic'ed|abort\(\) was called/;
 
-export class EspLoader {
+/**
+ * The wire side of one loader session, shared by the ROM loader and the stub loader that takes
+ * over from it: SLIP framing over the link, frames and out-of-packet text as they arrive, writes
+ * that give up on a port that takes nothing, and what each kind of silence means.
+ */
+export class LoaderChannel {
   readonly link: ByteLink;
   readonly clock: DriverClock;
   readonly timeouts: EspTimeouts;
   readonly signal?: AbortSignal;
-  /** The job stage errors are reported under. */
-  stage = 'connecting';
-  /** True once talking to the stub (2 status bytes, raw MD5, 16 KiB blocks). */
-  isStub = false;
   /** Bytes received ever, and frames decoded ever. */
   bytesReceived = 0;
   framesReceived = 0;
@@ -112,6 +120,7 @@ export class EspLoader {
   private closedError: FlashdeckError | null = null;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly trace?: LoaderOptions['trace'];
+  private readonly stageOf: () => string;
   private ohaiSeen = false;
 
   constructor(link: ByteLink, options: LoaderOptions = {}) {
@@ -120,6 +129,7 @@ export class EspLoader {
     this.signal = options.signal;
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.trace = options.trace;
+    this.stageOf = options.stage ?? (() => 'connecting');
     this.decoder = new SlipDecoder({
       onFrame: (frame) => {
         this.framesReceived++;
@@ -157,8 +167,9 @@ export class EspLoader {
     for (const off of this.unsubscribe.splice(0)) off();
   }
 
-  get statusBytes(): number {
-    return this.isStub ? STUB_STATUS_BYTES : ROM_STATUS_BYTES;
+  /** The job stage errors are reported under. */
+  get stage(): string {
+    return this.stageOf();
   }
 
   /** Text received outside packets (boot banners, app output), most recent last. */
@@ -216,23 +227,23 @@ export class EspLoader {
     const framed = slipEncode(packet);
     this.trace?.('out', framed);
     this.bytesSent += framed.length;
-    // A chip that stops reading (USB-Serial-JTAG while firmware ignores it) never drains the write:
-    // give up once the port has taken nothing for four times the frame's wire time (at least 3 s),
-    // or at once on cancel.
+    // A chip that stops reading (USB-Serial-JTAG while firmware ignores it) stops taking bytes:
+    // give up once the port has taken none for four times the frame's wire time (at least 3 s),
+    // counted while this process was running to see it (patience.ts), or at once on cancel.
     const patienceMs = Math.max(3000, ((framed.length * 10) / this.link.baudRate) * 1000 * 4);
     const written = this.link.write(framed);
     written.catch(() => {}); // settled by the port closing if we stop waiting
-    let stopWatch = () => {};
+    let patience: Patience | null = null;
     let onAbort = () => {};
-    const gaveUp = new Promise<'timeout' | 'cancelled'>((resolve) => {
-      stopWatch = watchWireProgress(this.link, this.clock, patienceMs, () => resolve('timeout'));
+    const gaveUp = new Promise<'stalled' | 'cancelled'>((resolve) => {
+      patience = startPatience(this.clock, patienceMs, () => resolve('stalled'), { progress: () => this.link.bytesAccepted });
       onAbort = () => resolve('cancelled');
       this.signal?.addEventListener('abort', onAbort, { once: true });
     });
     try {
       const first = await Promise.race([written.then(() => 'written' as const), gaveUp]);
       if (first === 'cancelled') throw cancelledError(this.stage);
-      if (first === 'timeout') {
+      if (first === 'stalled') {
         throw new FlashdeckError({
           code: 'ESP_WRITE_FAILED',
           stage: this.stage,
@@ -253,38 +264,39 @@ export class EspLoader {
         { cause: error },
       );
     } finally {
-      stopWatch();
+      (patience as Patience | null)?.stop();
       this.signal?.removeEventListener('abort', onAbort);
     }
   }
 
-  /** Next SLIP frame, or a classified timeout error. */
+  /** Next SLIP frame, or a classified timeout error once `timeoutMs` of silence passed (counted as the host saw it, see patience.ts). */
   async readFrame(timeoutMs: number): Promise<Uint8Array> {
-    const deadline = this.clock.now() + timeoutMs;
-    for (;;) {
-      this.checkCancelled();
-      const frame = this.frames.shift();
-      if (frame) return frame;
-      const left = deadline - this.clock.now();
-      if (left <= 0) throw this.timeoutError();
-      await new Promise<void>((resolve, reject) => {
-        const cancel = this.clock.setTimer(() => {
-          this.waiter = null;
-          resolve();
-        }, left);
-        this.waiter = {
-          resolve: () => {
-            cancel();
-            this.waiter = null;
-            resolve();
-          },
-          reject: (error) => {
-            cancel();
-            this.waiter = null;
-            reject(error);
-          },
-        };
-      });
+    let expired = false;
+    const patience = startPatience(this.clock, timeoutMs, () => {
+      expired = true;
+      this.wake();
+    });
+    try {
+      for (;;) {
+        this.checkCancelled();
+        const frame = this.frames.shift();
+        if (frame) return frame;
+        if (expired) throw this.timeoutError();
+        await new Promise<void>((resolve, reject) => {
+          this.waiter = {
+            resolve: () => {
+              this.waiter = null;
+              resolve();
+            },
+            reject: (error) => {
+              this.waiter = null;
+              reject(error);
+            },
+          };
+        });
+      }
+    } finally {
+      patience.stop();
     }
   }
 
@@ -331,17 +343,97 @@ export class EspLoader {
     });
   }
 
+  /** Drop frames not yet read (repeats of a reply nobody waits for). */
+  dropFrames(): void {
+    this.frames = [];
+  }
+
+  /** The next OHAI counts (MEM_END is about to start the stub). */
+  expectOhai(): void {
+    this.ohaiSeen = false;
+  }
+
+  /** Waits for the stub's OHAI frame; false on timeout. */
+  async waitForOhai(timeoutMs = this.timeouts.ohaiMs): Promise<boolean> {
+    const deadline = this.clock.now() + timeoutMs;
+    while (!this.ohaiSeen) {
+      const left = deadline - this.clock.now();
+      if (left <= 0) return false;
+      try {
+        await this.readFrame(left);
+      } catch (error) {
+        if (endsTheJob(error)) throw error;
+        return this.ohaiSeen;
+      }
+    }
+    this.frames = [];
+    return true;
+  }
+
+  private wake(): void {
+    this.waiter?.resolve();
+  }
+
+  private wakeWithError(error: unknown): void {
+    this.waiter?.reject(error);
+  }
+}
+
+/**
+ * One loader on the other end: the ROM's or the stub's. They speak the same protocol with
+ * different status layouts, block sizes and argument forms; each subclass says how. Loading the
+ * stub through the ROM loader gives a stub loader on the same channel (stub-loader.ts).
+ */
+export abstract class EspLoader {
+  abstract readonly kind: 'rom' | 'stub';
+  /** Status bytes at the end of every reply (ROM 4, stub 2). */
+  abstract readonly statusBytes: number;
+  /** Flash data per FLASH_DATA / FLASH_DEFL_DATA block (ROM 1 KiB, stub 16 KiB). */
+  abstract readonly flashBlockSize: number;
+
+  constructor(readonly channel: LoaderChannel) {}
+
+  get link(): ByteLink {
+    return this.channel.link;
+  }
+  get clock(): DriverClock {
+    return this.channel.clock;
+  }
+  get timeouts(): EspTimeouts {
+    return this.channel.timeouts;
+  }
+  get stage(): string {
+    return this.channel.stage;
+  }
+  /** Bytes written to the link (for wire-efficiency figures). */
+  get bytesSent(): number {
+    return this.channel.bytesSent;
+  }
+  /** Text received outside packets (boot banners, app output), most recent last. */
+  get noiseText(): string {
+    return this.channel.noiseText;
+  }
+  flushInput(): Promise<void> {
+    return this.channel.flushInput();
+  }
+  setHostBaud(baud: number): Promise<void> {
+    return this.channel.setHostBaud(baud);
+  }
+  dispose(): void {
+    this.channel.dispose();
+  }
+
   /**
    * Send one command and return its response (matched by opcode, status checked).
    * Throws ESP_UNSUPPORTED for "unsupported command" replies in either form.
    */
   async command(op: number, data: Uint8Array = new Uint8Array(0), options: CommandOptions = {}): Promise<Response> {
     const timeoutMs = options.timeoutMs ?? this.timeouts.defaultMs;
-    this.markNoise();
-    await this.send(encodeCommand(op, data, options.checksum ?? 0));
+    this.channel.markNoise();
+    await this.channel.send(encodeCommand(op, data, options.checksum ?? 0));
     const deadline = this.clock.now() + timeoutMs;
     for (let n = 0; n < MAX_FRAMES_PER_COMMAND; n++) {
-      const frame = await this.readFrame(Math.max(0, deadline - this.clock.now()));
+      const frame = await this.channel.readFrame(Math.max(0, deadline - this.clock.now()));
       const response = decodeResponse(frame);
       if (!response) continue; // OHAI or a mangled frame
       if (response.op !== op) {
@@ -393,43 +485,29 @@ export class EspLoader {
     const until = this.clock.now() + 300;
     while (this.clock.now() < until) {
       try {
-        await this.readFrame(quietMs);
+        await this.channel.readFrame(quietMs);
       } catch (error) {
-        if (error instanceof FlashdeckError && (error.code === 'CANCELLED' || error.code === 'ESP_DISCONNECTED')) throw error;
+        if (endsTheJob(error)) throw error;
         break;
       }
     }
-    this.frames = [];
+    this.channel.dropFrames();
   }
 
-  /** One SYNC plus its 7 echoes. Returns whether the peer is an already running stub. */
-  /**
-   * Start the flashed application without a reset line (esptool's soft reset): the stub jumps to
-   * it on RUN_USER_CODE, which has no reply; the ROM does it on FLASH_BEGIN(0) + FLASH_END(1).
-   */
-  async runUserCode(): Promise<void> {
-    if (this.isStub) {
-      await this.send(encodeCommand(Op.RUN_USER_CODE));
-      return;
-    }
-    await this.command(Op.FLASH_BEGIN, words(0, 0, 0x400, 0));
-    await this.command(Op.FLASH_END, words(1));
-  }
-
+  /** One SYNC plus its 7 echoes. Returns whether the peer is an already running stub (it answers 0, the ROM 0x20120707). */
   async sync(): Promise<{ stubRunning: boolean }> {
     const first = await this.command(Op.SYNC, SYNC_PAYLOAD, { timeoutMs: this.timeouts.syncMs });
     let allZero = first.value === 0;
     for (let i = 0; i < 7; i++) {
       try {
-        const frame = await this.readFrame(this.timeouts.syncMs);
+        const frame = await this.channel.readFrame(this.timeouts.syncMs);
         const r = decodeResponse(frame);
         if (r && r.op === Op.SYNC && r.value !== 0) allZero = false;
       } catch (error) {
-        if (error instanceof FlashdeckError && (error.code === 'CANCELLED' || error.code === 'ESP_DISCONNECTED')) throw error;
+        if (endsTheJob(error)) throw error;
         break;
       }
     }
-    void ROM_SYNC_VALUE;
     return { stubRunning: allZero };
   }
 
@@ -442,39 +520,30 @@ export class EspLoader {
     await this.command(Op.WRITE_REG, words(address, value, mask, delayUs));
   }
 
-  /** SPI_ATTACH: the ROM wants 8 bytes (hspi_arg, is_legacy + 3 pad), the stub 4. */
+  /** SPI_ATTACH with the loader's argument form. */
   async spiAttach(hspiArg = 0): Promise<void> {
-    const data = this.isStub ? words(hspiArg) : new Uint8Array([...words(hspiArg), 0, 0, 0, 0]);
-    await this.command(Op.SPI_ATTACH, data);
+    await this.command(Op.SPI_ATTACH, this.spiAttachArgs(hspiArg));
   }
+  protected abstract spiAttachArgs(hspiArg: number): Uint8Array;
 
   async spiSetParams(totalSize: number): Promise<void> {
     await this.command(Op.SPI_SET_PARAMS, words(0, totalSize, 0x10000, 0x1000, 0x100, 0xffff));
   }
 
-  /** CHANGE_BAUDRATE (new, old): old is 0 for the ROM, the current rate for the stub. */
-  async changeBaud(newBaud: number, currentBaud: number): Promise<void> {
-    await this.command(Op.CHANGE_BAUDRATE, words(newBaud, this.isStub ? currentBaud : 0));
+  /** CHANGE_BAUDRATE (new, old): each loader says how it takes the two words. */
+  async changeBaud(chip: EspChipSpec, newBaud: number, currentBaud: number): Promise<void> {
+    await this.command(Op.CHANGE_BAUDRATE, words(...(await this.changeBaudArgs(chip, newBaud, currentBaud))));
   }
+  protected abstract changeBaudArgs(chip: EspChipSpec, newBaud: number, currentBaud: number): Promise<[number, number]>;
 
-  /** 16 raw MD5 bytes of a flash region (the ROM sends 32 hex characters, the stub 16 bytes). */
+  /** 16 raw MD5 bytes of a flash region. */
   async flashMd5(address: number, size: number): Promise<Uint8Array> {
     const timeoutMs = timeoutPerMb(this.timeouts, this.timeouts.md5PerMbMs, size);
-    const payloadLength = this.isStub ? 16 : 32;
-    const r = await this.command(Op.SPI_FLASH_MD5, words(address, size, 0, 0), { timeoutMs, payloadLength });
-    const payload = r.data.subarray(0, payloadLength);
-    if (this.isStub) return payload.slice();
-    const text = latin1(payload);
-    if (!/^[0-9a-fA-F]{32}$/.test(text)) {
-      throw new FlashdeckError({
-        code: 'ESP_BAD_RESPONSE',
-        stage: this.stage,
-        message: `SPI_FLASH_MD5 reply is not 32 hex digits: "${printable(text)}".`,
-        hint: 'Retry; if it persists, try a lower baud rate.',
-      });
-    }
-    return Uint8Array.from(text.match(/../g)!.map((h) => parseInt(h, 16)));
+    const r = await this.command(Op.SPI_FLASH_MD5, words(address, size, 0, 0), { timeoutMs, payloadLength: this.md5ReplyLength });
+    return this.md5FromReply(r.data.subarray(0, this.md5ReplyLength));
   }
+  protected abstract readonly md5ReplyLength: number;
+  protected abstract md5FromReply(payload: Uint8Array): Uint8Array;
 
   /** GET_SECURITY_INFO: null when the ROM does not know the command (ESP32). */
   async securityInfo(): Promise<{ flags: number; chipId: number | null; apiVersion: number | null } | null> {
@@ -494,55 +563,159 @@ export class EspLoader {
     }
   }
 
-  async memBegin(size: number, blocks: number, blockSize: number, offset: number): Promise<void> {
-    await this.command(Op.MEM_BEGIN, words(size, blocks, blockSize, offset));
-  }
-
-  async memData(seq: number, payload: Uint8Array): Promise<void> {
-    const packet = encodeDataCommand(Op.MEM_DATA, seq, payload);
-    await this.command(Op.MEM_DATA, packet.subarray(8), { checksum: readU32(packet, 4) });
-  }
-
-  /** Jump to `entry`; the ROM may not answer (it is already running the code). */
-  async memEnd(entry: number): Promise<void> {
-    this.ohaiSeen = false;
-    try {
-      await this.command(Op.MEM_END, words(entry === 0 ? 1 : 0, entry), { timeoutMs: this.timeouts.memEndRomMs, ignoreStatus: true });
-    } catch (error) {
-      if (error instanceof FlashdeckError && (error.code === 'CANCELLED' || error.code === 'ESP_DISCONNECTED')) throw error;
-    }
-  }
-
-  /** Waits for the stub's OHAI frame; false on timeout. */
-  async waitForOhai(timeoutMs = this.timeouts.ohaiMs): Promise<boolean> {
-    const deadline = this.clock.now() + timeoutMs;
-    while (!this.ohaiSeen) {
-      const left = deadline - this.clock.now();
-      if (left <= 0) return false;
-      try {
-        await this.readFrame(left);
-      } catch (error) {
-        if (error instanceof FlashdeckError && (error.code === 'CANCELLED' || error.code === 'ESP_DISCONNECTED')) throw error;
-        return this.ohaiSeen;
-      }
-    }
-    this.frames = [];
-    return true;
-  }
-
   /** Send a *_DATA block (FLASH_DATA / FLASH_DEFL_DATA / MEM_DATA) with its checksum. */
   async dataBlock(op: number, seq: number, payload: Uint8Array, timeoutMs?: number): Promise<void> {
     const packet = encodeDataCommand(op, seq, payload);
     await this.command(op, packet.subarray(8), { checksum: readU32(packet, 4), timeoutMs });
   }
 
-  private wake(): void {
-    this.waiter?.resolve();
+  /**
+   * FLASH_BEGIN / FLASH_DEFL_BEGIN, its arguments built here and nowhere else: the size to erase
+   * (the ROM erases it now, rounded up to whole blocks when compressed; the stub as data comes),
+   * the block count and size, the offset, and the `encrypted` word where the loader takes one.
+   */
+  async flashBegin(chip: EspChipSpec, write: { offset: number; size: number; blocks: number; compressed: boolean }): Promise<void> {
+    const eraseSize = this.flashEraseSize(write.size, write.compressed);
+    const args = [eraseSize, write.blocks, this.flashBlockSize, write.offset];
+    if (this.kind === 'stub' || chip.romFlashBeginHasEncryptedWord) args.push(0);
+    const timeoutMs = this.kind === 'stub' ? this.timeouts.defaultMs : timeoutPerMb(this.timeouts, this.timeouts.eraseRegionPerMbMs, eraseSize);
+    await this.command(write.compressed ? Op.FLASH_DEFL_BEGIN : Op.FLASH_BEGIN, words(...args), { timeoutMs });
   }
 
-  private wakeWithError(error: unknown): void {
-    this.waiter?.reject(error);
+  /** The size FLASH_BEGIN announces for `size` image bytes: the ROM erases whole blocks of a compressed write. */
+  flashEraseSize(size: number, compressed: boolean): number {
+    return compressed && this.kind === 'rom' ? Math.ceil(size / this.flashBlockSize) * this.flashBlockSize : size;
   }
+
+  /** After the last block: the stub acknowledges data before writing it, so END collects the status of the last block; the ROM has answered each block already. */
+  abstract flashFinish(compressed: boolean): Promise<void>;
+
+  /** Erases the whole flash. */
+  abstract eraseFlash(chip: EspChipSpec, flashSize: number): Promise<void>;
+
+  /** Start the flashed application without a reset line (esptool's soft reset). */
+  abstract runUserCode(chip: EspChipSpec): Promise<void>;
+}
+
+/** The chip's ROM loader: 4 status bytes, 1 KiB flash blocks, erases in FLASH_BEGIN, MD5 as hex text. */
+export class EspRomLoader extends EspLoader {
+  readonly kind = 'rom';
+  readonly statusBytes = ROM_STATUS_BYTES;
+  readonly flashBlockSize = ROM_FLASH_BLOCK;
+  protected readonly md5ReplyLength = 32;
+
+  constructor(channel: LoaderChannel);
+  constructor(link: ByteLink, options?: LoaderOptions);
+  constructor(linkOrChannel: ByteLink | LoaderChannel, options: LoaderOptions = {}) {
+    super(linkOrChannel instanceof LoaderChannel ? linkOrChannel : new LoaderChannel(linkOrChannel, options));
+  }
+
+  /** 8 bytes: hspi_arg, is_legacy + 3 pad. */
+  protected spiAttachArgs(hspiArg: number): Uint8Array {
+    return new Uint8Array([...words(hspiArg), 0, 0, 0, 0]);
+  }
+
+  /** The ROM takes 0 for the old rate, and on some chips a corrected new one (chip-quirks.ts). */
+  protected async changeBaudArgs(chip: EspChipSpec, newBaud: number): Promise<[number, number]> {
+    const corrected = quirksOf(chip.name).romBaudArgument;
+    return [corrected ? await corrected(this, newBaud) : newBaud, 0];
+  }
+
+  protected md5FromReply(payload: Uint8Array): Uint8Array {
+    const text = latin1(payload);
+    if (!/^[0-9a-fA-F]{32}$/.test(text)) {
+      throw new FlashdeckError({
+        code: 'ESP_BAD_RESPONSE',
+        stage: this.stage,
+        message: `SPI_FLASH_MD5 reply is not 32 hex digits: "${printable(text)}".`,
+        hint: 'Retry; if it persists, try a lower baud rate.',
+      });
+    }
+    return Uint8Array.from(text.match(/../g)!.map((h) => parseInt(h, 16)));
+  }
+
+  async flashFinish(): Promise<void> {}
+
+  /** The ROM has no ERASE_FLASH: FLASH_BEGIN over the whole chip erases it. */
+  async eraseFlash(chip: EspChipSpec, flashSize: number): Promise<void> {
+    const args = [flashSize, 0, this.flashBlockSize, 0];
+    if (chip.romFlashBeginHasEncryptedWord) args.push(0);
+    await this.command(Op.FLASH_BEGIN, words(...args), {
+      timeoutMs: Math.max(this.timeouts.chipEraseMs, timeoutPerMb(this.timeouts, this.timeouts.eraseRegionPerMbMs, flashSize)),
+    });
+  }
+
+  /** FLASH_BEGIN(0) + FLASH_END(1): the ROM leaves the loader for the app. */
+  async runUserCode(chip: EspChipSpec): Promise<void> {
+    await this.flashBegin(chip, { offset: 0, size: 0, blocks: 0, compressed: false });
+    await this.command(Op.FLASH_END, words(1));
+  }
+
+  async memBegin(size: number, blocks: number, blockSize: number, offset: number): Promise<void> {
+    await this.command(Op.MEM_BEGIN, words(size, blocks, blockSize, offset));
+  }
+
+  /** Jump to `entry`; the ROM may not answer (it is already running the code). */
+  async memEnd(entry: number): Promise<void> {
+    this.channel.expectOhai();
+    try {
+      await this.command(Op.MEM_END, words(entry === 0 ? 1 : 0, entry), { timeoutMs: this.timeouts.memEndRomMs, ignoreStatus: true });
+    } catch (error) {
+      if (endsTheJob(error)) throw error;
+    }
+  }
+}
+
+/** The RAM stub (esp-flasher-stub): 2 status bytes, 16 KiB blocks written as they arrive, raw MD5. */
+export class EspStubLoader extends EspLoader {
+  readonly kind = 'stub';
+  readonly statusBytes = STUB_STATUS_BYTES;
+  readonly flashBlockSize = STUB_FLASH_BLOCK;
+  protected readonly md5ReplyLength = 16;
+
+  constructor(channel: LoaderChannel);
+  constructor(link: ByteLink, options?: LoaderOptions);
+  constructor(linkOrChannel: ByteLink | LoaderChannel, options: LoaderOptions = {}) {
+    super(linkOrChannel instanceof LoaderChannel ? linkOrChannel : new LoaderChannel(linkOrChannel, options));
+  }
+
+  protected spiAttachArgs(hspiArg: number): Uint8Array {
+    return words(hspiArg);
+  }
+
+  /** The stub's divider is exact: the rate asked for, and the one in use. */
+  protected async changeBaudArgs(_chip: EspChipSpec, newBaud: number, currentBaud: number): Promise<[number, number]> {
+    return [newBaud, currentBaud];
+  }
+
+  protected md5FromReply(payload: Uint8Array): Uint8Array {
+    return payload.slice();
+  }
+
+  async flashFinish(compressed: boolean): Promise<void> {
+    await this.command(compressed ? Op.FLASH_DEFL_END : Op.FLASH_END, words(1), {
+      timeoutMs: timeoutPerMb(this.timeouts, this.timeouts.eraseWritePerMbMs, this.flashBlockSize * 4),
+    });
+  }
+
+  async eraseFlash(): Promise<void> {
+    await this.command(Op.ERASE_FLASH, new Uint8Array(0), { timeoutMs: this.timeouts.chipEraseMs });
+  }
+
+  /** RUN_USER_CODE has no reply: the stub jumps to the app. */
+  async runUserCode(): Promise<void> {
+    await this.channel.send(encodeCommand(Op.RUN_USER_CODE));
+  }
+}
+
+/** The loader that answered SYNC on `channel`: the ROM's, or a stub still running from an earlier session. */
+export function loaderOn(channel: LoaderChannel, stubRunning: boolean): EspLoader {
+  return stubRunning ? new EspStubLoader(channel) : new EspRomLoader(channel);
+}
+
+/** Whether an error ends the job at once rather than a try: the user cancelled, or the port is gone. */
+export function endsTheJob(error: unknown): boolean {
+  return error instanceof FlashdeckError && (error.code === 'CANCELLED' || error.code === 'ESP_DISCONNECTED');
 }
 
 /** A command the loader answered with a failure status. */
@@ -597,33 +770,4 @@ export function disconnectedError(path: string, stage: string, what: string, cau
     },
     { cause: cause ?? undefined },
   );
-}
-
-const WATCH_TICK_MS = 250;
-
-/**
- * Calls `stalled` once the link has taken no bytes for `patienceMs`. Only time the host was awake
- * counts: a tick that comes late (a busy machine, a paused process) adds at most two ticks, so a
- * host that could not look is never taken for a board that would not take data.
- */
-export function watchWireProgress(link: ByteLink, clock: DriverClock, patienceMs: number, stalled: () => void): () => void {
-  let accepted = link.bytesAccepted;
-  let idleMs = 0;
-  let last = clock.now();
-  let cancel = () => {};
-  const tick = () => {
-    const now = clock.now();
-    const elapsed = Math.min(now - last, 2 * WATCH_TICK_MS);
-    last = now;
-    if (link.bytesAccepted !== accepted) {
-      accepted = link.bytesAccepted;
-      idleMs = 0;
-    } else {
-      idleMs += elapsed;
-    }
-    if (idleMs >= patienceMs) stalled();
-    else cancel = clock.setTimer(tick, WATCH_TICK_MS);
-  };
-  cancel = clock.setTimer(tick, WATCH_TICK_MS);
-  return () => cancel();
 }

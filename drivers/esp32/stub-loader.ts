@@ -1,8 +1,9 @@
 /**
- * Uploading the RAM stub (esp-flasher-stub, see stub/README.md) and waiting for its OHAI.
+ * The RAM stub (esp-flasher-stub, see stub/README.md): its images, and running it through the ROM
+ * loader, which gives the stub loader that takes over.
  */
 import type { EspChipName } from './chips';
-import type { EspLoader } from './loader';
+import { type EspRomLoader, EspStubLoader } from './loader';
 import { Op, RAM_BLOCK } from './protocol';
 import esp32 from './stub/esp32.json';
 import esp32c3 from './stub/esp32c3.json';
@@ -39,8 +40,11 @@ export function stubFor(chip: EspChipName): StubImage {
   };
 }
 
-/** MEM_BEGIN/MEM_DATA for each part, MEM_END(entry), then OHAI. Returns false if OHAI never came. */
-export async function uploadStub(loader: EspLoader, stub: StubImage, onBytes?: (done: number, total: number) => void): Promise<boolean> {
+/**
+ * MEM_BEGIN/MEM_DATA for each part, MEM_END(entry), then OHAI: the stub loader now answering on
+ * the same channel, or null if OHAI never came (the ROM may or may not still be there).
+ */
+export async function runStub(rom: EspRomLoader, stub: StubImage, onBytes?: (done: number, total: number) => void): Promise<EspStubLoader | null> {
   const parts = [
     { bytes: stub.text, at: stub.textStart },
     { bytes: stub.data, at: stub.dataStart },
@@ -49,14 +53,14 @@ export async function uploadStub(loader: EspLoader, stub: StubImage, onBytes?: (
   let done = 0;
   for (const part of parts) {
     const blocks = Math.ceil(part.bytes.length / RAM_BLOCK);
-    await loader.memBegin(part.bytes.length, blocks, RAM_BLOCK, part.at);
+    await rom.memBegin(part.bytes.length, blocks, RAM_BLOCK, part.at);
     for (let seq = 0; seq < blocks; seq++) {
       const chunk = part.bytes.subarray(seq * RAM_BLOCK, (seq + 1) * RAM_BLOCK);
-      await loader.dataBlock(Op.MEM_DATA, seq, chunk);
+      await rom.dataBlock(Op.MEM_DATA, seq, chunk);
       done += chunk.length;
       onBytes?.(done, total);
     }
   }
-  await loader.memEnd(stub.entry);
-  return loader.waitForOhai();
+  await rom.memEnd(stub.entry);
+  return (await rom.channel.waitForOhai()) ? new EspStubLoader(rom.channel) : null;
 }

@@ -170,8 +170,9 @@ describe('a busy host or a slow port is not a stalled board', () => {
         },
       },
     }) as ByteLink;
-    await flashEsp32(pausing, image, { ...FAST, baud: 921600, timeouts: { ...FAST.timeouts, defaultMs: 10_000 } });
+    const outcome = await flashEsp32(pausing, image, { ...FAST, baud: 921600, timeouts: { ...FAST.timeouts, defaultMs: 10_000 } });
     expect(paused).toBe(true);
+    expect(outcome.details.log ?? '').not.toMatch(/Block \d+\/\d+ failed/); // not even a retried block
     expect(sameBytes(rig.sim.flash.read(0x1000, image.length), image)).toBe(true);
   }, 120_000);
 
@@ -185,6 +186,7 @@ describe('a busy host or a slow port is not a stalled board', () => {
     rig.sim.device.pressBootAndTapEn();
     const outcome = await flashEsp32(rig.link, image, { ...FAST, baud: 921600 });
     expect(outcome.verifiedBy).toBe('md5');
+    expect(outcome.details.log ?? '').not.toMatch(/Block \d+\/\d+ failed/);
     expect(sameBytes(rig.sim.flash.read(0x1000, image.length), image)).toBe(true);
   }, 180_000);
 });

@@ -1,10 +1,25 @@
 /** ESP32-family boards: our ROM-protocol driver (drivers/esp32) over the board's serial port. */
 import type { ImageSummary } from '../../contract';
-import { CHIPS, flashEsp32, inspectEspImage, isUsbJtag } from '../../../drivers/esp32';
+import { OFFSET_HINT, chipMismatchMessage, defaultOffset, flashEsp32, inspectEspImage, isChipProblem, isUsbJtag, type EspImageSummary } from '../../../drivers/esp32';
 import { openPortForFlashing } from './open-port';
+import { openReturningBoard } from './reopen-port';
 import type { FamilyFlasher, FlashInput, FlashRun } from './family-flasher';
 
 const hex = (value: number) => `0x${value.toString(16)}`;
+
+/**
+ * One inspection per file: the flash service inspects the file it was given before the job and
+ * hands the same bytes to flash(), which passes the result on to the driver.
+ */
+const inspections = new WeakMap<Uint8Array, EspImageSummary>();
+function inspectOnce(bytes: Uint8Array, fileName: string): EspImageSummary {
+  let summary = inspections.get(bytes);
+  if (!summary || summary.fileName !== fileName) {
+    summary = inspectEspImage(bytes, fileName);
+    inspections.set(bytes, summary);
+  }
+  return summary;
+}
 
 export const espFlasher: FamilyFlasher = {
   recognises(bytes) {
@@ -12,21 +27,16 @@ export const espFlasher: FamilyFlasher = {
   },
 
   inspect({ board, model, fileName, bytes, offset }: FlashInput): ImageSummary {
-    const summary = inspectEspImage(bytes, fileName);
+    const summary = inspectOnce(bytes, fileName);
     const problems = summary.problems.map(({ code, severity, message }) => ({ code, severity, message }));
     const boardChip = model?.chip ?? board.guess.chip ?? null;
-    let overridable = problems.every((p) => p.severity !== 'error' || /CHIP/.test(p.code));
+    let overridable = summary.problems.every((p) => p.severity !== 'error' || isChipProblem(p));
     if (boardChip && summary.chipDisplayName && boardChip !== summary.chipDisplayName) {
-      problems.push({
-        code: 'CHIP_MISMATCH',
-        severity: 'error',
-        message: `This image is for ${summary.chipDisplayName}, the board is an ${boardChip}${model ? ` (${model.target})` : ''}.`,
-      });
+      problems.push({ code: 'CHIP_MISMATCH', severity: 'error', message: chipMismatchMessage(summary.chipDisplayName, model ? `${boardChip} (${model.target})` : boardChip) });
     }
-    const bootOffset = model?.flashOffset ?? (summary.chip ? CHIPS[summary.chip].bootloaderOffset : null);
-    const chosenOffset = offset ?? (summary.kind === 'merged' ? 0 : summary.kind === 'tinygo-app' ? bootOffset : summary.suggestedOffset);
+    const chosenOffset = offset ?? defaultOffset(summary, model?.flashOffset);
     if (chosenOffset === null) {
-      problems.push({ code: 'OFFSET_REQUIRED', severity: 'error', message: 'This is not an ESP app image: enter the flash address to write it to (for example 0x10000).' });
+      problems.push({ code: 'OFFSET_REQUIRED', severity: 'error', message: `This is not an ESP app image: ${OFFSET_HINT[0].toLowerCase()}${OFFSET_HINT.slice(1)}` });
       overridable = false;
     }
     const details: Record<string, string> = { kind: summary.kind };
@@ -51,11 +61,21 @@ export const espFlasher: FamilyFlasher = {
   },
 
   async flash(run: FlashRun) {
-    const summary = this.inspect(run);
-    const { link, close } = await openPortForFlashing(run.path, run.board);
+    const summary = inspectOnce(run.bytes, run.fileName);
+    const offset = run.offset ?? defaultOffset(summary, run.model?.flashOffset);
+    const open = (path: string) => openPortForFlashing(path, run.board, 115200, run.binding);
+    let port = await open(run.path);
+    // The board re-enumerated during a reset: let go of the old port and find it again.
+    const reopen = async () => {
+      const lastPath = port.link.path;
+      await port.close();
+      port = await openReturningBoard({ board: run.board, lastPath, portWatch: run.portWatch, open, signal: run.signal });
+      return port.link;
+    };
     try {
-      return await flashEsp32(link, run.bytes, {
-        offset: summary.offset ?? undefined,
+      return await flashEsp32(port.link, run.bytes, {
+        offset: offset ?? undefined,
+        summary,
         baud: run.espFlashBaud,
         usbJtag: isUsbJtag(run.board.vendorId, run.board.productId),
         allowChipMismatch: run.force,
@@ -63,9 +83,10 @@ export const espFlasher: FamilyFlasher = {
         fileName: run.fileName,
         signal: run.signal,
         onProgress: run.onProgress,
+        reopen,
       });
     } finally {
-      await close();
+      await port.close();
     }
   },
 

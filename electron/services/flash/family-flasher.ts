@@ -2,6 +2,7 @@
  * What the flash service needs from a board family: look at a file for a board before anything
  * is written, and write it. One implementation per folder in drivers/.
  */
+import type { BindingInterface } from '@serialport/bindings-interface';
 import type { Board, ImageSummary } from '../../contract';
 import type { BoardModel } from '../../../drivers/common/board-catalogue';
 import type { FlashOutcome, FlashProgress } from '../../../drivers/common/flash-job';
@@ -26,6 +27,8 @@ export interface FlashRun extends FlashInput {
   signal: AbortSignal;
   /** Progress, with `message` for lines of the flash log ("Chip is ESP32-D0WD-V3"). */
   onProgress: (progress: FlashProgress) => void;
+  /** node-serialport binding for the port: the OS one unless a test passes a simulator's. */
+  binding?: BindingInterface;
 }
 
 export interface FamilyFlasher {

@@ -18,12 +18,16 @@ export interface PtyPair {
   close(): Promise<void>;
 }
 
-/** Starts `socat` with two raw pseudo-terminals and resolves with both paths. */
-export function createPtyPair(timeoutMs = 5000): Promise<PtyPair> {
+/**
+ * Starts `socat` with two raw pseudo-terminals and resolves with both paths. With `hostLink`, the
+ * host end is also reachable at that path (a symlink socat removes when it exits), so a device
+ * that re-enumerates comes back where the client expects it.
+ */
+export function createPtyPair(timeoutMs = 5000, hostLink?: string): Promise<PtyPair> {
   return new Promise((resolve, reject) => {
     let child: ChildProcess;
     try {
-      child = spawn('socat', ['-d', '-d', 'pty,raw,echo=0', 'pty,raw,echo=0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      child = spawn('socat', ['-d', '-d', 'pty,raw,echo=0', `pty,raw,echo=0${hostLink ? `,link=${hostLink}` : ''}`], { stdio: ['ignore', 'ignore', 'pipe'] });
     } catch (error) {
       reject(error);
       return;
@@ -47,7 +51,7 @@ export function createPtyPair(timeoutMs = 5000): Promise<PtyPair> {
         child.stderr!.resume();
         resolve({
           devicePath: paths[0],
-          hostPath: paths[1],
+          hostPath: hostLink ?? paths[1],
           process: child,
           close: () =>
             new Promise<void>((done) => {
@@ -84,11 +88,13 @@ export interface PtyAttachOptions {
   throttle?: boolean;
   toDeviceFaults?: FaultPlan;
   toHostFaults?: FaultPlan;
+  /** A fixed path for the host end (see createPtyPair). */
+  hostLink?: string;
 }
 
 /** Creates a pty pair and serves `device` on it until closed or until the device disconnects. */
 export async function attachToPty(device: SimDevice, options: PtyAttachOptions): Promise<PtyAttachment> {
-  const pair = await createPtyPair();
+  const pair = await createPtyPair(5000, options.hostLink);
   const port = new SerialPort({ path: pair.devicePath, baudRate: 115200, autoOpen: false });
   await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
 

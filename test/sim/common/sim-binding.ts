@@ -34,6 +34,8 @@ interface RegisteredPort {
   deviceBaud: number;
   /** freeze(): writes wait and nothing reaches the host. */
   frozen?: boolean;
+  /** dropDuringReset(): control-line changes left before the USB device re-enumerates. */
+  dropAfter?: { changes: number; run: () => void };
 }
 
 export class SimBinding implements BindingInterface<SimPortBinding> {
@@ -73,6 +75,31 @@ export class SimBinding implements BindingInterface<SimPortBinding> {
     const entry = this.requireEntry(path);
     entry.frozen = false;
     entry.open?.thawed();
+  }
+
+  /**
+   * Re-enumeration, as a USB-CDC board does when its chip resets: the port vanishes under the host
+   * and the same device is plugged in again at the same path after `goneMs`.
+   */
+  reenumerate(path: string, goneMs: number, onBack?: () => void): void {
+    const entry = this.requireEntry(path);
+    this.unplug(path);
+    setTimeout(() => {
+      this.register(path, entry.device, entry.options);
+      onBack?.();
+    }, goneMs);
+  }
+
+  /**
+   * The next `afterSignalChanges` DTR/RTS changes reach the device, then it re-enumerates (see
+   * reenumerate); `times` (default 1) reset sequences in a row do that.
+   */
+  dropDuringReset(path: string, options: { afterSignalChanges: number; goneMs: number; times?: number }): void {
+    const times = options.times ?? 1;
+    this.requireEntry(path).dropAfter = {
+      changes: options.afterSignalChanges,
+      run: () => this.reenumerate(path, options.goneMs, () => times > 1 && this.dropDuringReset(path, { ...options, times: times - 1 })),
+    };
   }
 
   private requireEntry(path: string): RegisteredPort {
@@ -256,9 +283,15 @@ export class SimPortBinding implements BindingPortInterface {
 
   async set(options: SetOptions): Promise<void> {
     if (!this.isOpen) throw new Error('Port is not open');
+    if (this.vanished) throw Object.assign(new Error('Input/output error: the device was disconnected'), { code: 'EIO' });
     // Like the OS binding, every call sets every line (serialport fills in its defaults).
     this.signals = { dtr: options.dtr ?? true, rts: options.rts ?? true };
     this.entry.device.setSignals?.({ ...this.signals });
+    const drop = this.entry.dropAfter;
+    if (drop && --drop.changes <= 0) {
+      this.entry.dropAfter = undefined;
+      drop.run();
+    }
   }
 
   async get(): Promise<PortStatus> {

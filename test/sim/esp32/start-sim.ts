@@ -26,7 +26,10 @@ export interface StartEsp32SimOptions extends Esp32SimOptions {
   throttle?: boolean;
   toDeviceFaults?: FaultPlan;
   toHostFaults?: FaultPlan;
-  /** binding: the port path (default /dev/ttySIM-esp32-N) and an existing binding to register on. */
+  /**
+   * binding: the port path (default /dev/ttySIM-esp32-N). pty: a symlink to open instead of the
+   * /dev/pts/N, which stays the same when the board re-enumerates. binding: an existing binding to register on.
+   */
   path?: string;
   binding?: SimBinding;
   /** binding: USB identity; defaults to a CP2102 (10c4:ea60), or 303a:1001 when usbJtag. */
@@ -47,6 +50,11 @@ export interface Esp32Sim {
   /** Freezes the line (nothing moves either way; the host's writes block) until thaw(). */
   freeze(): void;
   thaw(): void;
+  /**
+   * The USB device goes away and comes back after `goneMs` (a USB-CDC board resetting), at the
+   * same path: the port open now fails under the host. Resolves once the port is back.
+   */
+  reenumerate(goneMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -56,19 +64,27 @@ export async function startEsp32Sim(options: StartEsp32SimOptions): Promise<Esp3
   const baud = options.baud ?? 115200;
   if (options.transport === 'pty') {
     const device = new Esp32SimDevice({ ...options, bootMode: options.bootMode ?? 'download' });
-    const attachment = await attachToPty(device, {
-      baud,
-      throttle: options.throttle,
-      toDeviceFaults: options.toDeviceFaults,
-      toHostFaults: options.toHostFaults,
-    });
+    const attach = () =>
+      attachToPty(device, {
+        baud,
+        throttle: options.throttle,
+        toDeviceFaults: options.toDeviceFaults,
+        toHostFaults: options.toHostFaults,
+        hostLink: options.path,
+      });
+    let attachment = await attach();
     return {
       hostPath: attachment.hostPath,
       device,
       flash: device.flash,
       wires: () => ({ toDevice: attachment.toDevice, toHost: attachment.toHost }),
-      freeze: attachment.freeze,
-      thaw: attachment.thaw,
+      freeze: () => attachment.freeze(),
+      thaw: () => attachment.thaw(),
+      reenumerate: async (goneMs) => {
+        await attachment.close();
+        await new Promise((resolve) => setTimeout(resolve, goneMs));
+        attachment = await attach();
+      },
       close: async () => {
         device.holdInReset();
         await attachment.close();
@@ -96,6 +112,10 @@ export async function startEsp32Sim(options: StartEsp32SimOptions): Promise<Esp3
     wires: () => binding.wiresOf(hostPath),
     freeze: () => binding.freeze(hostPath),
     thaw: () => binding.thaw(hostPath),
+    reenumerate: async (goneMs) => {
+      binding.reenumerate(hostPath, goneMs);
+      await new Promise((resolve) => setTimeout(resolve, goneMs));
+    },
     close: async () => {
       device.holdInReset();
       binding.unplug(hostPath);
