@@ -19,8 +19,9 @@ import { boardsCommand } from './commands/boards';
 import { flashCommand } from './commands/flash';
 import { monitorCommand } from './commands/monitor';
 import { buildCommand, sizeCommand } from './commands/build';
+import { testCommand } from './commands/test';
 
-const COMMANDS = [boardsCommand, flashCommand, monitorCommand, buildCommand, sizeCommand] as unknown as Command<OptionSpecs>[];
+const COMMANDS = [boardsCommand, flashCommand, monitorCommand, testCommand, buildCommand, sizeCommand] as unknown as Command<OptionSpecs>[];
 
 function findCommand(name: string): Command<OptionSpecs> | undefined {
   return COMMANDS.find((command) => command.name === name || command.aliases?.includes(name));
