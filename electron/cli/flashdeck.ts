@@ -110,6 +110,8 @@ function packageVersion(): string {
 
 /** The process entry: Ctrl-C cancels the running job (a second one leaves at once). */
 export async function main(): Promise<void> {
+  // How another program (the app, a second flashdeck) names us when we hold a port it wants.
+  process.title = 'flashdeck';
   keepProcessAlive((line) => process.stderr.write(line + '\n'));
   const interrupt = new AbortController();
   let interrupts = 0;
