@@ -20,8 +20,9 @@ import { flashCommand } from './commands/flash';
 import { monitorCommand } from './commands/monitor';
 import { buildCommand, sizeCommand } from './commands/build';
 import { testCommand } from './commands/test';
+import { historyCommand } from './commands/history';
 
-const COMMANDS = [boardsCommand, flashCommand, monitorCommand, testCommand, buildCommand, sizeCommand] as unknown as Command<OptionSpecs>[];
+const COMMANDS = [boardsCommand, flashCommand, monitorCommand, testCommand, buildCommand, sizeCommand, historyCommand] as unknown as Command<OptionSpecs>[];
 
 function findCommand(name: string): Command<OptionSpecs> | undefined {
   return COMMANDS.find((command) => command.name === name || command.aliases?.includes(name));
