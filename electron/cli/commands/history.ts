@@ -7,15 +7,31 @@ import { EXIT, usageError } from '../exit-codes';
 import { formatTable } from '../output';
 import { selectBoards, boardLabel } from '../board-selection';
 import { BOARD_OPTIONS } from '../board-options';
+import { boardlessBuildId } from '../build-runs';
+import type { Board } from '../../contract';
+
+/** The pseudo-board builds for a target alone are recorded under, as the history commands need it. */
+function targetOnly(target: string): Board {
+  return {
+    id: boardlessBuildId(target),
+    name: target,
+    path: 'no board',
+    present: false,
+    manual: false,
+    target,
+    guess: { confidence: 'unknown', mode: 'unknown', targets: [target], label: target },
+  };
+}
 
 export const historyCommand = defineCommand({
   name: 'history',
   summary: "Shows a board's build history (flash and RAM per build) or its flash log; --csv and --json export it as the window does.",
-  usage: 'flashdeck history [--port PATH | --board NAME] [--csv | --json] [--flashes] [--limit N]',
+  usage: 'flashdeck history [--port PATH | --board NAME | --target T] [--csv | --json] [--flashes] [--limit N]',
   notes: ['Exit code: 0 shown, 3 no such board, 2 usage error.'],
   options: {
     port: BOARD_OPTIONS.port,
     board: BOARD_OPTIONS.board,
+    target: { type: 'string', valueName: 'TARGET', description: 'Builds made for this TinyGo target with no board (flashdeck build DIR --target T).' },
     csv: { type: 'boolean', description: 'Print the size history as CSV (the window\'s "Export CSV").' },
     flashes: { type: 'boolean', description: 'Show the flash log (every attempt, with its result) instead of builds.' },
     limit: { type: 'string', valueName: 'N', description: 'Most recent N entries (default 50).' },
@@ -25,7 +41,9 @@ export const historyCommand = defineCommand({
     if (values.csv && values.json) throw usageError('--csv and --json both ask for the whole output.', 'Pick one of them.');
     const limit = numberOption('limit', values.limit, { min: 1, max: 500, integer: true }) ?? 50;
     const app = await services();
-    const [board] = await selectBoards(app, { ports: values.port, boards: values.board });
+    // --target alone: the builds made for that target with no board (flashdeck build DIR --target T).
+    const board: Board =
+      values.target && !values.port?.length && !values.board?.length ? targetOnly(values.target) : (await selectBoards(app, { ports: values.port, boards: values.board }))[0];
     if (values.flashes) {
       const flashes = await app.handlers['flash.history']({ boardId: board.id, limit });
       out.document({ ok: true, boardId: board.id, flashes });

@@ -52,6 +52,19 @@ describe('flashdeck build, size and history', () => {
     expect(rows.some((row) => row.includes(`,${build.sizes.flash},`))).toBe(true);
   });
 
+  it('builds for a target alone (no board connected), recorded and shown under that target', async () => {
+    const data = tempDataDir();
+    cleanups.push(data.remove);
+    const size = await runCli(['size', LEAKY_CACHE, '--target', 'xiao-esp32c3', '--data-dir', data.dir, '--json']);
+    expect(size.code, size.stderr).toBe(0);
+    const { build } = JSON.parse(size.stdout);
+    expect(build).toMatchObject({ boardId: 'target:xiao-esp32c3', target: 'xiao-esp32c3', historyId: 1 });
+    expect(build.artifactPath).toMatch(/\.bin$/);
+    const history = await runCli(['history', '--target', 'xiao-esp32c3', '--data-dir', data.dir]);
+    expect(history.code, history.stderr).toBe(0);
+    expect(history.stdout).toMatch(new RegExp(`leaky-cache\\s+xiao-esp32c3\\s+${build.sizes.flash} B`));
+  });
+
   it('a compile error exits 4 with the file:line and the message', async () => {
     const { sim, data } = await setUp();
     const run = await runCli(['build', LEAKY_CACHE, '--target', 'esp32-coreboard-v2', '--port', sim.hostPath, '--data-dir', data], {
