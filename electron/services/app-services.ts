@@ -22,7 +22,8 @@ import { HistoryService } from './history/history-service';
 import { FlagExperiments } from './history/flag-experiments';
 import { BuildService } from './builds/build-service';
 import { openInEditor } from './editor-launcher';
-import { PortSessions } from './ports/port-sessions';
+import { PortSessions, type PortLease } from './ports/port-sessions';
+import { borrowFromApp, brokerAddress, startPortBroker } from './ports/port-broker';
 import { ConsoleSettingsStore } from './store/console-settings-store';
 import { TelemetrySessionStore } from './store/telemetry-sessions';
 import { TelemetryRecorder } from './telemetry/telemetry-recorder';
@@ -88,15 +89,48 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     defaultBaud: () => settings.get().defaultBaud,
   });
   const flashLog = new FlashLog(db);
-  const interrupted = flashLog.markInterrupted();
+  // The command line shares the app's database while the app may be flashing: only the app tidies up after a crash.
+  const interrupted = options.mode === 'cli' ? 0 : flashLog.markInterrupted();
   if (interrupted) log(`${interrupted} flash attempt(s) were cut short when Flashdeck last stopped; they are in the flash log as interrupted.`);
+  // One owner per port on this machine: the app lends its consoles' ports to the command line
+  // (port-broker.ts); the command line borrows them before its own flash jobs.
+  const brokerAt = brokerAddress(options.dataDir);
+  const broker =
+    options.mode === 'cli'
+      ? null
+      : await startPortBroker({
+          address: brokerAt,
+          lease: async (path, reason) => {
+            const board = registry.list().find((candidate) => candidate.path === path && portSessions.isOpen(candidate.id));
+            return board ? portSessions.lease(board.id, reason) : null;
+          },
+          log,
+        }).catch((error: unknown) => {
+          log(`The command line cannot pause this app's consoles (${error instanceof Error ? error.message : String(error)}); it will find their ports busy.`);
+          return null;
+        });
+  const leasePort = async (boardId: string, reason: string): Promise<PortLease> => {
+    const local = await portSessions.lease(boardId, reason);
+    if (options.mode !== 'cli') return local;
+    const borrowed = await borrowFromApp(brokerAt, { path: local.path, reason, program: 'flashdeck' }).catch(async (error: unknown) => {
+      await local.release();
+      throw error;
+    });
+    return {
+      path: local.path,
+      release: async (expect) => {
+        await borrowed?.release();
+        await local.release(expect);
+      },
+    };
+  };
   const flash = new FlashService({
     registry,
     hub,
     settings,
     flashLog,
     flashers: { esp32: espFlasher, nrf52: createNrfFlasher(options.nrf) },
-    leasePort: (boardId, reason) => portSessions.lease(boardId, reason),
+    leasePort: (boardId, reason) => leasePort(boardId, reason),
     log,
   });
 
@@ -121,7 +155,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   });
   buildsRef = builds;
   const experiments = new FlagExperiments({ db, builds, hub, history: sizeHistory, log });
-  const cutShort = experiments.store.markInterrupted();
+  const cutShort = options.mode === 'cli' ? 0 : experiments.store.markInterrupted();
   if (cutShort) log(`${cutShort} flag comparison(s) were cut short when Flashdeck last stopped; they are listed as cancelled.`);
 
   const telemetrySessions = new TelemetrySessionStore(db);
@@ -264,6 +298,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     db,
     async close() {
       builds.cancelAll();
+      await broker?.close();
       await portSessions.closeAll();
       stopRecording();
       recorder.endAll();
