@@ -23,7 +23,7 @@ import { FlagExperiments } from './history/flag-experiments';
 import { BuildService } from './builds/build-service';
 import { openInEditor } from './editor-launcher';
 import { PortSessions, type PortLease } from './ports/port-sessions';
-import { borrowFromApp, brokerAddress, startPortBroker } from './ports/port-broker';
+import { borrowFromApp, brokerAddress, startPortBroker, type BorrowedPort } from './ports/port-broker';
 import { ConsoleSettingsStore } from './store/console-settings-store';
 import { TelemetrySessionStore } from './store/telemetry-sessions';
 import { TelemetryRecorder } from './telemetry/telemetry-recorder';
@@ -62,6 +62,11 @@ export interface AppServices {
   /** One port session per open console; flash jobs lease ports from it. */
   portSessions: PortSessions;
   db: Db;
+  /**
+   * Command line only: pauses the app's console on `path` (same machine and data folder) until the
+   * returned port is released, so the command can open it itself; null when the app does not hold it.
+   */
+  holdFromApp(path: string, reason: string): Promise<BorrowedPort | null>;
   close(): Promise<void>;
 }
 
@@ -109,9 +114,23 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
           log(`The command line cannot pause this app's consoles (${error instanceof Error ? error.message : String(error)}); it will find their ports busy.`);
           return null;
         });
+  // Ports the command line holds from the app for a whole command (monitor, test): its flash jobs need not ask again.
+  const heldFromApp = new Map<string, BorrowedPort>();
+  const holdFromApp = async (path: string, reason: string): Promise<BorrowedPort | null> => {
+    if (options.mode !== 'cli' || heldFromApp.has(path)) return null;
+    const borrowed = await borrowFromApp(brokerAt, { path, reason, program: 'flashdeck' });
+    if (!borrowed) return null;
+    heldFromApp.set(path, borrowed);
+    return {
+      release: async () => {
+        heldFromApp.delete(path);
+        await borrowed.release();
+      },
+    };
+  };
   const leasePort = async (boardId: string, reason: string): Promise<PortLease> => {
     const local = await portSessions.lease(boardId, reason);
-    if (options.mode !== 'cli') return local;
+    if (options.mode !== 'cli' || heldFromApp.has(local.path)) return local;
     const borrowed = await borrowFromApp(brokerAt, { path: local.path, reason, program: 'flashdeck' }).catch(async (error: unknown) => {
       await local.release();
       throw error;
@@ -296,9 +315,11 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     history,
     portSessions,
     db,
+    holdFromApp,
     async close() {
       builds.cancelAll();
       await broker?.close();
+      await Promise.all([...heldFromApp.values()].map((borrowed) => borrowed.release()));
       await portSessions.closeAll();
       stopRecording();
       recorder.endAll();

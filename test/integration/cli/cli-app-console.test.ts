@@ -50,4 +50,33 @@ describe('the app lends its console port to flashdeck', () => {
     expect(states.map((state) => state.state)).toEqual(expect.arrayContaining(['paused-for-flash', 'connected']));
     expect(states.findLastIndex((state) => state.state === 'connected')).toBeGreaterThan(states.indexOf(paused!));
   });
+
+  it('lends the port for a whole flashdeck test (build, flash, verdict) and takes it back after', async () => {
+    const sim = await startEsp32Sim({ chip: 'esp32', transport: 'pty', baud: 115200, timeScale: 0, app: { selftest: {} } });
+    cleanups.push(() => sim.close());
+    const data = tempDataDir();
+    cleanups.push(data.remove);
+    const app = await createAppServices({
+      dataDir: data.dir,
+      mode: 'serve',
+      version: 'test',
+      programsDir: join(projectRoot, 'resources', 'programs'),
+      lister: async () => [],
+      log: () => {},
+    });
+    cleanups.push(() => app.close());
+    const board = await app.registry.addByPath(sim.hostPath);
+    const details: string[] = [];
+    app.hub.subscribe((name, payload) => {
+      const state = payload as EventPayload<'console.state'>;
+      if (name === 'console.state' && state.state === 'paused-for-flash') details.push(state.detail ?? '');
+    });
+    expect((await app.portSessions.open(board.id)).state).toBe('connected');
+
+    const selftest = join(projectRoot, 'test', 'fixtures', 'programs', 'selftest');
+    const run = await runCli(['test', selftest, '--target', 'esp32-coreboard-v2', '--port', sim.hostPath, '--data-dir', data.dir, '--timeout', '20']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(details).toEqual([expect.stringMatching(/^Console in use by the command line \(flashdeck, pid \d+\)$/)]);
+    await expect.poll(() => app.portSessions.status(board.id).state, { timeout: 20_000 }).toBe('connected');
+  });
 });
