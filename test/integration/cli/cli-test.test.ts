@@ -65,6 +65,8 @@ describe('flashdeck test', () => {
     const panicked = await runCli(testArgs(panicking.sim, panicking.data, '--timeout', '20', '--json'));
     expect(panicked.code, panicked.stderr).toBe(6);
     expect(JSON.parse(panicked.stdout)).toMatchObject({ verdict: 'panic', line: expect.stringMatching(/^panic: runtime error at 0x[0-9a-f]+: index out of range$/) });
+    // The console's panic decoder reports it with where it happened, or why that is unknown (no symbolizer here).
+    expect(panicked.stderr).toMatch(/^Panic at 0x400d[0-9a-f]+: index out of range (in \S+, \S+:\d+|\(.+\))$/m);
 
     // The image already on the board (no build, no flash) never prints "ALL GOOD": a timeout.
     const silent = await runCli(['test', '--no-flash', '--port', panicking.sim.hostPath, '--data-dir', panicking.data, '--pass', '^ALL GOOD$', '--timeout', '2']);
