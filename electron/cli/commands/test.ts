@@ -19,8 +19,8 @@ import { DEFAULT_FAIL, DEFAULT_PASS, describePanic, judgeLine, type Verdict } fr
 import { junitXml, type JunitRun } from '../junit-report';
 
 const DEFAULT_TIMEOUT_S = 60;
-/** After a panic line, how long the backtrace and the resolved panic may still arrive. */
-const PANIC_GRACE_MS = 500;
+/** After a panic line, how long the resolved panic (the symbolizer is a child process) may still take. */
+const PANIC_GRACE_MS = 3000;
 /** Lines kept for the report (the firmware may print forever). */
 const MAX_CAPTURED_LINES = 20_000;
 
@@ -87,7 +87,12 @@ export const testCommand = defineCommand({
         if (verdict?.kind === 'panic') setTimeout(() => decide(verdict!), PANIC_GRACE_MS);
         else if (verdict) decide(verdict);
       },
-      panic: (report) => judging && out.note(describePanic(report)),
+      panic: (report) => {
+        if (!judging) return;
+        out.note(describePanic(report));
+        // The panic is reported with where it happened: nothing more to wait for.
+        if (verdict?.kind === 'panic') decide(verdict);
+      },
       failed: (error) => judging && decide({ kind: 'error', error }),
       note: (text) => out.note(text),
     });
