@@ -21,5 +21,5 @@ await build({
   format: 'esm',
   entryPoints: ['electron/cli/flashdeck.ts'],
   outfile: 'dist/cli/flashdeck.mjs',
-  banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  banner: { js: "import { createRequire as __flashdeckCreateRequire } from 'node:module'; const require = __flashdeckCreateRequire(import.meta.url);" },
 });

@@ -69,17 +69,25 @@ function isDirectory(path: string): boolean {
   return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
 
+/** Where builds for a target with no board (`build DIR --target T`) are recorded in the history. */
+export function boardlessBuildId(target: string): string {
+  return `target:${target}`;
+}
+
 /** Runs one build to its end; a failed build throws its error (diagnostics printed first). */
 export async function runBuild(
   services: AppServices,
-  board: Board,
+  board: Board | { target: string },
   source: BuildSource,
   flags: BuildFlagsDto,
   out: Output,
   signal: AbortSignal,
   thenFlash = false,
 ): Promise<BuildSummary> {
-  const { buildId, done } = services.builds.start(board.id, source, flags, thenFlash);
+  const { buildId, done } =
+    'id' in board
+      ? services.builds.start(board.id, source, flags, thenFlash)
+      : services.builds.start(boardlessBuildId(board.target), source, flags, false, { target: board.target });
   const cancel = () => services.builds.cancel(buildId);
   signal.addEventListener('abort', cancel, { once: true });
   try {

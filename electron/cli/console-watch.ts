@@ -42,22 +42,29 @@ export async function watchConsole(services: AppServices, board: Board, baudRate
       const event = payload as EventPayload<'console.state'>;
       if (event.boardId !== boardId) return;
       if (event.state === 'error')
-        handlers.failed(event.error ?? { code: 'PORT_FAILED', stage: 'console', message: `${board.path} failed.`, hint: 'Check the cable and try again.' });
+        handlers.failed(event.error ?? { code: 'PORT_OPEN_FAILED', stage: 'console', message: `${board.path} failed.`, hint: 'Check the cable and try again.' });
       else if (event.state === 'waiting-for-board' || event.state === 'reconnecting') handlers.note?.(event.detail ?? `${board.path}: ${event.state.replace(/-/g, ' ')}…`);
     }
   });
+  // The app's console on this port (same machine) pauses while the command reads it.
+  const held = await services.holdFromApp(board.path, 'Console in use by the command line').catch((error: unknown) => {
+    unsubscribe();
+    throw error;
+  });
   try {
     const status = await services.portSessions.open(boardId, baudRate ? { baudRate } : undefined);
-    if (status.state === 'error') throw new FlashdeckError(status.error ?? { code: 'PORT_FAILED', stage: 'opening-port', message: `${board.path} could not be opened.` });
+    if (status.state === 'error') throw new FlashdeckError(status.error ?? { code: 'PORT_OPEN_FAILED', stage: 'opening-port', message: `${board.path} could not be opened.` });
   } catch (error) {
     unsubscribe();
     await services.portSessions.close(boardId).catch(() => undefined);
+    await held?.release();
     throw error;
   }
   return {
     async close() {
       unsubscribe();
       await services.portSessions.close(boardId);
+      await held?.release();
     },
   };
 }

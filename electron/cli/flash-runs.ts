@@ -13,6 +13,8 @@ export interface FlashRunOptions {
   offset?: number;
   eraseAll?: boolean;
   force?: boolean;
+  /** ESP32: the baud to switch to after sync, instead of Settings' (the command line's --baud). */
+  espFlashBaud?: number;
 }
 
 /** Starts one board's flash job (an image, or a build that flashes) and returns its job id. */

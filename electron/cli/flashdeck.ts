@@ -19,8 +19,10 @@ import { boardsCommand } from './commands/boards';
 import { flashCommand } from './commands/flash';
 import { monitorCommand } from './commands/monitor';
 import { buildCommand, sizeCommand } from './commands/build';
+import { testCommand } from './commands/test';
+import { historyCommand } from './commands/history';
 
-const COMMANDS = [boardsCommand, flashCommand, monitorCommand, buildCommand, sizeCommand] as unknown as Command<OptionSpecs>[];
+const COMMANDS = [boardsCommand, flashCommand, monitorCommand, testCommand, buildCommand, sizeCommand, historyCommand] as unknown as Command<OptionSpecs>[];
 
 function findCommand(name: string): Command<OptionSpecs> | undefined {
   return COMMANDS.find((command) => command.name === name || command.aliases?.includes(name));
@@ -109,6 +111,8 @@ function packageVersion(): string {
 
 /** The process entry: Ctrl-C cancels the running job (a second one leaves at once). */
 export async function main(): Promise<void> {
+  // How another program (the app, a second flashdeck) names us when we hold a port it wants.
+  process.title = 'flashdeck';
   keepProcessAlive((line) => process.stderr.write(line + '\n'));
   const interrupt = new AbortController();
   let interrupts = 0;

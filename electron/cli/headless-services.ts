@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAppServices, type AppServices, type AppServicesOptions } from '../services/app-services';
 import { defaultDataDir } from '../app-paths';
+import { FlashdeckError } from '../../drivers/common/errors';
 
 const projectRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 
@@ -18,7 +19,7 @@ export interface HeadlessOptions {
   serialBinding?: AppServicesOptions['serialBinding'];
 }
 
-export function startHeadlessServices(options: HeadlessOptions): Promise<AppServices> {
+export async function startHeadlessServices(options: HeadlessOptions): Promise<AppServices> {
   const version = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')).version as string;
   return createAppServices({
     dataDir: options.dataDir ?? defaultDataDir(),
@@ -28,5 +29,19 @@ export function startHeadlessServices(options: HeadlessOptions): Promise<AppServ
     lister: options.lister,
     serialBinding: options.serialBinding,
     programsDir: join(projectRoot, 'resources', 'programs'),
+  }).catch((error: unknown) => {
+    // `npm start` rebuilds the database module for Electron; plain Node then cannot load it.
+    if (error instanceof Error && /NODE_MODULE_VERSION|was compiled against a different Node/.test(error.message)) {
+      throw new FlashdeckError(
+        {
+          code: 'INTERNAL',
+          stage: 'starting',
+          message: "Flashdeck's database module (better-sqlite3) is built for Electron, so the command line cannot open the database.",
+          hint: 'Run `node scripts/native-deps.mjs node` in the Flashdeck folder (npm run cli does it for you), then try again.',
+        },
+        { cause: error },
+      );
+    }
+    throw error;
   });
 }

@@ -39,6 +39,11 @@ export class Output {
     this.write(this.json ? this.stderr : this.stdout, text);
   }
 
+  /** A whole export (CSV, the window's JSON export) on stdout, in either mode. */
+  export(text: string): void {
+    this.write(this.stdout, text);
+  }
+
   /** Something that happens on the way (building, flashing, waiting); stderr in both modes. */
   note(text: string): void {
     this.write(this.stderr, text + '\n');

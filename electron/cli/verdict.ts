@@ -4,9 +4,9 @@
  */
 import type { PanicReport } from '../contract';
 
-/** Defaults follow Go's test output: a lone `PASS` line, or `FAIL` / `--- FAIL: TestX`. */
+/** Defaults follow Go's test output: its last line is `PASS`, or `FAIL` (after every `--- FAIL: TestX`, so all results are captured). */
 export const DEFAULT_PASS = /^PASS$/;
-export const DEFAULT_FAIL = /^(?:FAIL\b|--- FAIL: )/;
+export const DEFAULT_FAIL = /^FAIL\b/;
 
 /** How a crash reads: TinyGo's runtime (`panic: …`, at the start of a line), ESP-IDF's ROM and panic handler, a Cortex-M fault. */
 // eslint-disable-next-line no-control-regex -- ESC opens the ANSI colour codes a runtime may print before `panic:`.

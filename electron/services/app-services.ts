@@ -22,7 +22,8 @@ import { HistoryService } from './history/history-service';
 import { FlagExperiments } from './history/flag-experiments';
 import { BuildService } from './builds/build-service';
 import { openInEditor } from './editor-launcher';
-import { PortSessions } from './ports/port-sessions';
+import { PortSessions, type PortLease } from './ports/port-sessions';
+import { borrowFromApp, brokerAddress, startPortBroker, type BorrowedPort } from './ports/port-broker';
 import { ConsoleSettingsStore } from './store/console-settings-store';
 import { TelemetrySessionStore } from './store/telemetry-sessions';
 import { TelemetryRecorder } from './telemetry/telemetry-recorder';
@@ -61,6 +62,11 @@ export interface AppServices {
   /** One port session per open console; flash jobs lease ports from it. */
   portSessions: PortSessions;
   db: Db;
+  /**
+   * Command line only: pauses the app's console on `path` (same machine and data folder) until the
+   * returned port is released, so the command can open it itself; null when the app does not hold it.
+   */
+  holdFromApp(path: string, reason: string): Promise<BorrowedPort | null>;
   close(): Promise<void>;
 }
 
@@ -88,15 +94,62 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     defaultBaud: () => settings.get().defaultBaud,
   });
   const flashLog = new FlashLog(db);
-  const interrupted = flashLog.markInterrupted();
+  // The command line shares the app's database while the app may be flashing: only the app tidies up after a crash.
+  const interrupted = options.mode === 'cli' ? 0 : flashLog.markInterrupted();
   if (interrupted) log(`${interrupted} flash attempt(s) were cut short when Flashdeck last stopped; they are in the flash log as interrupted.`);
+  // One owner per port on this machine: the app lends its consoles' ports to the command line
+  // (port-broker.ts); the command line borrows them before its own flash jobs.
+  const brokerAt = brokerAddress(options.dataDir);
+  const broker =
+    options.mode === 'cli'
+      ? null
+      : await startPortBroker({
+          address: brokerAt,
+          lease: async (path, reason) => {
+            const board = registry.list().find((candidate) => candidate.path === path && portSessions.isOpen(candidate.id));
+            return board ? portSessions.lease(board.id, reason) : null;
+          },
+          log,
+        }).catch((error: unknown) => {
+          log(`The command line cannot pause this app's consoles (${error instanceof Error ? error.message : String(error)}); it will find their ports busy.`);
+          return null;
+        });
+  // Ports the command line holds from the app for a whole command (monitor, test): its flash jobs need not ask again.
+  const heldFromApp = new Map<string, BorrowedPort>();
+  const holdFromApp = async (path: string, reason: string): Promise<BorrowedPort | null> => {
+    if (options.mode !== 'cli' || heldFromApp.has(path)) return null;
+    const borrowed = await borrowFromApp(brokerAt, { path, reason, program: 'flashdeck' });
+    if (!borrowed) return null;
+    heldFromApp.set(path, borrowed);
+    return {
+      release: async () => {
+        heldFromApp.delete(path);
+        await borrowed.release();
+      },
+    };
+  };
+  const leasePort = async (boardId: string, reason: string): Promise<PortLease> => {
+    const local = await portSessions.lease(boardId, reason);
+    if (options.mode !== 'cli' || heldFromApp.has(local.path)) return local;
+    const borrowed = await borrowFromApp(brokerAt, { path: local.path, reason, program: 'flashdeck' }).catch(async (error: unknown) => {
+      await local.release();
+      throw error;
+    });
+    return {
+      path: local.path,
+      release: async (expect) => {
+        await borrowed?.release();
+        await local.release(expect);
+      },
+    };
+  };
   const flash = new FlashService({
     registry,
     hub,
     settings,
     flashLog,
     flashers: { esp32: espFlasher, nrf52: createNrfFlasher(options.nrf) },
-    leasePort: (boardId, reason) => portSessions.lease(boardId, reason),
+    leasePort: (boardId, reason) => leasePort(boardId, reason),
     log,
   });
 
@@ -121,7 +174,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   });
   buildsRef = builds;
   const experiments = new FlagExperiments({ db, builds, hub, history: sizeHistory, log });
-  const cutShort = experiments.store.markInterrupted();
+  const cutShort = options.mode === 'cli' ? 0 : experiments.store.markInterrupted();
   if (cutShort) log(`${cutShort} flag comparison(s) were cut short when Flashdeck last stopped; they are listed as cancelled.`);
 
   const telemetrySessions = new TelemetrySessionStore(db);
@@ -262,8 +315,11 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     history,
     portSessions,
     db,
+    holdFromApp,
     async close() {
       builds.cancelAll();
+      await broker?.close();
+      await Promise.all([...heldFromApp.values()].map((borrowed) => borrowed.release()));
       await portSessions.closeAll();
       stopRecording();
       recorder.endAll();

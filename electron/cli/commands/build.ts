@@ -19,8 +19,10 @@ async function buildAndReport(context: CommandContext<typeof SIZE_OPTIONS>, full
   const source = buildSourceFrom(positionals[0]);
   const flags = buildFlagsFrom(values);
   const app = await services();
-  const [board] = await selectBoards(app, { ports: values.port, boards: values.board, target: values.target });
-  out.note(`Building ${positionals[0]} for ${boardLabel(board)}…`);
+  // --target alone: a build for the target with no board (a CI size check); with a board, its target.
+  const boardless = values.target && !values.port?.length && !values.board?.length;
+  const board = boardless ? { target: values.target! } : (await selectBoards(app, { ports: values.port, boards: values.board, target: values.target }))[0];
+  out.note(`Building ${positionals[0]} for ${'id' in board ? boardLabel(board) : board.target}…`);
   const summary = await runBuild(app, board, source, flags, out, signal);
   out.document({ ok: true, build: buildJson(summary) });
   out.line(`Built ${summary.program} for ${summary.target} in ${(summary.durationMs / 1000).toFixed(1)} s with TinyGo ${summary.tinygoVersion ?? '(unknown version)'}.`);
@@ -51,7 +53,10 @@ export const buildCommand = defineCommand({
   name: 'build',
   summary: "Builds a TinyGo program (a folder, a .go file or a bundled program) for a board's target with the TinyGo the app uses; the build goes into the size history.",
   usage: 'flashdeck build DIR|FILE.go [--port PATH | --board NAME] [--target T] [tinygo options]',
-  notes: ['Exit code: 0 built, 4 the build failed or TinyGo is missing, 3 no such board, 2 usage error.'],
+  notes: [
+    'With --target and no board, builds for the target alone (history: flashdeck history --target T).',
+    'Exit code: 0 built, 4 the build failed or TinyGo is missing, 3 no such board, 2 usage error.',
+  ],
   options: OPTIONS,
   positionals: { min: 1, max: 1 },
   run: (context) => buildAndReport(context as CommandContext<typeof SIZE_OPTIONS>, false),
@@ -61,7 +66,10 @@ export const sizeCommand = defineCommand({
   name: 'size',
   summary: 'Builds a program and prints its flash and RAM use (the size table TinyGo reports); --full adds every package.',
   usage: 'flashdeck size DIR|FILE.go [--port PATH | --board NAME] [--target T] [--full] [tinygo options]',
-  notes: ['Exit code: 0 built, 4 the build failed or TinyGo is missing, 3 no such board, 2 usage error.'],
+  notes: [
+    'With --target and no board, builds for the target alone (no board needs to be connected).',
+    'Exit code: 0 built, 4 the build failed or TinyGo is missing, 3 no such board, 2 usage error.',
+  ],
   options: SIZE_OPTIONS,
   positionals: { min: 1, max: 1 },
   run: (context) => buildAndReport(context, Boolean(context.values.full)),

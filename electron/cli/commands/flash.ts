@@ -17,7 +17,7 @@ export const flashCommand = defineCommand({
   name: 'flash',
   summary:
     'Flashes an image (.bin, .hex, .uf2, .zip, .elf) to one or several boards, picking the method from the file and board as the app does, and verifies it. A .go file or a program folder is built first.',
-  usage: 'flashdeck flash FILE [--port PATH]… [--board NAME]… [--all] [--target T] [--address A] [--erase-all]',
+  usage: 'flashdeck flash FILE [--port PATH]… [--board NAME]… [--all] [--target T] [--address A] [--baud N] [--erase-all]',
   notes: [
     'Several --port/--board options (or --all) flash the boards in parallel; one board failing does not stop the others.',
     'Exit code: 0 when every board was flashed and verified, 3 when any failed, 4 when the build failed, 2 for a usage error.',
@@ -31,6 +31,7 @@ export const flashCommand = defineCommand({
     all: { type: 'boolean', description: 'Flash every connected board.' },
     address: { type: 'string', valueName: 'ADDR', description: 'Flash address for a raw .bin (e.g. 0x10000); images that carry their address need none.' },
     'erase-all': { type: 'boolean', description: 'Erase the whole flash first (ESP32).' },
+    baud: { type: 'string', valueName: 'N', description: "ESP32: the baud to flash at after syncing at 115200 (default: Settings' ESP flash baud, 921600)." },
     force: { type: 'boolean', description: 'Flash even when the image looks made for another chip (when the app would offer "flash anyway").' },
     ...BUILD_FLAG_OPTIONS,
   },
@@ -38,6 +39,7 @@ export const flashCommand = defineCommand({
   async run({ values, positionals, out, services, signal }) {
     const [argument] = positionals;
     const offset = numberOption('address', values.address, { min: 0, max: 0xffffffff, integer: true });
+    const espFlashBaud = numberOption('baud', values.baud, { min: 9600, max: 4_000_000, integer: true });
     const building = isBuildSource(argument);
     if (!building && !existsSync(argument)) throw usageError(`There is no file ${argument}.`, 'Check the path of the image to flash.');
     const source = building ? buildSourceFrom(argument) : null;
@@ -52,7 +54,7 @@ export const flashCommand = defineCommand({
           if (!summary.flashJobId) throw usageError('The build did not start a flash.', 'Run flashdeck build, then flash its artifact.');
           return summary.flashJobId;
         }
-      : flashFile(app, file, { offset, eraseAll: values['erase-all'], force: values.force });
+      : flashFile(app, file, { offset, eraseAll: values['erase-all'], force: values.force, espFlashBaud });
     const results = await flashBoards(app, boards, start, out, signal);
     out.document({ ok: results.every((result) => result.ok), exitCode: exitFor(results), boards: results.map(flashResultJson) });
     printSummary(results, (line) => out.line(line));

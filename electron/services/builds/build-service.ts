@@ -15,6 +15,7 @@ import type { SettingsStore } from '../store/settings-store';
 import type { SizeHistory } from '../store/size-history';
 import type { FlashService } from '../flash/flash-service';
 import { modelOf } from '../flash/flash-service';
+import { findBoard } from '../../../drivers/common/board-catalogue';
 import { BuildQueue } from '../toolchain/build-queue';
 import { primaryDiagnostic, type Diagnostic } from '../toolchain/diagnostics';
 import { planNrfFlash, assertToolForPlan, type ToolProbe } from '../../../drivers/nrf52';
@@ -59,6 +60,12 @@ interface ResolvedProgram {
 export interface BuildStartOptions {
   /** The flag experiment the build belongs to (recorded with it). */
   experimentId?: number | null;
+  /**
+   * Build for this TinyGo target with no board behind `boardId` (the command line's
+   * `flashdeck build DIR --target T`, e.g. a CI size check): the artifact format comes from the
+   * catalogue entry of the target, and the build is recorded under `boardId` like any other.
+   */
+  target?: string;
 }
 
 const LOG_BATCH_MS = 50;
@@ -109,7 +116,7 @@ export class BuildService {
 
   /** Queues a build for the board; returns at once. Events: build.state, build.log, build.finished. */
   start(boardId: string, source: BuildSource, flags: BuildFlagsDto = {}, thenFlash = false, options: BuildStartOptions = {}): { buildId: string; done: Promise<BuildSummary> } {
-    const target = this.targetOf(boardId);
+    const target = options.target ?? this.targetOf(boardId);
     const label = source.kind === 'program' ? source.program : source.kind === 'path' ? source.path.split(/[\\/]/).pop()! : source.name;
     // The id is ours, not the queue's: the job may start (and emit events) before enqueue returns.
     const buildId = `build-${randomBytes(6).toString('hex')}`;
@@ -311,8 +318,10 @@ export class BuildService {
       programPath = resolved.path;
       // The user's own programs: the commit they were built from (bundled programs are part of Flashdeck).
       if (resolved.path) revision = await programRevision(resolved.buildDir);
-      const board = this.options.registry.require(boardId);
-      const format: ArtifactFormat = modelOf(board)?.outputFormat ?? 'bin';
+      const board = this.options.registry.get(boardId);
+      // No board: a build for a target alone takes the format the target's boards use.
+      const model = board ? modelOf(board) : findBoard(target);
+      const format: ArtifactFormat = model?.outputFormat ?? 'bin';
       const request = {
         tinygoPath: health.tinygoPath,
         tinygoVersion: health.versionInfo,
@@ -335,7 +344,7 @@ export class BuildService {
         const elfRequest = { ...request, format: 'elf' as const, buildId: `${result.buildId}-elf`, signal: this.elfBuilds.signal, onLine: undefined };
         linkElf = () => runBuild(elfRequest);
       }
-      if (modelOf(board)?.flashMethod === 'tinygo-flash') {
+      if (board && model?.flashMethod === 'tinygo-flash') {
         // A probe or vendor tool writes this board: `tinygo flash` runs it (the build is cached, so this is quick).
         const tags = [...(flags.tags ?? []), ...resolved.tags];
         const args = tinygoFlashArgs(target, board.present ? board.path : undefined, resolved.packageArg, buildFlagArgs({ ...flags, tags }));

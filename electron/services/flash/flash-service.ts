@@ -53,7 +53,7 @@ export class FlashService {
   }
 
   /** Starts a job and returns its id at once; progress and the outcome arrive as events. */
-  async start(boardId: string, file: FileRef, options: { offset?: number; force?: boolean; eraseAll?: boolean } = {}): Promise<{ jobId: string }> {
+  async start(boardId: string, file: FileRef, options: { offset?: number; force?: boolean; eraseAll?: boolean; espFlashBaud?: number } = {}): Promise<{ jobId: string }> {
     const board = this.options.registry.require(boardId);
     this.assertIdle(boardId);
     if (!board.present)
@@ -87,7 +87,7 @@ export class FlashService {
     };
     this.launch(
       this.run(job, what, ({ path, signal, onProgress }) =>
-        flasher!.flash({ ...input, ...flags, path, espFlashBaud: settings.get().espFlashBaud, portWatch: registry.portWatch, signal, onProgress }),
+        flasher!.flash({ ...input, ...flags, path, espFlashBaud: options.espFlashBaud ?? settings.get().espFlashBaud, portWatch: registry.portWatch, signal, onProgress }),
       ),
     );
     return { jobId: job.id };

@@ -68,6 +68,11 @@ describe('flashdeck command line', () => {
     expect(document).toMatchObject({ ok: true, exitCode: 0, boards: [{ port: sim.hostPath, ok: true, verifiedBy: 'md5', details: { chip: 'ESP32' }, error: null }] });
     // Progress goes to stderr as plain lines when not on a terminal.
     expect(run.stderr).toMatch(/writing \d+ % of 24576 bytes/);
+
+    // The port added by path is a board Flashdeck now knows (shared with the window's list).
+    const boards = await runCli(['boards', '--json', '--data-dir', data]);
+    expect(boards.code).toBe(0);
+    expect(JSON.parse(boards.stdout).boards).toEqual([expect.objectContaining({ id: `port:${sim.hostPath}`, port: sim.hostPath, present: true, manual: true, usbId: null })]);
   });
 
   it('flashes three boards at once, each holding exactly its image, and fails a board with a dead line alone (exit 3), every attempt in its board flash log', async () => {

@@ -9,6 +9,8 @@
  * make the board reboot mid-session (uptime starts again). A leak that fills the heap ends in
  * TinyGo's out-of-memory panic, after which the program prints nothing.
  */
+import { selftestModel, type SelftestRig } from './selftest-app';
+
 export interface AppModel {
   /** The text (lines with \r\n) the app prints on its n-th tick since boot. */
   line(tick: number, chipName: string): string;
@@ -21,6 +23,8 @@ export interface AppOptions {
   leakBytesPerWave?: number;
   /** The board restarts once after this many ticks (a brown-out, a watchdog). */
   rebootAfterTicks?: number;
+  /** The selftest fixture program: which of its checks this rig fails or panics in (selftest-app.ts). */
+  selftest?: SelftestRig;
 }
 
 const HEAP_LABELS = ['uptime_ms:', ',heap_alloc:', ',heap_inuse:', ',heap_idle:'];
@@ -28,6 +32,8 @@ const ALLOC_STRESS_LABELS = [',wave:', ',live_bytes:'];
 
 export function appModelFor(image: Uint8Array, periodMs: number, options: AppOptions = {}): AppModel {
   const text = Buffer.from(image.buffer, image.byteOffset, image.byteLength).toString('latin1');
+  const selftest = selftestModel(text, periodMs, options.selftest);
+  if (selftest) return selftest;
   if (HEAP_LABELS.every((label) => text.includes(label))) {
     if (ALLOC_STRESS_LABELS.every((label) => text.includes(label))) return allocStress(periodMs, options);
     return heapTelemetry(periodMs, options);
