@@ -545,8 +545,10 @@ export class Esp32SimDevice implements SimDevice {
   }
 
   private securityInfo(op: number): void {
-    if (this.chip.securityInfoLength === 0 && !this.isStub) return this.unsupported(op);
-    const payload = new Uint8Array(this.chip.securityInfoLength || 20);
+    // The flasher stub answers GET_SECURITY_INFO only where the ROM has it (ESP32-S2 and later: it
+    // calls the ROM's routine); the ESP32's stub, like its ROM, rejects it as an invalid command.
+    if (this.chip.securityInfoLength === 0) return this.unsupported(op);
+    const payload = new Uint8Array(this.chip.securityInfoLength);
     const view = new DataView(payload.buffer);
     if (payload.length >= 20) {
       view.setUint32(12, this.chip.imageChipId, true);
