@@ -9,8 +9,8 @@
  */
 import { appModelFor, type AppOptions } from './app-model';
 import { Unzlib } from 'fflate';
-import { SlipDecoder, slipEncode } from '../../../drivers/common/slip';
 import type { SimDevice, SimSignals, SimSink } from '../common/sim-device';
+import { SlipReceiver, slipFrame } from '../common/sim-slip';
 import { SIM_CHIPS, type SimChipName, type SimChipProfile } from './chip-profiles';
 import { NorFlash, W25Q32_TIMING, type FlashTiming, SECTOR, BLOCK } from './nor-flash';
 
@@ -152,7 +152,7 @@ export class Esp32SimDevice implements SimDevice {
   stubUploads = 0;
 
   private sink: SimSink | null = null;
-  private readonly decoder: SlipDecoder;
+  private readonly decoder: SlipReceiver;
   private queue: { frame: Uint8Array; at: number }[] = [];
   /** Milliseconds complete commands waited for the chip to finish earlier work (flash-bound time). */
   busyWaitMs = 0;
@@ -187,7 +187,7 @@ export class Esp32SimDevice implements SimDevice {
     this.revision = options.revision ?? { major: 3, minor: 1 };
     for (const a of this.faults.weakFlashBits ?? []) this.flash.weakBits.add(a);
     for (const p of options.preload ?? []) this.flash.bytes.set(p.bytes, p.address);
-    this.decoder = new SlipDecoder({ onFrame: (frame) => this.enqueue(frame) }, { maxFrameLength: 0x8000 });
+    this.decoder = new SlipReceiver('delimited', (frame) => this.enqueue(frame), 0x8000);
   }
 
   /** Bytes that crossed the UART (both directions) since the last resetWireLog(). */
@@ -404,7 +404,7 @@ export class Esp32SimDevice implements SimDevice {
     view.setUint16(2, body.length, true);
     view.setUint32(4, value >>> 0, true);
     packet.set(body, 8);
-    this.emit(slipEncode(packet));
+    this.emit(slipFrame(packet));
   }
 
   private emit(bytes: Uint8Array): void {
@@ -545,8 +545,10 @@ export class Esp32SimDevice implements SimDevice {
   }
 
   private securityInfo(op: number): void {
-    if (this.chip.securityInfoLength === 0 && !this.isStub) return this.unsupported(op);
-    const payload = new Uint8Array(this.chip.securityInfoLength || 20);
+    // The flasher stub answers GET_SECURITY_INFO only where the ROM has it (ESP32-S2 and later: it
+    // calls the ROM's routine); the ESP32's stub, like its ROM, rejects it as an invalid command.
+    if (this.chip.securityInfoLength === 0) return this.unsupported(op);
+    const payload = new Uint8Array(this.chip.securityInfoLength);
     const view = new DataView(payload.buffer);
     if (payload.length >= 20) {
       view.setUint32(12, this.chip.imageChipId, true);
@@ -593,7 +595,7 @@ export class Esp32SimDevice implements SimDevice {
       if (epoch !== this.epoch) return;
       this.state = 'stub';
       this.attached = true; // esp-flasher-stub attaches the flash itself
-      this.emit(slipEncode(Uint8Array.from([0x4f, 0x48, 0x41, 0x49])));
+      this.emit(slipFrame(Uint8Array.from([0x4f, 0x48, 0x41, 0x49])));
     }, this.scaled(5));
   }
 

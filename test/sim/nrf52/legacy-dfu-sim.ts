@@ -9,8 +9,8 @@
  * With `startInApp` it first plays the TinyGo application: a 1200-baud open followed by a close
  * (the "touch", seen through the in-process binding) reboots it into the bootloader.
  */
-import { crc16Ccitt } from '../../../drivers/common/crc';
-import { SlipDecoder, slipEncode } from '../../../drivers/common/slip';
+import { simCrc16 } from '../common/sim-crc';
+import { SlipReceiver, slipFrame } from '../common/sim-slip';
 import { encodeHciAck, LegacyDfuPacket, LEGACY_MODE_APPLICATION, parseHciPacket } from '../../../drivers/nrf52/legacy-hci';
 import { ADAFRUIT_DEVICE_TYPE, decodeLegacyInitPacket, SOFTDEVICE_ANY } from '../../../drivers/nrf52/legacy-package';
 import type { SimDevice, SimSignals, SimSink } from '../common/sim-device';
@@ -77,7 +77,7 @@ export class LegacyDfuBootloaderSim implements SimDevice {
   private state: DfuState = 'idle';
   private expectedSeq = 1;
   private sink: SimSink | null = null;
-  private readonly decoder: SlipDecoder;
+  private readonly decoder: SlipReceiver;
   private readonly queue: Uint8Array[] = [];
   private busy = false;
   private pumping = false;
@@ -97,7 +97,7 @@ export class LegacyDfuBootloaderSim implements SimDevice {
     this.appEnd = options.appEnd ?? 0xea000;
     this.timing = { ...NRF52840_TIMING, ...options.timing };
     this.mode = options.startInApp ? 'app' : 'bootloader';
-    this.decoder = new SlipDecoder({ onFrame: (frame) => this.enqueue(frame) }, { maxFrameLength: RX_BUF_SIZE });
+    this.decoder = new SlipReceiver('delimited', (frame) => this.enqueue(frame), RX_BUF_SIZE);
   }
 
   attach(sink: SimSink): void {
@@ -164,7 +164,7 @@ export class LegacyDfuBootloaderSim implements SimDevice {
     const faults = this.options.faults ?? {};
     const ack = encodeHciAck(this.expectedSeq);
     if (faults.corruptAcks) ack[3] ^= 0x01;
-    const frame = slipEncode(ack);
+    const frame = slipFrame(ack);
     const send = () => {
       if (this.mode !== 'bootloader') return;
       this.sink?.emit(frame);
@@ -272,7 +272,7 @@ export class LegacyDfuBootloaderSim implements SimDevice {
       case LegacyDfuPacket.STOP_DATA: {
         if (this.state !== 'init-done') return;
         const written = this.flash.read(this.appStart, this.received);
-        const ok = this.received === this.imageSize && crc16Ccitt(written) === this.imageCrc;
+        const ok = this.received === this.imageSize && simCrc16(written) === this.imageCrc;
         this.events.push(`STOP_DATA: ${ok ? 'image valid' : 'size or CRC wrong, staying in DFU mode'}`);
         if (!ok || this.options.faults?.stayAfterStop) return;
         await simDelay(this.timing, this.options.activationMs ?? 300);

@@ -6,8 +6,8 @@
  * activation (hash check, response, port drops ~0.5 s later) after the final data EXECUTE.
  */
 import { createHash } from 'node:crypto';
-import { crc32 } from '../../../drivers/common/crc';
-import { EndTerminatedSlipDecoder, encodeEndTerminated } from '../../../drivers/nrf52/end-terminated-slip';
+import { simCrc32 } from '../common/sim-crc';
+import { SlipReceiver, slipFrame } from '../common/sim-slip';
 import { decodeInitPacket, FwType, HashType, type InitCommand } from '../../../drivers/nrf52/init-packet';
 import { ObjectType, readU32, SecureExtError, SecureOp, SecureResult, u32le } from '../../../drivers/nrf52/secure-dfu-protocol';
 import type { SimDevice, SimSink } from '../common/sim-device';
@@ -60,7 +60,7 @@ export class SecureDfuBootloaderSim implements SimDevice {
   readonly events: string[] = [];
   activated = false;
   private sink: SimSink | null = null;
-  private readonly decoder: EndTerminatedSlipDecoder;
+  private readonly decoder: SlipReceiver;
   private readonly queue: Uint8Array[] = [];
   private pumping = false;
   private prn = 0;
@@ -80,7 +80,7 @@ export class SecureDfuBootloaderSim implements SimDevice {
     this.appStart = options.appStart ?? 0x1000;
     this.appEnd = options.appEnd ?? 0xe0000;
     this.timing = { ...NRF52840_TIMING, ...options.timing };
-    this.decoder = new EndTerminatedSlipDecoder({ onFrame: (frame) => this.enqueue(frame) }, () => this.enqueue(new Uint8Array(0)));
+    this.decoder = new SlipReceiver('end-terminated', (frame) => this.enqueue(frame), 0x10000);
   }
 
   attach(sink: SimSink): void {
@@ -124,7 +124,7 @@ export class SecureDfuBootloaderSim implements SimDevice {
 
   private respond(op: number, result: number, payload: number[] = []): void {
     if (this.options.faults?.silent || this.gone) return;
-    this.sink?.emit(encodeEndTerminated(Uint8Array.from([SecureOp.RESPONSE, op, result, ...payload])));
+    this.sink?.emit(slipFrame(Uint8Array.from([SecureOp.RESPONSE, op, result, ...payload]), 'end-terminated'));
   }
 
   private extError(op: number, ext: number, why: string): void {
@@ -229,7 +229,7 @@ export class SecureDfuBootloaderSim implements SimDevice {
       const piece = params.subarray(0, Math.max(0, room));
       this.command.buffer.set(piece, this.command.offset);
       this.command.offset += piece.length;
-      this.command.crc = crc32(piece, this.command.crc);
+      this.command.crc = simCrc32(piece, this.command.crc);
     } else {
       const room = this.data.objectStart + this.data.objectSize - this.data.offset;
       const piece = params.slice(0, Math.max(0, room));
@@ -241,7 +241,7 @@ export class SecureDfuBootloaderSim implements SimDevice {
       }
       this.flash.write(this.appStart + this.data.offset, piece);
       this.data.offset += piece.length;
-      this.data.crc = crc32(piece, this.data.crc);
+      this.data.crc = simCrc32(piece, this.data.crc);
       await simDelay(this.timing, (piece.length / 4) * this.timing.writeWordMs);
     }
     if (this.prn && ++this.writesSincePrn >= this.prn) {
