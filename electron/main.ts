@@ -105,7 +105,15 @@ async function start(): Promise<void> {
   ipcMain.handle(IPC_REQUEST_CHANNEL, (event, name: unknown, args: unknown) => {
     const senderUrl = event.senderFrame?.url ?? '';
     if (!senderUrl.startsWith(APP_ORIGIN + '/')) {
-      return { ok: false, error: { code: 'FORBIDDEN_SENDER', stage: 'ipc', message: 'Refused a request from a page that is not Flashdeck.' } };
+      return {
+        ok: false,
+        error: {
+          code: 'FORBIDDEN_SENDER',
+          stage: 'ipc',
+          message: 'Refused a request from a page that is not Flashdeck.',
+          hint: 'Only Flashdeck’s own window may use its services; restart Flashdeck if its window shows another page.',
+        },
+      };
     }
     return dispatch(name, args);
   });

@@ -3,17 +3,17 @@
 // only when it was last built for the other one (a marker file remembers which).
 //   node scripts/native-deps.mjs node|electron
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { builtFor, markBuiltFor, rebuildForElectron } from './native-runtime.mjs';
 
 const want = process.argv[2];
 if (want !== 'node' && want !== 'electron') {
   console.error('usage: node scripts/native-deps.mjs node|electron');
   process.exit(2);
 }
-const marker = 'node_modules/.flashdeck-native-runtime';
-const current = existsSync(marker) ? readFileSync(marker, 'utf8').trim() : 'node';
+const current = builtFor();
 
 /**
  * npm run by Node itself (no shell): npm sets npm_execpath to its CLI script for `npm run`; else the
@@ -40,7 +40,8 @@ if (want === 'node') {
   runNpm(['rebuild', 'better-sqlite3']);
 } else {
   if (current === 'electron') process.exit(0);
-  console.log('Rebuilding native modules for Electron…');
-  runNpm(['exec', '--', 'electron-builder', 'install-app-deps']);
+  console.log('Rebuilding better-sqlite3 for Electron…');
+  const electronVersion = JSON.parse(readFileSync('node_modules/electron/package.json', 'utf8')).version;
+  await rebuildForElectron({ projectDir: process.cwd(), electronVersion, arch: process.arch, platform: process.platform });
 }
-writeFileSync(marker, want);
+markBuiltFor(want);
