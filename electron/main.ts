@@ -53,6 +53,8 @@ function createWindow(): void {
       nodeIntegration: false,
       webSecurity: true,
       spellcheck: false,
+      // Middle-click opens no window either (the window-open handler denies them all anyway).
+      disableBlinkFeatures: 'Auxclick',
     },
   });
   windows.add(window);

@@ -164,6 +164,7 @@ describe('the packaged main, booted under Node with a stand-in Electron', () => 
       nodeIntegration: false,
       webSecurity: true,
       spellcheck: false,
+      disableBlinkFeatures: 'Auxclick',
     });
     expect(state.schemes).toEqual([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
     expect(state.permissionRequests.every((asked: { granted: boolean }) => asked.granted === false)).toBe(true);
