@@ -8,7 +8,7 @@
  * navigation and window-open denial, permissions refused, IPC only from Flashdeck's own frame.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile, execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -22,6 +22,8 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const ELECTRON_VERSION = JSON.parse(readFileSync(join(root, 'node_modules', 'electron', 'package.json'), 'utf8')).version as string;
 /** What the asar may weigh: the bundled app (≈1 MB with the renderer) and production dependencies (zod is most of it). */
 const ASAR_BUDGET_BYTES = 16 * 1024 * 1024;
+
+const hasDpkgDeb = spawnSync('dpkg-deb', ['--version']).status === 0;
 
 let work: string;
 let unpacked: string;
@@ -42,9 +44,11 @@ beforeAll(async () => {
     config,
     `extends: ${JSON.stringify(join(root, 'electron-builder.yml'))}\nelectronDist: ${JSON.stringify(electronDist)}\nbeforePack: null\ndirectories:\n  output: ${JSON.stringify(join(work, 'release'))}\n`,
   );
-  await promisify(execFile)(process.execPath, [join(root, 'node_modules', 'electron-builder', 'cli.js'), '--config', config, '--linux', 'dir'], {
+  // The deb too, where Debian's dpkg-deb is at hand: fpm (which electron-builder downloads) is a stand-in on it.
+  const targets = hasDpkgDeb ? ['dir', 'deb'] : ['dir'];
+  await promisify(execFile)(process.execPath, [join(root, 'node_modules', 'electron-builder', 'cli.js'), '--config', config, '--linux', ...targets], {
     cwd: root,
-    env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1', CSC_IDENTITY_AUTO_DISCOVERY: 'false' },
+    env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1', CSC_IDENTITY_AUTO_DISCOVERY: 'false', CUSTOM_FPM_PATH: join(root, 'test', 'fixtures', 'fpm-stand-in', 'fpm') },
     maxBuffer: 16 * 1024 * 1024,
   });
   unpacked = join(work, 'release', 'linux-unpacked');
@@ -109,7 +113,57 @@ describe('the packaged Linux app (electron-builder --dir, stand-in Electron)', (
     for (const program of ['blink', 'heap-telemetry', 'led-test', 'alloc-stress']) expect(statSync(join(resources, 'programs', program, 'main.go')).isFile()).toBe(true);
     expect(existsSync(join(resources, 'programs', 'catalogue.ts'))).toBe(false);
     expect(readFileSync(join(resources, 'linux', '60-flashdeck.rules'), 'utf8')).toMatch(/SUBSYSTEM/);
-    expect(readFileSync(join(resources, 'linux', 'after-install.sh'), 'utf8')).toMatch(/dialout/);
+    expect(existsSync(join(resources, 'linux', 'after-install.sh'))).toBe(false);
+  });
+});
+
+describe.skipIf(!hasDpkgDeb)('the deb (electron-builder, fpm stand-in on dpkg-deb)', () => {
+  const deb = () => join(work, 'release', `flashdeck_${pkg.version}_amd64.deb`);
+  const dpkgDeb = (...args: string[]) => execFileSync('dpkg-deb', args, { encoding: 'utf8' });
+
+  it('is the flashdeck package with its maintainer, homepage and Electron’s libraries as dependencies', () => {
+    const field = (name: string) => dpkgDeb('--field', deb(), name).trim();
+    expect(field('Package')).toBe('flashdeck');
+    expect(field('Version')).toBe(pkg.version);
+    expect(field('Architecture')).toBe('amd64');
+    expect(field('Maintainer')).toMatch(/<.+@.+>/);
+    expect(field('Homepage')).toMatch(/^https:\/\//);
+    expect(field('Depends').split(', ')).toEqual(expect.arrayContaining(['libnss3', 'libgtk-3-0', 'xdg-utils']));
+  });
+
+  it('installs the app under /opt/Flashdeck with its desktop entry and icon', () => {
+    const contents = dpkgDeb('--contents', deb())
+      .split('\n')
+      .map((line) =>
+        line
+          .split(/\s+/)
+          .slice(5)
+          .join(' ')
+          .replace(/^\./, '')
+          .replace(/ -> .*$/, ''),
+      );
+    for (const file of [
+      '/opt/Flashdeck/flashdeck',
+      '/opt/Flashdeck/resources/app.asar',
+      '/opt/Flashdeck/resources/app.asar.unpacked/node_modules/better-sqlite3/build/Release/better_sqlite3.node',
+      '/opt/Flashdeck/resources/linux/60-flashdeck.rules',
+      '/opt/Flashdeck/resources/programs/blink/main.go',
+      '/opt/Flashdeck/resources/apparmor-profile',
+      '/usr/share/applications/flashdeck.desktop',
+      '/usr/share/icons/hicolor/512x512/apps/flashdeck.png',
+    ]) {
+      expect(contents).toContain(file);
+    }
+  });
+
+  it('post-install puts flashdeck on PATH, installs the udev rules it ships and names the dialout group', () => {
+    const postinst = dpkgDeb('--info', deb(), 'postinst');
+    expect(spawnSync('bash', ['-n'], { input: postinst }).status).toBe(0);
+    expect(postinst).not.toMatch(/\$\{/);
+    expect(postinst).toContain("update-alternatives --install '/usr/bin/flashdeck' 'flashdeck' '/opt/Flashdeck/flashdeck'");
+    expect(postinst).toContain("cp '/opt/Flashdeck/resources/linux/60-flashdeck.rules' /etc/udev/rules.d/60-flashdeck.rules");
+    expect(postinst).toContain("chmod 4755 '/opt/Flashdeck/chrome-sandbox'");
+    expect(postinst).toMatch(/usermod -aG dialout/);
   });
 });
 
