@@ -71,12 +71,25 @@ function createWindow(): void {
   window.loadURL(`${APP_ORIGIN}/index.html`).catch((error: Error) => log(`The window could not load Flashdeck: ${error.message}`));
 }
 
+/** `flashdeck --cli <command> …`: an installed app runs the headless command line instead of a window. */
+const cliArgs = process.argv.includes('--cli') ? process.argv.slice(process.argv.indexOf('--cli') + 1) : null;
+
+async function runCommandLine(args: string[]): Promise<void> {
+  // The command line's own ESM bundle beside this one (dist/cli/flashdeck.mjs); it exits when done.
+  const cli = (await import(pathToFileURL(join(__dirname, '..', 'cli', 'flashdeck.mjs')).href)) as { main(argv: string[]): Promise<void> };
+  await cli.main(args);
+}
+
 app
   .whenReady()
-  .then(start)
+  .then(() => (cliArgs ? runCommandLine(cliArgs) : start()))
   .catch((error: unknown) => {
     // Without its services (the data folder unwritable, the database locked …) there is no app to show.
     const message = error instanceof Error ? error.message : String(error);
+    if (cliArgs) {
+      process.stderr.write(`Flashdeck could not run the command: ${message}\n`);
+      return app.exit(1);
+    }
     dialog.showErrorBox(
       'Flashdeck could not start',
       `${message}\n\nCheck that the data folder ${app.getPath('userData')} is writable and that no other Flashdeck is using it, then start Flashdeck again.`,

@@ -107,8 +107,11 @@ function packageVersion(): string {
   return JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version as string;
 }
 
-/** The process entry: Ctrl-C cancels the running job (a second one leaves at once). */
-export async function main(): Promise<void> {
+/**
+ * The process entry: Ctrl-C cancels the running job (a second one leaves at once). `argv` is the
+ * command line after the program (an installed app's `flashdeck --cli …` passes what follows --cli).
+ */
+export async function main(argv = process.argv.slice(2)): Promise<void> {
   keepProcessAlive((line) => process.stderr.write(line + '\n'));
   const interrupt = new AbortController();
   let interrupts = 0;
@@ -123,7 +126,7 @@ export async function main(): Promise<void> {
   process.on('SIGTERM', onSignal);
   // A closed pipe (flashdeck … | head) is not an error of ours.
   process.stdout.on('error', () => undefined);
-  const code = await runCli(process.argv.slice(2), { signal: interrupt.signal });
+  const code = await runCli(argv, { signal: interrupt.signal });
   process.exit(code);
 }
 

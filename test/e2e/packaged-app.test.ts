@@ -267,3 +267,38 @@ describe('the packaged main, booted under Node with a stand-in Electron', () => 
     }
   });
 });
+
+describe('the headless command line of the installed app (flashdeck --cli …)', () => {
+  /** Runs the packaged main as `flashdeck --cli <args>` would, under the stand-in Electron. */
+  async function runInstalledCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const appDir = join(work, 'app-cli');
+    if (!existsSync(appDir)) extractAll(join(resources, 'app.asar'), appDir);
+    const child = fork(join(appDir, 'dist', 'electron', 'main.cjs'), ['--cli', ...args], {
+      execArgv: ['-r', join(root, 'test', 'fixtures', 'electron-stand-in', 'register.cjs')],
+      cwd: work,
+      env: { ...process.env, STAND_IN_USER_DATA: join(work, 'cli-user-data'), STAND_IN_APP_PATH: appDir, STAND_IN_PACKAGED: '1', STAND_IN_RESOURCES_PATH: resources },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (chunk) => (stdout += chunk));
+    child.stderr!.on('data', (chunk) => (stderr += chunk));
+    const code = await new Promise<number | null>((resolvePromise) => child.once('exit', (exitCode) => resolvePromise(exitCode)));
+    return { code, stdout, stderr };
+  }
+
+  it('prints its usage and exits 0', async () => {
+    const { code, stdout } = await runInstalledCli(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Usage: flashdeck <command> \[options\]/);
+    expect(stdout).toMatch(/boards/);
+  });
+
+  it('runs a command and prints its JSON', async () => {
+    const dataDir = join(work, 'cli-data');
+    const { code, stdout, stderr } = await runInstalledCli(['boards', '--json', '--data-dir', dataDir]);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    // The board list as JSON (no boards are plugged in here; the serial binding unpacked beside the asar loaded).
+    expect(JSON.parse(stdout)).toMatchObject({ ok: true, boards: expect.any(Array) });
+  });
+});
