@@ -169,11 +169,12 @@ export function shaped(schema: z.ZodType, pools: FuzzPools, depth = 0): fc.Arbit
     case 'union':
       return fc.oneof(...(def.options as z.ZodType[]).map((option) => shaped(option, pools, depth + 1)));
     case 'array':
-      return mostly(fc.array(shaped(def.element, pools, depth + 1), { maxLength: depth > 2 ? 2 : 6 }));
+      return mostly(fc.array(shaped(def.element, pools, depth + 1), { minLength: 1, maxLength: depth > 1 ? 2 : 6 }));
     case 'record':
       return mostly(fc.dictionary(fc.constantFrom(...pools.strings.slice(0, 12)), shaped(def.valueType, pools, depth + 1), { maxKeys: 3 }));
     case 'optional':
-      return fc.oneof({ weight: 1, arbitrary: fc.constant(undefined) }, { weight: 4, arbitrary: shaped(def.innerType, pools, depth) });
+      // Deeper down, leave optional fields out more often: a nested object then passes validation often enough to reach its handler.
+      return fc.oneof({ weight: depth > 1 ? 3 : 1, arbitrary: fc.constant(undefined) }, { weight: 4, arbitrary: shaped(def.innerType, pools, depth) });
     case 'nullable':
       return fc.oneof({ weight: 1, arbitrary: fc.constant(null) }, { weight: 4, arbitrary: shaped(def.innerType, pools, depth) });
     case 'default':
