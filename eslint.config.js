@@ -130,6 +130,12 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS on purpose: electron-builder loads its hooks (scripts/before-pack.cjs) with require.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: globals.node },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Tests reach into event payloads and private state to assert what the user would see; the
     // product code they test is held to the typed rules.
     files: ['test/**'],

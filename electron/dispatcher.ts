@@ -21,7 +21,10 @@ export function createDispatcher(handlers: Handlers): Dispatch {
         error: {
           code: 'UNKNOWN_REQUEST',
           stage: 'ipc',
-          message: `Flashdeck has no request named "${String(name).slice(0, 80)}".`,
+          message:
+            typeof name === 'string'
+              ? `Flashdeck has no request named "${name.slice(0, 80)}".`
+              : `A request's name must be text, not ${name === null ? 'null' : `a ${typeof name}`}.`,
           hint: 'The app and its window are from different versions; restart Flashdeck.',
         },
       };

@@ -53,6 +53,8 @@ function createWindow(): void {
       nodeIntegration: false,
       webSecurity: true,
       spellcheck: false,
+      // Middle-click opens no window either (the window-open handler denies them all anyway).
+      disableBlinkFeatures: 'Auxclick',
     },
   });
   windows.add(window);
@@ -69,12 +71,25 @@ function createWindow(): void {
   window.loadURL(`${APP_ORIGIN}/index.html`).catch((error: Error) => log(`The window could not load Flashdeck: ${error.message}`));
 }
 
+/** `flashdeck --cli <command> …`: an installed app runs the headless command line instead of a window. */
+const cliArgs = process.argv.includes('--cli') ? process.argv.slice(process.argv.indexOf('--cli') + 1) : null;
+
+async function runCommandLine(args: string[]): Promise<void> {
+  // The command line's own ESM bundle beside this one (dist/cli/flashdeck.mjs); it exits when done.
+  const cli = (await import(pathToFileURL(join(__dirname, '..', 'cli', 'flashdeck.mjs')).href)) as { main(argv: string[]): Promise<void> };
+  await cli.main(args);
+}
+
 app
   .whenReady()
-  .then(start)
+  .then(() => (cliArgs ? runCommandLine(cliArgs) : start()))
   .catch((error: unknown) => {
     // Without its services (the data folder unwritable, the database locked …) there is no app to show.
     const message = error instanceof Error ? error.message : String(error);
+    if (cliArgs) {
+      process.stderr.write(`Flashdeck could not run the command: ${message}\n`);
+      return app.exit(1);
+    }
     dialog.showErrorBox(
       'Flashdeck could not start',
       `${message}\n\nCheck that the data folder ${app.getPath('userData')} is writable and that no other Flashdeck is using it, then start Flashdeck again.`,
@@ -105,7 +120,15 @@ async function start(): Promise<void> {
   ipcMain.handle(IPC_REQUEST_CHANNEL, (event, name: unknown, args: unknown) => {
     const senderUrl = event.senderFrame?.url ?? '';
     if (!senderUrl.startsWith(APP_ORIGIN + '/')) {
-      return { ok: false, error: { code: 'FORBIDDEN_SENDER', stage: 'ipc', message: 'Refused a request from a page that is not Flashdeck.' } };
+      return {
+        ok: false,
+        error: {
+          code: 'FORBIDDEN_SENDER',
+          stage: 'ipc',
+          message: 'Refused a request from a page that is not Flashdeck.',
+          hint: 'Only Flashdeck’s own window may use its services; restart Flashdeck if its window shows another page.',
+        },
+      };
     }
     return dispatch(name, args);
   });

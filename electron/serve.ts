@@ -16,6 +16,7 @@ import { CONTENT_SECURITY_POLICY, defaultDataDir } from './app-paths';
 import { parseRequestTarget, rendererFileFor } from './request-target';
 import { loadOrCreateToken } from './serve-token';
 import { keepProcessAlive } from './last-resort';
+import { RequestFlow, SERVE_FLOW_LIMITS, type FlowState } from './request-flow';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const projectRoot = resolve(here, '..');
@@ -35,6 +36,8 @@ export interface RunningServer {
   url: string;
   port: number;
   token: string;
+  /** Each open window's requests in progress and waiting, and what it has not read yet. */
+  connections(): FlowState[];
   close(): Promise<void>;
 }
 
@@ -105,9 +108,17 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     sockets.handleUpgrade(req, socket, head, (ws) => sockets.emit('connection', ws, req));
   });
 
+  const flows = new Set<RequestFlow>();
   sockets.on('connection', (ws: WebSocket) => {
+    const flow = new RequestFlow(ws, SERVE_FLOW_LIMITS, log);
+    flows.add(flow);
     const send = (message: unknown) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message), (error) => error && log(`Sending to a window failed: ${error.message}`));
+      if (ws.readyState !== ws.OPEN) return;
+      ws.send(JSON.stringify(message), (error) => {
+        if (error) log(`Sending to a window failed: ${error.message}`);
+        flow.update();
+      });
+      flow.update();
     };
     const invalid = (message: string) => send({ type: 'reply', id: null, reply: { ok: false, error: { code: 'INVALID_PAYLOAD', stage: 'ipc', message } } });
     const unsubscribe = services.hub.subscribe((name, payload) => send({ type: 'event', name, payload }));
@@ -123,13 +134,29 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       if (typeof message !== 'object' || message === null || message.type !== 'request' || typeof message.id !== 'number') {
         return invalid('Expected {type: "request", id: number, name, args}.');
       }
-      const { id, name } = message;
-      dispatch(name, message.args).then(
-        (reply) => send({ type: 'reply', id, reply }),
-        (error: unknown) => log(`Request ${String(name).slice(0, 80)} failed outside its handler: ${describe(error)}`),
-      );
+      const { id, name, args } = message;
+      const admitted = flow.admit(() => dispatch(name, args).then((reply) => send({ type: 'reply', id, reply })));
+      if (!admitted) {
+        send({
+          type: 'reply',
+          id,
+          reply: {
+            ok: false,
+            error: {
+              code: 'TOO_MANY_REQUESTS',
+              stage: 'ipc',
+              message: `More than ${SERVE_FLOW_LIMITS.maxQueued} requests from this window are waiting for an answer; this one was not run.`,
+              hint: 'Wait for the answers before sending more; reload the window if it keeps happening.',
+            },
+          },
+        });
+      }
     });
-    ws.on('close', unsubscribe);
+    ws.on('close', () => {
+      unsubscribe();
+      flow.close();
+      flows.delete(flow);
+    });
   });
 
   await new Promise<void>((resolvePromise, reject) => {
@@ -144,6 +171,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     url,
     port,
     token,
+    connections: () => [...flows].map((flow) => flow.state()),
     async close() {
       for (const client of sockets.clients) client.terminate();
       sockets.close();

@@ -21,5 +21,6 @@ await build({
   format: 'esm',
   entryPoints: ['electron/cli/flashdeck.ts'],
   outfile: 'dist/cli/flashdeck.mjs',
-  banner: { js: "import { createRequire as __flashdeckCreateRequire } from 'node:module'; const require = __flashdeckCreateRequire(import.meta.url);" },
+  // Aliased: a bundled module imports createRequire itself, and two top-level declarations would not load.
+  banner: { js: "import { createRequire as flashdeckCreateRequire } from 'node:module'; const require = flashdeckCreateRequire(import.meta.url);" },
 });

@@ -3,17 +3,26 @@
 // only when it was last built for the other one (a marker file remembers which).
 //   node scripts/native-deps.mjs node|electron
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { builtFor, markBuiltFor, rebuildForElectron } from './native-runtime.mjs';
 
 const want = process.argv[2];
 if (want !== 'node' && want !== 'electron') {
   console.error('usage: node scripts/native-deps.mjs node|electron');
   process.exit(2);
 }
-const marker = 'node_modules/.flashdeck-native-runtime';
-const current = existsSync(marker) ? readFileSync(marker, 'utf8').trim() : 'node';
-const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const current = builtFor();
+
+/**
+ * npm run by Node itself (no shell): npm sets npm_execpath to its CLI script for `npm run`; else the
+ * npm beside this Node. Windows' npm.cmd cannot be started without a shell (Node refuses .cmd files).
+ */
+function runNpm(args) {
+  const cli = process.env.npm_execpath ?? join(dirname(process.execPath), ...(process.platform === 'win32' ? [] : ['..', 'lib']), 'node_modules', 'npm', 'bin', 'npm-cli.js');
+  execFileSync(process.execPath, [cli, ...args], { stdio: 'inherit', shell: false });
+}
 
 function loadsInNode() {
   try {
@@ -28,10 +37,11 @@ function loadsInNode() {
 if (want === 'node') {
   if (current === 'node' && loadsInNode()) process.exit(0);
   console.log('Rebuilding better-sqlite3 for Node (it was built for Electron)…');
-  execFileSync(npm, ['rebuild', 'better-sqlite3'], { stdio: 'inherit' });
+  runNpm(['rebuild', 'better-sqlite3']);
 } else {
   if (current === 'electron') process.exit(0);
-  console.log('Rebuilding native modules for Electron…');
-  execFileSync(npm, ['exec', '--', 'electron-builder', 'install-app-deps'], { stdio: 'inherit' });
+  console.log('Rebuilding better-sqlite3 for Electron…');
+  const electronVersion = JSON.parse(readFileSync('node_modules/electron/package.json', 'utf8')).version;
+  await rebuildForElectron({ projectDir: process.cwd(), electronVersion, arch: process.arch, platform: process.platform });
 }
-writeFileSync(marker, want);
+markBuiltFor(want);

@@ -56,14 +56,18 @@ export function parseInfoUf2(text: string): Uf2InfoFile {
   return info;
 }
 
-/** Runs a PowerShell script and returns its output (the services spawn it; drivers never do). */
-export type PowerShellRunner = (script: string) => Promise<string>;
-
 const CIM_SCRIPT = 'Get-CimInstance -ClassName Win32_LogicalDisk | Where-Object { $_.DriveType -eq 2 } | ForEach-Object { $_.DeviceID }';
 const VOLUME_SCRIPT = 'Get-Volume | Where-Object { $_.DriveType -eq \'Removable\' -and $_.DriveLetter } | ForEach-Object { "$($_.DriveLetter):" }';
 
+/** The only PowerShell scripts Flashdeck runs: fixed text, so no user input ever reaches PowerShell's parser. */
+export const POWERSHELL_QUERIES = [CIM_SCRIPT, VOLUME_SCRIPT] as const;
+export type PowerShellQuery = (typeof POWERSHELL_QUERIES)[number];
+
+/** Runs one of the fixed PowerShell queries and returns its output (the services spawn it; drivers never do). */
+export type PowerShellRunner = (script: PowerShellQuery) => Promise<string>;
+
 export async function windowsRemovableDrives(run: PowerShellRunner): Promise<string[]> {
-  for (const script of [CIM_SCRIPT, VOLUME_SCRIPT]) {
+  for (const script of POWERSHELL_QUERIES) {
     try {
       const out = await run(script);
       const letters = out

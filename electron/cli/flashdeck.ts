@@ -109,8 +109,11 @@ function packageVersion(): string {
   return JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version as string;
 }
 
-/** The process entry: Ctrl-C cancels the running job (a second one leaves at once). */
-export async function main(): Promise<void> {
+/**
+ * The process entry: Ctrl-C cancels the running job (a second one leaves at once). `argv` is the
+ * command line after the program (an installed app's `flashdeck --cli …` passes what follows --cli).
+ */
+export async function main(argv = process.argv.slice(2)): Promise<void> {
   // How another program (the app, a second flashdeck) names us when we hold a port it wants.
   process.title = 'flashdeck';
   keepProcessAlive((line) => process.stderr.write(line + '\n'));
@@ -127,7 +130,7 @@ export async function main(): Promise<void> {
   process.on('SIGTERM', onSignal);
   // A closed pipe (flashdeck … | head) is not an error of ours.
   process.stdout.on('error', () => undefined);
-  const code = await runCli(process.argv.slice(2), { signal: interrupt.signal });
+  const code = await runCli(argv, { signal: interrupt.signal });
   process.exit(code);
 }
 

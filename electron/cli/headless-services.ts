@@ -2,7 +2,7 @@
  * The app's services with no window: the same database, board registry, flash jobs, builds and
  * port sessions the Electron app and serve mode use (createAppServices), in mode 'cli'.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAppServices, type AppServices, type AppServicesOptions } from '../services/app-services';
@@ -28,7 +28,7 @@ export async function startHeadlessServices(options: HeadlessOptions): Promise<A
     log: options.log,
     lister: options.lister,
     serialBinding: options.serialBinding,
-    programsDir: join(projectRoot, 'resources', 'programs'),
+    programsDir: programsDir(),
   }).catch((error: unknown) => {
     // `npm start` rebuilds the database module for Electron; plain Node then cannot load it.
     if (error instanceof Error && /NODE_MODULE_VERSION|was compiled against a different Node/.test(error.message)) {
@@ -44,4 +44,10 @@ export async function startHeadlessServices(options: HeadlessOptions): Promise<A
     }
     throw error;
   });
+}
+
+/** The bundled programs: Electron's resources folder in an installed app (`flashdeck --cli`), else the checkout's. */
+function programsDir(): string {
+  const installed = (process as { resourcesPath?: string }).resourcesPath;
+  return installed && existsSync(join(installed, 'programs')) ? join(installed, 'programs') : join(projectRoot, 'resources', 'programs');
 }

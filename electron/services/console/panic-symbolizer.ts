@@ -50,7 +50,9 @@ export function findSymbolizer(pathEnv = process.env.PATH ?? ''): SymbolizerTool
 }
 
 function run(command: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => execFile(command, args, { timeout: 10_000, maxBuffer: 1024 * 1024 }, (error, stdout) => (error ? reject(error) : resolve(stdout))));
+  return new Promise((resolve, reject) =>
+    execFile(command, args, { timeout: 10_000, maxBuffer: 1024 * 1024, shell: false }, (error, stdout) => (error ? reject(error) : resolve(stdout))),
+  );
 }
 
 /** "func\nfile:line[:col]\n" (both tools print function then position) → ResolvedAddress or null. */

@@ -39,7 +39,22 @@ export async function loadFileRef(ref: FileRef): Promise<LoadedFile> {
       hint: 'Drop a .bin, .hex, .uf2, .zip or .elf image (folders with a go.mod go to the Programs tab or are built).',
     });
   if (info.size > MAX_IMAGE_BYTES) throw tooLarge(ref.path, info.size);
-  return { name: basename(ref.path), bytes: new Uint8Array(await readFile(ref.path)), path: ref.path };
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(ref.path));
+  } catch (error) {
+    throw new FlashdeckError(
+      {
+        code: 'FILE_UNREADABLE',
+        stage: 'reading',
+        message: `Cannot read ${ref.path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`,
+        hint: 'Check that you may read the file and that it is a firmware image on a local disk, then drop it again.',
+      },
+      { cause: error },
+    );
+  }
+  if (bytes.length > MAX_IMAGE_BYTES) throw tooLarge(ref.path, bytes.length);
+  return { name: basename(ref.path), bytes, path: ref.path };
 }
 
 function tooLarge(name: string, size: number): FlashdeckError {

@@ -53,7 +53,8 @@ export class PortSessions {
     return { baudRate: this.options.defaultBaud(), ...DEFAULT_CONSOLE_SETTINGS, ...stored };
   }
 
-  async open(boardId: string, settings?: Partial<ConsoleSettings>): Promise<ConsoleStatus> {
+  async open(boardId: string, requested?: Partial<ConsoleSettings>): Promise<ConsoleStatus> {
+    const settings = requested && givenSettings(requested);
     if (settings && Object.keys(settings).length) this.options.store.save(boardId, { settings });
     let session = this.sessions.get(boardId);
     if (!session) {
@@ -113,7 +114,8 @@ export class PortSessions {
     return this.require(boardId).reset();
   }
 
-  async configure(boardId: string, settings: Partial<ConsoleSettings>): Promise<ConsoleStatus> {
+  async configure(boardId: string, requested: Partial<ConsoleSettings>): Promise<ConsoleStatus> {
+    const settings = givenSettings(requested);
     this.options.store.save(boardId, { settings });
     await this.sessions.get(boardId)?.configure(settings);
     return this.status(boardId);
@@ -249,4 +251,12 @@ export class PortSessions {
     this.bindingPromise ??= import('@serialport/bindings-cpp').then(({ autoDetect }) => autoDetect() as unknown as BindingInterface);
     return this.bindingPromise;
   }
+}
+
+/**
+ * The settings a request changes: a key present with the value undefined (IPC keeps those, JSON
+ * drops them) changes nothing, rather than erasing the baud rate the session runs at.
+ */
+function givenSettings(settings: Partial<ConsoleSettings>): Partial<ConsoleSettings> {
+  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)) as Partial<ConsoleSettings>;
 }

@@ -38,7 +38,7 @@ export async function killProcessTree(child: ChildProcess, options: { platform?:
 
   if (platform === 'win32') {
     await new Promise<void>((resolve) => {
-      const killer = spawn('taskkill', ['/pid', String(pid), '/T', '/F'], { windowsHide: true, stdio: 'ignore' });
+      const killer = spawn('taskkill', ['/pid', String(pid), '/T', '/F'], { windowsHide: true, stdio: 'ignore', shell: false });
       killer.once('exit', () => resolve());
       killer.on('error', () => {
         child.kill();

@@ -148,6 +148,16 @@ function executableNames(ctx: LocatorContext): string[] {
   return ctx.platform === 'win32' ? ['tinygo.exe'] : ['tinygo'];
 }
 
+/**
+ * The TinyGo path setting may name any file, and Flashdeck runs what it names (`<file> version`,
+ * builds, flashes): only a file called tinygo / tinygo.exe is ever run from it, so the setting
+ * cannot be turned into starting another program.
+ */
+export function isNamedTinygo(ctx: Pick<LocatorContext, 'platform'>, file: string): boolean {
+  const name = pathApi(ctx.platform).basename(file);
+  return executableNames(ctx as LocatorContext).some((allowed) => (ctx.platform === 'win32' ? name.toLowerCase() === allowed : name === allowed));
+}
+
 /** Every place we would look, in order, without touching the file system. */
 export function tinygoCandidates(ctx: LocatorContext, settingsPath?: string | null): TinygoLocation[] {
   const p = pathApi(ctx.platform);
@@ -160,9 +170,9 @@ export function tinygoCandidates(ctx: LocatorContext, settingsPath?: string | nu
     out.push({ path: file, source });
   };
   if (settingsPath && settingsPath.trim()) {
-    // The executable itself, or the installation folder the user picked (<root>/bin/tinygo).
+    // The executable itself (only when it is named tinygo), or the installation folder the user picked (<root>/bin/tinygo).
     const chosen = settingsPath.trim();
-    add(chosen, 'settings');
+    if (isNamedTinygo(ctx, chosen)) add(chosen, 'settings');
     for (const name of executableNames(ctx)) {
       add(p.join(chosen, 'bin', name), 'settings');
       add(p.join(chosen, name), 'settings');
@@ -188,14 +198,7 @@ export async function locateTinygo(ctx: LocatorContext, settingsPath?: string | 
   for (const [index, candidate] of candidates.entries()) {
     if (await ctx.fs.isExecutableFile(candidate.path)) return candidate;
     const lastSettingsCandidate = candidate.source === 'settings' && candidates[index + 1]?.source !== 'settings';
-    if (lastSettingsCandidate) {
-      throw new FlashdeckError({
-        code: 'TINYGO_SETTING_INVALID',
-        stage: 'toolchain',
-        message: `The TinyGo path set in Settings is not an executable file: ${settingsPath!.trim()}`,
-        hint: 'Choose the tinygo executable (…/tinygo/bin/tinygo) or the TinyGo installation folder in Settings, or clear the field to detect it automatically.',
-      });
-    }
+    if (lastSettingsCandidate) throw await settingInvalid(ctx, settingsPath!.trim());
   }
   const searched = candidates.map((c) => pathApi(ctx.platform).dirname(c.path));
   throw new FlashdeckError({
@@ -203,6 +206,20 @@ export async function locateTinygo(ctx: LocatorContext, settingsPath?: string | 
     stage: 'toolchain',
     message: `TinyGo was not found on PATH or in the usual install places (${[...new Set(searched)].join(', ')}).`,
     hint: installHint(ctx.platform) + ' Or set the path to the tinygo executable in Settings.',
+  });
+}
+
+/** Why the TinyGo path in Settings cannot be used: another program's name, or no executable there. */
+async function settingInvalid(ctx: LocatorContext, chosen: string): Promise<FlashdeckError> {
+  const wrongName = !isNamedTinygo(ctx, chosen) && (await ctx.fs.isExecutableFile(chosen));
+  const expected = executableNames(ctx)[0];
+  return new FlashdeckError({
+    code: 'TINYGO_SETTING_INVALID',
+    stage: 'toolchain',
+    message: wrongName
+      ? `The TinyGo path set in Settings names ${pathApi(ctx.platform).basename(chosen)}, not ${expected}: Flashdeck only runs the TinyGo compiler from this setting (${chosen}).`
+      : `The TinyGo path set in Settings is not an executable file: ${chosen}`,
+    hint: `Choose the ${expected} executable (…/tinygo/bin/${expected}) or the TinyGo installation folder in Settings, or clear the field to detect it automatically.`,
   });
 }
 

@@ -1,3 +1,5 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -206,6 +208,48 @@ describe('Settings path variants', () => {
     expect(await locateTinygo(ctx, '/opt/tinygo')).toEqual({ path: '/opt/tinygo/bin/tinygo', source: 'settings' });
     const win = context('win32', { Path: '' }, ['D:\\tools\\tinygo\\bin\\tinygo.exe'], 'C:\\Users\\me');
     expect((await locateTinygo(win, 'D:\\tools\\tinygo')).path).toBe('D:\\tools\\tinygo\\bin\\tinygo.exe');
+  });
+
+  it('never runs another program the Settings path names: only a file called tinygo / tinygo.exe', async () => {
+    const ran: string[] = [];
+    const run: ToolRunner = async (file) => {
+      ran.push(file);
+      return { exitCode: 0, stdout: versionLine(), stderr: '', timedOut: false };
+    };
+    const linux = context('linux', { PATH: '/usr/bin' }, ['/bin/rm', '/usr/bin/tinygo']);
+    const refused = await locateTinygo(linux, '/bin/rm').catch((error) => error);
+    expect(refused).toMatchObject({ code: 'TINYGO_SETTING_INVALID', stage: 'toolchain' });
+    expect(refused.message).toBe('The TinyGo path set in Settings names rm, not tinygo: Flashdeck only runs the TinyGo compiler from this setting (/bin/rm).');
+    expect(refused.hint).toMatch(/Choose the tinygo executable/);
+    const health = await toolchainHealth({ settingsPath: '/bin/rm', ctx: linux, run });
+    expect(health).toMatchObject({ ok: false, tinygoPath: null, problems: [{ code: 'TINYGO_SETTING_INVALID' }] });
+    expect(ran).toEqual([]);
+
+    const win = context('win32', { Path: '' }, ['C:\\Windows\\System32\\cmd.exe', 'C:\\TinyGo\\bin\\TINYGO.EXE'], 'C:\\Users\\me');
+    await expect(locateTinygo(win, 'C:\\Windows\\System32\\cmd.exe')).rejects.toMatchObject({
+      code: 'TINYGO_SETTING_INVALID',
+      message: expect.stringContaining('names cmd.exe, not tinygo.exe'),
+    });
+    expect(await locateTinygo(win, 'C:\\TinyGo\\bin\\TINYGO.EXE')).toEqual({ path: 'C:\\TinyGo\\bin\\TINYGO.EXE', source: 'settings' });
+  });
+
+  it('refuses a file named tinygo that does not answer `version` like TinyGo', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'flashdeck-not-tinygo-'));
+    const impostor = path.join(dir, 'tinygo');
+    writeFileSync(impostor, '#!/bin/sh\necho "usage: something else"\n');
+    chmodSync(impostor, 0o755);
+    try {
+      const { nodeLocatorFs } = await import('../../../electron/services/toolchain/tinygo-locator');
+      const health = await toolchainHealth({
+        settingsPath: impostor,
+        ctx: { platform: process.platform, env: { PATH: process.env.PATH ?? '' }, homeDir: dir, fs: nodeLocatorFs },
+        run: runTool,
+      });
+      expect(health.ok).toBe(false);
+      expect(health.problems[0]).toMatchObject({ code: 'TINYGO_NOT_RUNNABLE', message: `${impostor} did not print a TinyGo version (got: usage: something else).` });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('runs tinygo version only once for a health check', async () => {
