@@ -29,7 +29,11 @@ interface SimProcess {
 }
 
 function startSim(): Promise<SimProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'test', 'sim', 'cli.ts'), 'esp32', '--baud', '115200'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'], shell: false });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'test', 'sim', 'cli.ts'), 'esp32', '--baud', '115200'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'ignore'],
+    shell: false,
+  });
   return new Promise((done, fail) => {
     createInterface({ input: child.stdout! }).once('line', (path) => done({ child, path }));
     child.once('error', fail);
