@@ -62,7 +62,7 @@ const layerPolicies = [
     from: { element: { type: 'service' } },
     allow: { to: { file: { path: [CONTRACT, CONTRACT_VALUES, DISPATCHER] } } },
   },
-  // Drivers: other drivers and, as types only, the contract's value lists.
+  // Drivers: other drivers and the contract's value lists (plain constants, no zod: stages, methods, kinds and their words).
   {
     from: { element: { type: 'driver' } },
     disallow: [
@@ -70,11 +70,11 @@ const layerPolicies = [
       { to: { element: { isUnknown: true }, module: { origin: 'local' } } },
       { to: { module: { origin: 'external', source: 'electron' } } },
     ],
-    message: 'Drivers know nothing of Electron, the UI, services or the store: they import other drivers and, as types only, the contract values.',
+    message: 'Drivers know nothing of Electron, the UI, services or the store: they import other drivers and the contract values (electron/contract-values.ts).',
   },
   {
     from: { element: { type: 'driver' } },
-    allow: { to: { file: { path: CONTRACT_VALUES } }, dependency: { kind: 'type' } },
+    allow: { to: { file: { path: CONTRACT_VALUES } } },
   },
   // Simulators keep their own codec and tables, so one bug cannot hide on both sides. They may share
   // the driver's interfaces as types (what they stand in for) and the error value they must throw.

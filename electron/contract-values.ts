@@ -110,6 +110,88 @@ export const CONSOLE_TIMESTAMPS = { off: 'off', relative: 'relative', absolute: 
 /** Window themes and how Settings names them. */
 export const THEMES = { system: 'Follow the system', light: 'Light', dark: 'Dark' } as const;
 
+/**
+ * Where a job or request was when something happened: every progress event and every error names
+ * one. The phrase completes "… while …" in the window ("Failed while writing the image").
+ */
+export const STAGES = {
+  queued: 'waiting for its turn',
+  starting: 'starting',
+  preparing: 'preparing',
+  validating: 'checking the image',
+  'reading-image': 'reading the image file',
+  reading: 'reading',
+  'checking-board': 'checking the board',
+  'finding-port': 'looking for the port',
+  'opening-port': 'opening the port',
+  'entering-bootloader': 'putting the board in its bootloader',
+  'finding-drive': 'looking for the bootloader drive',
+  connecting: 'connecting to the board',
+  reconnecting: 'reconnecting to the board',
+  syncing: 'waiting for the bootloader to answer',
+  detecting: 'identifying the chip',
+  'changing-baud': 'changing the baud rate',
+  configuring: 'configuring the flash',
+  'uploading-stub': 'loading the flasher stub',
+  'sending-init-packet': 'sending the init packet',
+  erasing: 'erasing flash',
+  writing: 'writing the image',
+  flashing: 'flashing',
+  verifying: 'verifying the image',
+  activating: 'starting the new firmware',
+  resetting: 'resetting the board',
+  reset: 'resetting the board',
+  'waiting-for-board': 'waiting for the board to come back',
+  waiting: 'waiting',
+  done: 'finishing',
+  toolchain: 'finding TinyGo',
+  build: 'building',
+  building: 'building',
+  program: 'reading the program',
+  targets: 'listing TinyGo targets',
+  experiment: 'comparing flags',
+  history: 'reading the size history',
+  console: 'running the console',
+  sending: 'sending to the board',
+  signals: 'setting DTR/RTS',
+  logging: 'logging the console',
+  telemetry: 'recording heap telemetry',
+  lease: 'lending the port',
+  boards: 'listing boards',
+  'adding-board': 'adding the board',
+  editor: 'opening the editor',
+  usage: 'reading the command line',
+  ipc: 'talking to Flashdeck',
+  internal: 'working',
+} as const;
+export type Stage = keyof typeof STAGES;
+
+/** How Flashdeck puts an image on a board, and how the window names it. */
+export const FLASH_METHODS = {
+  'esp-serial': 'ESP serial bootloader',
+  uf2: 'UF2 drive',
+  'nrf-secure-dfu': 'Nordic Secure DFU',
+  'nrf-legacy-dfu': 'Adafruit serial DFU',
+  daplink: 'DAPLink drive',
+  'tinygo-flash': 'tinygo flash',
+} as const;
+export type FlashMethod = keyof typeof FLASH_METHODS;
+
+/** What a dropped file is, and how the window names it. */
+export const IMAGE_KINDS = {
+  'tinygo-app': 'ESP32 app image',
+  merged: 'merged ESP32 image (bootloader, partitions, app)',
+  raw: 'raw binary',
+  hex: 'Intel HEX',
+  bin: 'raw binary',
+  uf2: 'UF2',
+  'zip-legacy': 'Adafruit DFU package',
+  'zip-secure': 'Nordic Secure DFU package',
+  elf: 'ELF',
+  unknown: 'unknown file',
+} as const;
+export type ImageKind = keyof typeof IMAGE_KINDS;
+
 /** The keys of a value-to-label map as a non-empty tuple, for z.enum. */
 export function keysOf<T extends Record<string, string>>(labels: T): [keyof T & string, ...(keyof T & string)[]] {
   return Object.keys(labels) as [keyof T & string, ...(keyof T & string)[]];

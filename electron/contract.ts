@@ -15,6 +15,9 @@ import {
   CONSOLE_PARITIES,
   CONSOLE_STOP_BITS,
   CONSOLE_TIMESTAMPS,
+  FLASH_METHODS,
+  IMAGE_KINDS,
+  STAGES,
   GC_KINDS,
   keysOf,
   LINE_ENDINGS,
@@ -35,9 +38,14 @@ import {
 export const errorCodeSchema = z.custom<ErrorCode>((value) => typeof value === 'string' && isErrorCode(value), 'Not a Flashdeck error code.');
 export type { ErrorCode };
 
+/** One of STAGES (contract-values.ts): where a job was when it reported progress or failed. */
+export const stageSchema = z.enum(keysOf(STAGES));
+export const flashMethodSchema = z.enum(keysOf(FLASH_METHODS));
+export const imageKindSchema = z.enum(keysOf(IMAGE_KINDS));
+
 export const errorInfoSchema = z.object({
   code: errorCodeSchema,
-  stage: z.string(),
+  stage: stageSchema,
   message: z.string(),
   hint: z.string().optional(),
 });
@@ -126,11 +134,10 @@ export const imageSummarySchema = z.object({
   fileName: z.string(),
   size: z.number().int(),
   family: boardFamilySchema.nullable(),
-  /** 'tinygo-app', 'merged', 'raw' (ESP); 'hex', 'bin', 'uf2', 'zip-legacy', 'zip-secure', 'elf' (nRF52). */
-  kind: z.string(),
+  kind: imageKindSchema,
   chip: z.string().nullable(),
-  /** How it would be flashed on this board: 'esp-serial', 'uf2', 'nrf-legacy-dfu', 'nrf-secure-dfu', … */
-  method: z.string().nullable(),
+  /** How it would be flashed on this board (null when no method fits). */
+  method: flashMethodSchema.nullable(),
   /** Flash address Flashdeck would use, or null when the user must choose one. */
   offset: z.number().int().nullable(),
   /** Errors block flashing unless the user confirms "flash anyway" (where that is safe to offer). */
@@ -142,7 +149,7 @@ export const imageSummarySchema = z.object({
 export type ImageSummary = z.infer<typeof imageSummarySchema>;
 
 export const flashProgressSchema = z.object({
-  stage: z.string(),
+  stage: stageSchema,
   bytesDone: z.number(),
   bytesTotal: z.number(),
   bytesPerSecond: z.number(),

@@ -46,7 +46,7 @@ export function createDispatcher(handlers: Handlers): Dispatch {
           ok: false,
           error: {
             code: 'INVALID_RESULT',
-            stage: name,
+            stage: 'ipc',
             message: `Flashdeck produced an invalid result for ${name}: ${z.prettifyError(checked.error)}`,
             hint: 'This is a Flashdeck bug; please report it.',
           },
@@ -54,7 +54,7 @@ export function createDispatcher(handlers: Handlers): Dispatch {
       }
       return { ok: true, value: checked.data };
     } catch (error) {
-      return { ok: false, error: toErrorInfo(error, name) };
+      return { ok: false, error: toErrorInfo(error, 'ipc') };
     }
   };
 }

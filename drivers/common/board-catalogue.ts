@@ -3,6 +3,7 @@
  * application and bootloader mode, and its LED. Sources: shared/reference/tinygo-cli.md §8 and
  * nrf52-flashing.md §3, §5.3. A new board is one entry here; a new family is a driver folder too.
  */
+import type { FlashMethod } from '../../electron/contract-values';
 
 export type BoardFamily = 'esp32' | 'nrf52';
 export type Chip = 'ESP32' | 'ESP32-S2' | 'ESP32-S3' | 'ESP32-C3' | 'ESP32-C6' | 'nRF52840' | 'nRF52833' | 'nRF52832';
@@ -17,14 +18,8 @@ export const CHIP_RAM_BYTES: Readonly<Record<Chip, number>> = {
   nRF52833: 128 * 1024,
   nRF52832: 64 * 1024,
 };
-/** How Flashdeck puts an image on the board. */
-export type FlashMethod =
-  | 'esp-serial' // our ESP ROM-protocol driver (drivers/esp32)
-  | 'uf2' // 1200-baud touch + copy to the Adafruit bootloader's drive (drivers/nrf52)
-  | 'nrf-secure-dfu' // Nordic open bootloader, PCA10059
-  | 'nrf-legacy-dfu' // Adafruit bootloader's serial DFU (nRF52832 Feather)
-  | 'daplink' // copy .hex to a DAPLink drive
-  | 'tinygo-flash'; // needs a probe or vendor tool: run `tinygo flash`
+/** How Flashdeck puts an image on the board: one of FLASH_METHODS (electron/contract-values.ts). */
+export type { FlashMethod } from '../../electron/contract-values';
 export type OutputFormat = 'bin' | 'uf2' | 'hex' | 'zip';
 
 /** "vvvv:pppp", lower-case hex. */

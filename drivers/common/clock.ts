@@ -3,11 +3,12 @@
  * is the wall clock. Sleeps reject with CANCELLED (in the caller's stage) when their signal aborts.
  */
 import { cancelledError } from './errors';
+import type { Stage } from '../../electron/contract-values';
 
 export interface DriverClock {
   /** Milliseconds, monotonic. */
   now(): number;
-  sleep(ms: number, signal?: AbortSignal, stage?: string): Promise<void>;
+  sleep(ms: number, signal?: AbortSignal, stage?: Stage): Promise<void>;
   /** Calls `run` after `ms`; returns a cancel function. */
   setTimer(run: () => void, ms: number): () => void;
 }

@@ -3,6 +3,7 @@
  * person reads, and the next step. They cross the main↔renderer contract intact (see
  * `errorInfoSchema` in electron/contract.ts).
  */
+import type { Stage } from '../../electron/contract-values';
 import type { ErrorCode } from './error-codes';
 
 export type { ErrorCode } from './error-codes';
@@ -10,8 +11,8 @@ export type { ErrorCode } from './error-codes';
 export interface ErrorInfo {
   /** Stable machine code from ERROR_CODES, e.g. 'ESP_NO_SYNC', 'PORT_EACCES', 'INVALID_PAYLOAD'. */
   code: ErrorCode;
-  /** Where it happened, e.g. 'syncing', 'writing', 'build', 'ipc'. */
-  stage: string;
+  /** Where it happened: one of STAGES (electron/contract-values.ts), e.g. 'syncing', 'writing', 'build', 'ipc'. */
+  stage: Stage;
   /** What happened, for a person. */
   message: string;
   /** What to do next, for a person ("Hold BOOT and tap EN, then retry."). */
@@ -20,7 +21,7 @@ export interface ErrorInfo {
 
 export class FlashdeckError extends Error implements ErrorInfo {
   readonly code: ErrorCode;
-  readonly stage: string;
+  readonly stage: Stage;
   readonly hint?: string;
 
   constructor(info: ErrorInfo, options?: { cause?: unknown }) {
@@ -37,13 +38,13 @@ export class FlashdeckError extends Error implements ErrorInfo {
 }
 
 /** Any thrown value as an ErrorInfo, so nothing unstructured crosses the contract. */
-export function toErrorInfo(error: unknown, stage = 'internal'): ErrorInfo {
+export function toErrorInfo(error: unknown, stage: Stage = 'internal'): ErrorInfo {
   if (error instanceof FlashdeckError) return error.toInfo();
   const message = error instanceof Error ? error.message : String(error);
   return { code: 'INTERNAL', stage, message, hint: 'This is a Flashdeck bug; the log has details.' };
 }
 
 /** A cancelled job: thrown by drivers and builds when their AbortSignal fires. */
-export function cancelledError(stage: string): FlashdeckError {
+export function cancelledError(stage: Stage): FlashdeckError {
   return new FlashdeckError({ code: 'CANCELLED', stage, message: 'Cancelled by the user.' });
 }

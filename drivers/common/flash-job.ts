@@ -1,10 +1,12 @@
+import type { Stage } from '../../electron/contract-values';
+
 /**
  * What every flashing driver reports, whatever the board family: progress while it works and a
  * typed outcome at the end. A failure is a thrown FlashdeckError (errors.ts), never an outcome.
  */
 export interface FlashProgress {
-  /** connecting, syncing, detecting, uploading-stub, erasing, writing, verifying, resetting, waiting-for-board, … */
-  stage: string;
+  /** One of STAGES: connecting, syncing, detecting, uploading-stub, erasing, writing, verifying, resetting, waiting-for-board, … */
+  stage: Stage;
   bytesDone: number;
   bytesTotal: number;
   /** Smoothed rate over the last second or so; 0 when not writing. */

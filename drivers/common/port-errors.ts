@@ -15,6 +15,7 @@
  * they can find out (which process holds the port, which group grants access) as context.
  */
 import { FlashdeckError, type ErrorCode } from './errors';
+import type { Stage } from '../../electron/contract-values';
 
 export type PortErrorKind = 'busy' | 'permission' | 'not-found' | 'vanished' | 'other';
 
@@ -67,7 +68,7 @@ export interface PortHolder {
 
 export interface PortErrorContext {
   path: string;
-  stage: string;
+  stage: Stage;
   vendorId?: string;
   productId?: string;
   /** Who holds a busy port, where the caller could find out (Linux /proc). */

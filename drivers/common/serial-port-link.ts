@@ -3,6 +3,7 @@
  * flashing drivers (any family), the 1200-baud touch and the console alike. Open errors leave as
  * PortErrors (drivers/common/port-errors.ts), classified once.
  */
+import type { Stage } from '../../electron/contract-values';
 import { existsSync } from 'node:fs';
 import type { BindingInterface, OpenOptions } from '@serialport/bindings-interface';
 import { SerialPortStream } from '@serialport/stream';
@@ -58,7 +59,7 @@ export async function openSerialLink(path: string, options: OpenLinkOptions = {}
     ...options.framing,
     ...(options.highWaterMark ? { highWaterMark: options.highWaterMark } : {}),
   });
-  const context = { stage: 'connecting', ...options.errorContext, path };
+  const context = { stage: 'connecting' as Stage, ...options.errorContext, path };
   await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(portError(err, context)) : resolve())));
   return {
     link: linkFromSerialPort(port, options),

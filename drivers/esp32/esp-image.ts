@@ -10,10 +10,12 @@
  * - 'raw': anything else (an ESP-IDF app that needs a bootloader, data, not an image): the user
  *   chooses the offset.
  */
+import type { ImageKind } from '../../electron/contract-values';
 import { createHash } from 'node:crypto';
 import { FlashdeckError, type ErrorCode } from '../common/errors';
 import { CHIPS, type EspChipName, type EspChipSpec, IMAGE_CHIP_NAMES, chipByImageId } from './chips';
 import { hex, readU32 } from './protocol';
+import type { Stage } from '../../electron/contract-values';
 
 export const ESP_IMAGE_MAGIC = 0xe9;
 const APP_DESC_MAGIC = 0xabcd5432;
@@ -58,7 +60,7 @@ export interface EspImageProblem {
 
 export interface EspImageSummary {
   fileName?: string;
-  kind: 'tinygo-app' | 'merged' | 'raw';
+  kind: Extract<ImageKind, 'tinygo-app' | 'merged' | 'raw'>;
   /** Chip the image is built for ('esp32', 'esp32c3', …); null when unknown. */
   chip: EspChipName | null;
   /** Display name of the image's chip even when Flashdeck cannot flash it ("ESP32-H2"). */
@@ -263,7 +265,7 @@ export function chipMismatchMessage(imageChip: string, boardChip: string): strin
  * allowChipMismatch), and raw data without an address. Checked before connecting and again when
  * the write is planned, with the same words.
  */
-export function refuseUnwritable(summary: EspImageSummary, options: { offset?: number; allowChipMismatch?: boolean }, stage: string): void {
+export function refuseUnwritable(summary: EspImageSummary, options: { offset?: number; allowChipMismatch?: boolean }, stage: Stage): void {
   const name = summary.fileName ? `'${summary.fileName}'` : 'The image';
   const blocking = summary.problems.filter((p) => p.severity === 'error' && !(options.allowChipMismatch && isChipProblem(p)));
   if (blocking.length) {

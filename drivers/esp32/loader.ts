@@ -7,6 +7,7 @@
  * and garbage into the distinctions a person can act on (nothing at all / stream stopped /
  * packet cut off / app output or panic instead of packets).
  */
+import type { Stage } from '../../electron/contract-values';
 import { type ByteLink, isPortGoneError } from '../common/byte-link';
 import { FlashdeckError, cancelledError } from '../common/errors';
 import { SlipDecoder, slipEncode } from '../common/slip';
@@ -88,7 +89,7 @@ export interface LoaderOptions {
   /** Hex dump of the traffic, like esptool --trace. */
   trace?: (direction: 'out' | 'in', bytes: Uint8Array) => void;
   /** The job stage errors are reported under, as the job says (default 'connecting'). */
-  stage?: () => string;
+  stage?: () => Stage;
 }
 
 const NOISE_KEEP = 8192;
@@ -120,7 +121,7 @@ export class LoaderChannel {
   private closedError: FlashdeckError | null = null;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly trace?: LoaderOptions['trace'];
-  private readonly stageOf: () => string;
+  private readonly stageOf: () => Stage;
   private ohaiSeen = false;
 
   constructor(link: ByteLink, options: LoaderOptions = {}) {
@@ -168,7 +169,7 @@ export class LoaderChannel {
   }
 
   /** The job stage errors are reported under. */
-  get stage(): string {
+  get stage(): Stage {
     return this.stageOf();
   }
 
@@ -402,7 +403,7 @@ export abstract class EspLoader {
   get timeouts(): EspTimeouts {
     return this.channel.timeouts;
   }
-  get stage(): string {
+  get stage(): Stage {
     return this.channel.stage;
   }
   /** Bytes written to the link (for wire-efficiency figures). */
@@ -722,7 +723,7 @@ export function endsTheJob(error: unknown): boolean {
 export class EspCommandError extends FlashdeckError {
   readonly op: number;
   readonly espError: number;
-  constructor(op: number, espError: number, stage: string) {
+  constructor(op: number, espError: number, stage: Stage) {
     super({
       code: 'ESP_COMMAND_FAILED',
       stage,
@@ -760,7 +761,7 @@ function lastLine(text: string, pattern: RegExp): string {
 }
 
 /** The board's port went away (unplugged, or the chip re-enumerated): `what` says when. */
-export function disconnectedError(path: string, stage: string, what: string, cause?: unknown): FlashdeckError {
+export function disconnectedError(path: string, stage: Stage, what: string, cause?: unknown): FlashdeckError {
   return new FlashdeckError(
     {
       code: 'ESP_DISCONNECTED',

@@ -3,11 +3,13 @@
  * the ways Flashdeck does not implement itself, the external tool `tinygo flash` will need. The
  * command line and the look-up on PATH are the services' (electron/services/builds/external-tools.ts).
  */
+import type { FlashMethod } from '../../electron/contract-values';
 import { findBoard, type BoardModel } from '../common/board-catalogue';
 import { FlashdeckError } from '../common/errors';
 import type { NrfImageKind } from './inspect-image';
 
-export type NrfFlashMethod = 'uf2' | 'nrf-legacy-dfu' | 'nrf-secure-dfu' | 'daplink' | 'tinygo-flash';
+/** The nRF52 ways to flash: every FLASH_METHODS entry but the ESP serial bootloader. */
+export type NrfFlashMethod = Exclude<FlashMethod, 'esp-serial'>;
 
 export interface NrfFlashPlan {
   target: string;

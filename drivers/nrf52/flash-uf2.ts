@@ -4,6 +4,7 @@
  * INFO_UF2.TXT, refuse a SoftDevice mismatch, write with fsync, and count it a success only when the
  * application's USB identity re-appears.
  */
+import type { Stage } from '../../electron/contract-values';
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { FlashdeckError, type ErrorCode } from '../common/errors';
@@ -157,7 +158,7 @@ export async function flashUf2(options: FlashUf2Options): Promise<FlashOutcome> 
   const emit = options.onProgress ?? (() => {});
   const { uf2, start, end } = uf2ForFile(options.image, options.fileName, options.binBase);
   const total = uf2.length;
-  const progress = (stage: string, bytesDone: number, message?: string) => emit({ stage, bytesDone, bytesTotal: total, bytesPerSecond: 0, etaSeconds: null, message });
+  const progress = (stage: Stage, bytesDone: number, message?: string) => emit({ stage, bytesDone, bytesTotal: total, bytesPerSecond: 0, etaSeconds: null, message });
   const search = { roots: options.driveRoots, platform: options.platform, powerShell: options.powerShell };
 
   // A board already in its bootloader needs no touch.

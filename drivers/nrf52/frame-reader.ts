@@ -3,6 +3,7 @@
  * cancellation, and the port vanishing under it reported as LinkClosedError — whether the port
  * says so with its close event or a write fails first (EIO on an unplugged USB CDC device).
  */
+import type { Stage } from '../../electron/contract-values';
 import type { ByteLink } from '../common/byte-link';
 import { cancelledError } from '../common/errors';
 import { SlipDecoder } from '../common/slip';
@@ -93,7 +94,7 @@ export class FrameReader {
   }
 
   /** The next frame, or undefined after `timeoutMs`. Throws LinkClosedError or CANCELLED. */
-  next(timeoutMs: number, signal?: AbortSignal, stage = 'waiting'): Promise<Uint8Array | undefined> {
+  next(timeoutMs: number, signal?: AbortSignal, stage: Stage = 'waiting'): Promise<Uint8Array | undefined> {
     if (this.frames.length) return Promise.resolve(this.frames.shift());
     if (this.closed) return Promise.reject(this.closed);
     if (signal?.aborted) return Promise.reject(cancelledError(stage));

@@ -7,6 +7,7 @@
  * still names the oldest in-flight frame means it was lost, and the window is re-sent from there; a
  * timeout re-sends the window too, a bounded number of times.
  */
+import type { Stage } from '../../electron/contract-values';
 import { FlashdeckError } from '../common/errors';
 import type { DriverClock } from '../common/clock';
 import type { FrameReader } from './frame-reader';
@@ -33,7 +34,7 @@ export class HciSender {
   private readonly inFlight: InFlight[] = [];
   private headAttempts = 1;
   private goBackDoneFor: number | null = null;
-  private stage = 'writing';
+  private stage: Stage = 'writing';
 
   constructor(
     private readonly reader: FrameReader,
@@ -50,7 +51,7 @@ export class HciSender {
   }
 
   /** Queues a frame, waiting first until fewer than `window` frames are unacknowledged. */
-  async send(payload: Uint8Array, label: string, stage: string, window: number): Promise<void> {
+  async send(payload: Uint8Array, label: string, stage: Stage, window: number): Promise<void> {
     this.stage = stage;
     while (this.inFlight.length >= window) await this.awaitProgress();
     const frame: InFlight = { seq: this.nextSeq, payload, label };
@@ -64,7 +65,7 @@ export class HciSender {
   }
 
   /** Waits until every frame is acknowledged. */
-  async flush(stage: string): Promise<void> {
+  async flush(stage: Stage): Promise<void> {
     this.stage = stage;
     while (this.inFlight.length) await this.awaitProgress();
   }

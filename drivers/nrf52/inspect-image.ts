@@ -2,6 +2,7 @@
  * What a dropped nRF52 file is and what it would write: kind, address range, the SoftDevice it was
  * linked for, and problems found before any board is touched.
  */
+import type { ImageKind } from '../../electron/contract-values';
 import { FlashdeckError } from '../common/errors';
 import { imageEnd, imageFromBin, imagePopulatedSize, imageStart, guessBinBase, type FirmwareImage } from './firmware-image';
 import { imageFromHex } from './hex-image';
@@ -10,7 +11,8 @@ import { decodeUf2, imageFromUf2Blocks, isUf2, UF2_FAMILY_NRF52840, UF2_FAMILY_N
 import { isZip, readDfuZip, type DfuZip } from './dfu-zip';
 import { ADAFRUIT_APP_END_NRF52840, APP_START_FOR_SOFTDEVICE, MBR_END, SOFTDEVICE_LABEL, softDeviceForAppStart, hex32, type SoftDeviceId } from './nrf52-layout';
 
-export type NrfImageKind = 'hex' | 'bin' | 'uf2' | 'zip-legacy' | 'zip-secure' | 'elf';
+/** The nRF52 files Flashdeck reads: a subset of the contract's IMAGE_KINDS. */
+export type NrfImageKind = Extract<ImageKind, 'hex' | 'bin' | 'uf2' | 'zip-legacy' | 'zip-secure' | 'elf'>;
 
 export interface NrfImageInfo {
   kind: NrfImageKind;

@@ -6,6 +6,7 @@
  * duplicates), and success is never assumed: STOP_DATA's result is confirmed by the bootloader
  * leaving (the port vanishes) and, with a PortWatch, by the application's USB identity appearing.
  */
+import type { Stage } from '../../electron/contract-values';
 import type { ByteLink } from '../common/byte-link';
 import { FlashdeckError, cancelledError, type ErrorCode } from '../common/errors';
 import type { FlashOutcome, ProgressListener } from '../common/flash-job';
@@ -129,7 +130,7 @@ export async function flashLegacyDfu(link: ByteLink, options: LegacyDfuOptions):
       }),
   });
 
-  const fail = (code: ErrorCode, stage: string, message: string, hint: string, cause?: unknown): never => {
+  const fail = (code: ErrorCode, stage: Stage, message: string, hint: string, cause?: unknown): never => {
     throw new FlashdeckError({ code, stage, message, hint }, { cause });
   };
 

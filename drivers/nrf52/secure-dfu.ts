@@ -5,6 +5,7 @@
  * bootloader's SELECT reports matching progress. Success = the final EXECUTE passed, the bootloader
  * left, and (with a PortWatch) the application's USB identity appeared.
  */
+import { STAGES, type Stage } from '../../electron/contract-values';
 import type { ByteLink } from '../common/byte-link';
 import { crc32 } from '../common/crc';
 import { FlashdeckError } from '../common/errors';
@@ -144,14 +145,14 @@ export async function flashSecureDfu(link: ByteLink, options: SecureDfuOptions):
       hint: 'Reduce the program size.',
     });
   }
-  const progress = (stage: string, bytesDone: number, message?: string, rate = 0) =>
+  const progress = (stage: Stage, bytesDone: number, message?: string, rate = 0) =>
     emit({ stage, bytesDone, bytesTotal: total, bytesPerSecond: rate, etaSeconds: rate > 0 ? (total - bytesDone) / rate : null, message });
   if (note) progress('preparing', 0, note);
 
   // Every port there now besides this board's: one still there after the reset is another board, not ours coming back.
   const before = options.portWatch && options.appIdentity ? await portsBefore(options.portWatch, options.boardPort) : undefined;
   const reader = new FrameReader(link, { endTerminated: true });
-  let currentStep = 'connecting';
+  let currentStep: Stage = 'connecting';
   let finalExecuteSent = false;
 
   const request = async (op: number, params: number[] | Uint8Array, timeoutMs = timing.responseTimeoutMs): Promise<Uint8Array> => {
@@ -220,7 +221,7 @@ export async function flashSecureDfu(link: ByteLink, options: SecureDfuOptions):
         {
           code: 'NRF_SDFU_DISCONNECTED',
           stage: currentStep,
-          message: `The dongle disconnected during ${currentStep}.`,
+          message: `The dongle disconnected while ${STAGES[currentStep]}.`,
           hint: "The board is not bricked: press the dongle's side RESET button (the red LED pulses) to re-enter the bootloader, then retry; Flashdeck resumes where it stopped.",
         },
         { cause: error },
@@ -235,7 +236,7 @@ export async function flashSecureDfu(link: ByteLink, options: SecureDfuOptions):
           stage: currentStep,
           message: ext
             ? `The bootloader rejected the update: ${ext.message}.`
-            : `The bootloader answered ${what} with "${RESULT_TEXT[error.result] ?? `result 0x${error.result.toString(16)}`}" during ${currentStep}.`,
+            : `The bootloader answered ${what} with "${RESULT_TEXT[error.result] ?? `result 0x${error.result.toString(16)}`}" while ${STAGES[currentStep]}.`,
           hint: ext?.hint ?? 'Reset the dongle (side button) and retry; if it persists the package does not suit this bootloader.',
         },
         { cause: error },
@@ -246,7 +247,7 @@ export async function flashSecureDfu(link: ByteLink, options: SecureDfuOptions):
         {
           code: 'NRF_SDFU_NO_RESPONSE',
           stage: currentStep,
-          message: `The bootloader stopped answering (${OP_NAMES[error.op] ?? 'request'}) during ${currentStep}.`,
+          message: `The bootloader stopped answering (${OP_NAMES[error.op] ?? 'request'}) while ${STAGES[currentStep]}.`,
           hint: "Check the cable, press the dongle's side RESET button to re-enter the bootloader and retry; the transfer resumes.",
         },
         { cause: error },
@@ -282,7 +283,7 @@ export async function flashSecureDfu(link: ByteLink, options: SecureDfuOptions):
     chunkSize = Math.max(4, Math.floor((mtu - 1) / 2) - 1);
 
     // Init packet (command object), unless the bootloader already holds exactly this one.
-    currentStep = 'sending the init packet';
+    currentStep = 'sending-init-packet';
     const initCrc = crc32(pkg.initPacket);
     const command = await select(ObjectType.COMMAND);
     if (pkg.initPacket.length > command.maxSize) {
@@ -336,7 +337,7 @@ export async function flashSecureDfu(link: ByteLink, options: SecureDfuOptions):
         // Data progress proves the init packet was executed.
         if (data.offset > 0 && data.offset <= total && data.crc === crc32(image.subarray(0, data.offset))) return data.offset;
       }
-      currentStep = 'sending the init packet';
+      currentStep = 'sending-init-packet';
       await sendInit();
       return 0;
     };

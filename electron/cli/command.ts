@@ -3,6 +3,7 @@
  * what it does. Arguments are parsed with node's util.parseArgs; every parse mistake becomes a
  * usage error with the command's own usage line as the next step.
  */
+import type { Stage } from '../contract-values';
 import { parseArgs } from 'node:util';
 import type { AppServices } from '../services/app-services';
 import type { Output } from './output';
@@ -41,6 +42,8 @@ export interface CommandContext<S extends OptionSpecs> {
 
 export interface Command<S extends OptionSpecs = OptionSpecs> {
   name: string;
+  /** The stage an error that escapes the command is reported under. */
+  stage: Stage;
   aliases?: string[];
   summary: string;
   /** "flashdeck flash FILE [--port PATH]…" */

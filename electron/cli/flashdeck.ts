@@ -90,7 +90,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
       services: () => (services ??= startHeadlessServices({ ...io.headless, dataDir, log: (line) => out.note(line) })),
     });
   } catch (error) {
-    const info = toErrorInfo(error, command?.name ?? 'usage');
+    const info = toErrorInfo(error, command?.stage ?? 'usage');
     const code = exitCodeFor(info);
     out.error(info, code);
     return code;

@@ -4,6 +4,7 @@
  * on a terminal and prints plain lines (each stage, every 25 %) when piped or logged by CI.
  */
 import type { ErrorInfo } from '../../drivers/common/errors';
+import type { Stage } from '../contract-values';
 
 export interface Writable {
   write(text: string): unknown;
@@ -11,14 +12,14 @@ export interface Writable {
 }
 
 interface ProgressLike {
-  stage: string;
+  stage: Stage;
   bytesDone: number;
   bytesTotal: number;
   bytesPerSecond: number;
 }
 
 export class Output {
-  private readonly lastPlain = new Map<string, { stage: string; quarter: number }>();
+  private readonly lastPlain = new Map<string, { stage: Stage; quarter: number }>();
   private readonly liveRows: string[] = [];
   private readonly liveText = new Map<string, string>();
   private liveDrawn = 0;

@@ -48,7 +48,7 @@ describe('Flash all (several boards at once from the window)', () => {
     writeFileSync(file, image);
     await page.getByTestId('flash-all-file-input').setInputFiles(file);
     const statuses = page.getByTestId('flash-all-status');
-    for (let row = 0; row < 3; row++) await statuses.nth(row).filter({ hasText: 'Ready: tinygo-app for ESP32' }).waitFor();
+    for (let row = 0; row < 3; row++) await statuses.nth(row).filter({ hasText: 'Ready: ESP32 app image for ESP32' }).waitFor();
 
     sims[1].freeze(); // the middle board's cable is dead
     await page.getByRole('button', { name: 'Flash all 3 ready boards' }).click();

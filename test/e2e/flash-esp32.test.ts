@@ -49,7 +49,7 @@ describe('flashing an ESP32 from the Flash tab (serve mode, simulated board on a
     const file = join(files, 'heap-telemetry.bin');
     writeFileSync(file, image);
     await page.getByTestId('flash-file-input').setInputFiles(file);
-    await page.getByTestId('image-kind').filter({ hasText: 'tinygo-app for ESP32' }).waitFor();
+    await page.getByTestId('image-kind').filter({ hasText: 'ESP32 app image for ESP32' }).waitFor();
     await expect(page.getByLabel('Flash address').getAttribute('placeholder')).resolves.toBe('0x1000');
     await page.getByRole('button', { name: /^Flash / }).click();
     const result = page.getByTestId('flash-result');
@@ -78,11 +78,11 @@ describe('flashing an ESP32 from the Flash tab (serve mode, simulated board on a
     const file = join(files, 'blink.bin');
     writeFileSync(file, image);
     await page.getByTestId('flash-file-input').setInputFiles(file);
-    await page.getByTestId('image-kind').filter({ hasText: 'tinygo-app for ESP32' }).waitFor();
+    await page.getByTestId('image-kind').filter({ hasText: 'ESP32 app image for ESP32' }).waitFor();
     sim.device.pressBootAndTapEn(); // the board runs the last app and a pty cannot reset it
     const boots = sim.device.boots.length;
     await page.getByRole('button', { name: /^Flash / }).click();
-    await page.getByTestId('flash-stage').filter({ hasText: 'writing' }).waitFor({ timeout: 30_000 });
+    await page.getByTestId('flash-stage').filter({ hasText: 'Writing the image' }).waitFor({ timeout: 30_000 });
     networkDown = true;
     await pageSide!.close();
     await serverSide!.close();
@@ -92,7 +92,7 @@ describe('flashing an ESP32 from the Flash tab (serve mode, simulated board on a
       .toBe(true)
       .catch(() => {});
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    await expect(page.getByTestId('flash-stage').textContent()).resolves.toBe('writing');
+    await expect(page.getByTestId('flash-stage').textContent()).resolves.toBe('Writing the image');
     networkDown = false;
     // Whatever main recorded reaches the window: a verified result (or, if the flash itself failed, its error, shown here).
     const outcome = page.getByTestId('flash-result').or(page.getByTestId('flash-error'));

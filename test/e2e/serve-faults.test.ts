@@ -90,14 +90,14 @@ describe('the served app outlives boards, cables and browsers', () => {
     const file = join(files, name);
     writeFileSync(file, image);
     await page.getByTestId('flash-file-input').setInputFiles(file);
-    await page.getByTestId('image-kind').filter({ hasText: 'tinygo-app for ESP32' }).waitFor();
+    await page.getByTestId('image-kind').filter({ hasText: 'ESP32 app image for ESP32' }).waitFor();
   };
   /** A pty has no reset lines: the board is put in its loader by hand (hold BOOT, tap EN) before each flash. */
   const startFlash = async () => {
     sim.device.pressBootAndTapEn();
     await page.getByRole('button', { name: /^Flash / }).click();
   };
-  const writing = () => page.getByTestId('flash-stage').filter({ hasText: 'writing' }).waitFor({ timeout: 30_000 });
+  const writing = () => page.getByTestId('flash-stage').filter({ hasText: 'Writing the image' }).waitFor({ timeout: 30_000 });
   const restart = async () => {
     serve = await startServe({ dataDir: serve.dataDir, port: serve.port });
   };

@@ -154,7 +154,11 @@ describe('Secure DFU over a real pty (PCA10059 open bootloader)', () => {
     const dying: ByteLink = Object.create(link, {
       write: { value: (bytes: Uint8Array) => (++writes > 40 ? Promise.reject(Object.assign(new Error('Input/output error, cannot write'), { code: 'EIO' })) : link.write(bytes)) },
     });
-    await expectFlashError(flashSecureDfu(dying, { image: files.bin, fileName: 'firmware.bin', timing: CLIENT_TIMING }), 'NRF_SDFU_DISCONNECTED', /disconnected during writing/);
+    await expectFlashError(
+      flashSecureDfu(dying, { image: files.bin, fileName: 'firmware.bin', timing: CLIENT_TIMING }),
+      'NRF_SDFU_DISCONNECTED',
+      /disconnected while writing the image/,
+    );
     expect(dongle.sim.events).not.toContain('image verified: activating');
   });
 
@@ -172,7 +176,7 @@ describe('Secure DFU over a real pty (PCA10059 open bootloader)', () => {
     await expectFlashError(
       flashSecureDfu(first.link, { image: files.bin, fileName: 'firmware.bin', timing: CLIENT_TIMING }),
       'NRF_SDFU_DISCONNECTED',
-      /disconnected during writing/,
+      /disconnected while writing the image/,
     );
     first.dongle.sim.replug();
     const second = await startDongle({}, first.dongle.sim);

@@ -5,6 +5,7 @@ import { formatTable } from '../output';
 
 export const boardsCommand = defineCommand({
   name: 'boards',
+  stage: 'boards',
   aliases: ['ports'],
   summary: 'Lists serial ports and boards: VID:PID, serial number, what Flashdeck guesses the board is, and its pinned TinyGo target.',
   usage: 'flashdeck boards [--all] [--json]',

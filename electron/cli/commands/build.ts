@@ -51,6 +51,7 @@ function buildJson(summary: BuildSummary) {
 
 export const buildCommand = defineCommand({
   name: 'build',
+  stage: 'build',
   summary: "Builds a TinyGo program (a folder, a .go file or a bundled program) for a board's target with the TinyGo the app uses; the build goes into the size history.",
   usage: 'flashdeck build DIR|FILE.go [--port PATH | --board NAME] [--target T] [tinygo options]',
   notes: [
@@ -64,6 +65,7 @@ export const buildCommand = defineCommand({
 
 export const sizeCommand = defineCommand({
   name: 'size',
+  stage: 'build',
   summary: 'Builds a program and prints its flash and RAM use (the size table TinyGo reports); --full adds every package.',
   usage: 'flashdeck size DIR|FILE.go [--port PATH | --board NAME] [--target T] [--full] [tinygo options]',
   notes: [

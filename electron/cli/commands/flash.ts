@@ -15,6 +15,7 @@ import { BOARD_OPTIONS } from '../board-options';
 
 export const flashCommand = defineCommand({
   name: 'flash',
+  stage: 'flashing',
   summary:
     'Flashes an image (.bin, .hex, .uf2, .zip, .elf) to one or several boards, picking the method from the file and board as the app does, and verifies it. A .go file or a program folder is built first.',
   usage: 'flashdeck flash FILE [--port PATH]… [--board NAME]… [--all] [--target T] [--address A] [--baud N] [--erase-all]',

@@ -25,6 +25,7 @@ function targetOnly(target: string): Board {
 
 export const historyCommand = defineCommand({
   name: 'history',
+  stage: 'history',
   summary: "Shows a board's build history (flash and RAM per build) or its flash log; --csv and --json export it as the window does.",
   usage: 'flashdeck history [--port PATH | --board NAME | --target T] [--csv | --json] [--flashes] [--limit N]',
   notes: ['Exit code: 0 shown, 3 no such board, 2 usage error.'],

@@ -19,6 +19,7 @@ const PANIC_REPORT_WAIT_MS = 3000;
 
 export const monitorCommand = defineCommand({
   name: 'monitor',
+  stage: 'console',
   summary: "Prints the board's serial output. Stops on Ctrl-C, on a line matching --until, or after --timeout seconds.",
   usage: 'flashdeck monitor [--port PATH | --board NAME] [--baud N] [--timestamps] [--log FILE] [--until REGEX] [--timeout S] [--elf FILE]',
   notes: ['Exit code: 0 stopped (or --until matched), 5 --timeout passed before --until matched, 3 the port failed, 2 usage error.'],

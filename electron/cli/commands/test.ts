@@ -28,6 +28,7 @@ const VERDICT_EXIT: Record<Verdict['kind'], ExitCode> = { pass: EXIT.ok, fail: E
 
 export const testCommand = defineCommand({
   name: 'test',
+  stage: 'flashing',
   summary: "Runs a hardware test: builds (if given a program) and flashes the board, then watches its console for the firmware's verdict and exits with it.",
   usage: 'flashdeck test DIR|FILE [--port PATH | --board NAME] [--target T] [--pass REGEX] [--fail REGEX] [--timeout S] [--junit FILE]',
   notes: [

@@ -3,6 +3,7 @@
  * bossac): runs it with an argument array, streams every line to the build log, turns its progress
  * and facts into flash progress, and reports failure as failure with the tool's own words.
  */
+import type { Stage } from '../../contract-values';
 import { FlashdeckError, cancelledError } from '../../../drivers/common/errors';
 import type { FlashOutcome, ProgressListener } from '../../../drivers/common/flash-job';
 import { killProcessTree, spawnProcessTree } from '../toolchain/process-tree';
@@ -28,7 +29,7 @@ export function runTinygoFlash(request: TinygoFlashRequest): Promise<FlashOutcom
     const child = spawnProcessTree(request.tinygoPath, request.args, { cwd: request.cwd, env: request.env });
     const details: Record<string, string> = {};
     const errors: { message: string; hint?: string }[] = [];
-    let stage = 'building';
+    let stage: Stage = 'building';
     let stderr = '';
     const take = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
       const text = chunk.toString();

@@ -3,6 +3,7 @@
  * chosen from the board's TinyGo target. Boards that need a probe are built and flashed through
  * `tinygo flash` from the Programs tab instead (the build service).
  */
+import type { FlashMethod } from '../../contract-values';
 import type { ImageSummary } from '../../contract';
 
 type Problem = ImageSummary['problems'][number];
@@ -37,7 +38,7 @@ export function createNrfFlasher(options: NrfFlasherOptions = {}): FamilyFlasher
       const info = inspectNrfImage(bytes, fileName, offset !== undefined ? { binBase: offset } : {});
       const problems: Problem[] = info.problems.map((message) => ({ code: 'NRF_IMAGE', severity: 'error', message }));
       const target = targetOf(input);
-      let method: string | null = null;
+      let method: FlashMethod | null = null;
       if (!target) {
         problems.push({
           code: 'TARGET_REQUIRED',

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { FlashdeckError, toErrorInfo, type ErrorInfo } from '../../../drivers/common/errors';
 import { isErrorCode } from '../../../drivers/common/error-codes';
 import type { PortLease } from './port-lease';
+import { stageSchema } from '../../contract';
 
 /** Longest message either side accepts: a path, a reason and an error are short. */
 const MAX_LINE = 8 * 1024;
@@ -25,7 +26,7 @@ const serverMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('lent') }).strict(),
   z.object({ type: z.literal('not-held') }).strict(),
   z.object({ type: z.literal('returned') }).strict(),
-  z.object({ type: z.literal('refused'), error: z.object({ code: z.string(), stage: z.string(), message: z.string(), hint: z.string().optional() }) }).strict(),
+  z.object({ type: z.literal('refused'), error: z.object({ code: z.string(), stage: stageSchema, message: z.string(), hint: z.string().optional() }) }).strict(),
 ]);
 type ServerMessage = z.infer<typeof serverMessage>;
 

@@ -3,6 +3,7 @@
  * a busy port (Linux: scan /proc/<pid>/fd and /proc/locks) and which group grants serial access on
  * this distribution. The classification and the words themselves live in drivers/common/port-errors.ts.
  */
+import type { Stage } from '../../contract-values';
 import { readFileSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { classifyPortError, portError, type PortError, type PortHolder } from '../../../drivers/common/port-errors';
@@ -99,7 +100,7 @@ export interface PortContext {
  * told what only this side can find out (who holds a busy port, which group grants access). A PortError
  * from a driver keeps its kind.
  */
-export function explainOpenError(error: unknown, context: PortContext, stage = 'opening-port'): PortError {
+export function explainOpenError(error: unknown, context: PortContext, stage: Stage = 'opening-port'): PortError {
   const kind = classifyPortError(error);
   return portError(error, {
     ...context,

@@ -22,6 +22,7 @@ import { ConsoleLogging } from './console-logging';
 import { createLease, type PortLease } from './port-lease';
 import { explainOpenError } from './port-open-errors';
 import { identityOf, reconnectPort, unique, type ReconnectOptions, type SessionIdentity } from './port-reconnect';
+import type { Stage } from '../../contract-values';
 
 export type { PortLease } from './port-lease';
 export { matchesIdentity } from './port-reconnect';
@@ -236,7 +237,7 @@ export class PortSession {
   /** Whether a port's device node is there (port listings lag behind unplugs); COM ports have none to look for. */
   private readonly pathExists = (path: string): boolean => (this.options.pathExists ?? ((p: string) => process.platform === 'win32' || existsSync(p)))(path);
 
-  private requireLink(stage: string): ByteLink {
+  private requireLink(stage: Stage): ByteLink {
     if (!this.opened) {
       throw new FlashdeckError({
         code: 'CONSOLE_NOT_CONNECTED',

@@ -425,7 +425,7 @@ async function runBuildWith(request: BuildRequest, extraArgs: string[]): Promise
       ? failureError(diagnostics, outcome, request.tinygoPath)
       : {
           code: 'BUILD_NO_ARTIFACT' as const,
-          stage: 'build',
+          stage: 'build' as const,
           message: `tinygo reported success but wrote no ${request.format} file.`,
           hint: `This target may not support .${request.format} output; check the board's output format.`,
         };

@@ -4,15 +4,16 @@
  * `Flashing: n/m bytes (p%)` form, and esptool / flash-tool failures. Turns each line into an event
  * using the stage names of drivers/common/flash-job.ts, for a "flash with tinygo" fallback.
  */
+import type { Stage } from '../../contract-values';
 
 export type TinygoFlashEvent =
-  | { kind: 'stage'; stage: string; message: string }
-  | { kind: 'progress'; stage: string; percent: number; bytesDone?: number; bytesTotal?: number }
+  | { kind: 'stage'; stage: Stage; message: string }
+  | { kind: 'progress'; stage: Stage; percent: number; bytesDone?: number; bytesTotal?: number }
   | { kind: 'fact'; key: 'chip' | 'flashSize' | 'md5' | 'port' | 'baud' | 'address' | 'compressed'; value: string; message: string }
   | { kind: 'error'; message: string; hint?: string }
   | { kind: 'monitor'; port: string };
 
-const STAGES: [RegExp, string][] = [
+const STAGE_LINES: [RegExp, Stage][] = [
   [/^Connecting to (\S+?)\.\.\.$/, 'connecting'],
   [/^Connected\.$/, 'detecting'],
   [/^Loading stub loader\.\.\.$/, 'uploading-stub'],
@@ -37,7 +38,7 @@ export function splitFlashOutput(text: string): string[] {
 }
 
 /** One line → event, or null for lines with nothing to report. `stage` is the current stage. */
-export function parseTinygoFlashLine(line: string, stage = 'writing'): TinygoFlashEvent | null {
+export function parseTinygoFlashLine(line: string, stage: Stage = 'writing'): TinygoFlashEvent | null {
   const text = line.trim();
   if (!text) return null;
   let m = /^\[[#. -]*\]\s+(\d+(?:\.\d+)?)%$/.exec(text);
@@ -71,7 +72,7 @@ export function parseTinygoFlashLine(line: string, stage = 'writing'): TinygoFla
   }
   m = /^(?:error: )?failed to flash (.+): (exit status \d+.*)$/.exec(text);
   if (m) return { kind: 'error', message: `failed to flash ${m[1]}: ${m[2]}`, hint: 'The flash tool failed; its output above says why.' };
-  for (const [pattern, name] of STAGES) {
+  for (const [pattern, name] of STAGE_LINES) {
     m = pattern.exec(text);
     if (m) return { kind: 'stage', stage: name, message: text };
   }
@@ -81,7 +82,7 @@ export function parseTinygoFlashLine(line: string, stage = 'writing'): TinygoFla
 /** Parses a whole captured output, tracking the stage so progress bars are attributed to it. */
 export function parseTinygoFlashOutput(text: string): TinygoFlashEvent[] {
   const events: TinygoFlashEvent[] = [];
-  let stage = 'connecting';
+  let stage: Stage = 'connecting';
   for (const line of splitFlashOutput(text)) {
     const event = parseTinygoFlashLine(line, stage === 'configuring' || stage === 'changing-baud' ? 'writing' : stage);
     if (!event) continue;

@@ -1,0 +1,27 @@
+/**
+ * The contract's values in the user's words, for every view that shows them: where a job is
+ * ("Writing the image"), what a file is ("Intel HEX"), how it is flashed ("UF2 drive").
+ */
+import { FLASH_METHODS, IMAGE_KINDS, STAGES, type FlashMethod, type ImageKind, type Stage } from '../../electron/contract-values';
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** "Writing the image": a job's stage as a status label. */
+export function stageLabel(stage: Stage): string {
+  return capitalised(STAGES[stage]);
+}
+
+/** "while writing the image": where a failed job was, to follow a sentence. */
+export function whileStage(stage: Stage): string {
+  return `while ${STAGES[stage]}`;
+}
+
+export function imageKindLabel(kind: ImageKind): string {
+  return capitalised(IMAGE_KINDS[kind]);
+}
+
+export function flashMethodLabel(method: FlashMethod | null): string {
+  return method ? FLASH_METHODS[method] : 'None fits this board';
+}
