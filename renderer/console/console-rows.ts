@@ -80,3 +80,19 @@ export function formatHexRow(offset: number, bytes: Uint8Array): string {
   }
   return `${offset.toString(16).padStart(8, '0')}  ${hex} |${ascii}|`;
 }
+
+/** The scrollback as text for the clipboard: each line with its timestamp when they are shown, the unfinished line last. */
+export function scrollbackText(
+  lines: { readonly count: number; text(at: number): string; time(at: number): number },
+  partial: { text: string } | null,
+  mode: TimestampMode,
+  origin: number | null,
+): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < lines.count; i++) {
+    const text = lines.text(i);
+    out.push(mode === 'off' ? text : `${formatTimestamp(lines.time(i), mode, origin)} ${text}`);
+  }
+  if (partial) out.push(partial.text);
+  return out;
+}

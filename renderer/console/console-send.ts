@@ -28,3 +28,43 @@ export function encodeBase64(bytes: Uint8Array): string {
   for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(binary);
 }
+
+/** What one press of Send writes: text with the line ending (kept in the history), or hex bytes (not kept). */
+export function composeSend(input: string, mode: 'text' | 'hex', ending: LineEnding): { bytes: Uint8Array; historyEntry?: string } {
+  if (mode === 'hex') return { bytes: parseHexBytes(input) };
+  const text = new TextEncoder().encode(input);
+  const tail = lineEndingBytes(ending);
+  const bytes = new Uint8Array(text.length + tail.length);
+  bytes.set(text);
+  bytes.set(tail, text.length);
+  return { bytes, historyEntry: input };
+}
+
+/** The history after sending `entry`: it moves to the end, once. */
+export function withHistoryEntry(history: readonly string[], entry: string): string[] {
+  return [...history.filter((h) => h !== entry), entry];
+}
+
+/**
+ * ArrowUp / ArrowDown in the send box, as a shell does: up walks back from the newest entry and
+ * stops at the oldest; down walks forward and past the newest returns to an empty box (-1).
+ */
+export function stepHistory(history: readonly string[], index: number, key: 'ArrowUp' | 'ArrowDown'): { index: number; text: string } {
+  let next: number;
+  if (key === 'ArrowUp') next = index < 0 ? history.length - 1 : Math.max(0, index - 1);
+  else next = index < 0 || index + 1 >= history.length ? -1 : index + 1;
+  return { index: next, text: next < 0 ? '' : history[next] };
+}
+
+/** A file is sent in pieces of this size, each a request of its own, so no message is huge. */
+export const FILE_CHUNK_BYTES = 256 * 1024;
+
+/** Sends `data` in order, one FILE_CHUNK_BYTES piece at a time, each after the previous one was taken. */
+export async function sendInChunks(data: Uint8Array, send: (base64: string) => Promise<unknown>, chunkBytes = FILE_CHUNK_BYTES): Promise<number> {
+  let pieces = 0;
+  for (let at = 0; at < data.length; at += chunkBytes) {
+    await send(encodeBase64(data.subarray(at, at + chunkBytes)));
+    pieces++;
+  }
+  return pieces;
+}

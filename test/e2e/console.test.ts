@@ -144,6 +144,29 @@ describe('Console and Telemetry tabs (npm run serve, Chromium)', () => {
     await green.waitFor();
     await expect(green.evaluate((el) => getComputedStyle(el).color)).resolves.not.toBe(await page.getByTestId('console-output').evaluate((el) => getComputedStyle(el).color));
     await expect(page.getByTestId('console-output').locator('.vr-row', { hasText: 'E (400) app: failed' }).locator('.fg1').count()).resolves.toBe(1);
+
+    // The ANSI palette follows the theme (here the OS's, as Settings' default says): another colour
+    // in the dark, and in both themes the green stays readable on the console's background.
+    const look = () =>
+      green.evaluate((el) => {
+        const rgb = (css: string) => (css.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number);
+        const luminance = ([r, g, b]: number[]) => {
+          const [R, G, B] = [r, g, b].map((v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4));
+          return 0.2126 * R + 0.7152 * G + 0.0722 * B;
+        };
+        let back: Element | null = el;
+        while (back && getComputedStyle(back).backgroundColor.match(/rgba\(.*, 0\)|transparent/)) back = back.parentElement;
+        const [a, b] = [luminance(rgb(getComputedStyle(el).color)), luminance(rgb(getComputedStyle(back ?? document.body).backgroundColor))];
+        return { color: getComputedStyle(el).color, contrast: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05) };
+      });
+    await page.emulateMedia({ colorScheme: 'light' });
+    const light = await look();
+    await page.emulateMedia({ colorScheme: 'dark' });
+    const dark = await look();
+    await page.emulateMedia({ colorScheme: 'light' });
+    expect(dark.color).not.toBe(light.color);
+    expect(light.contrast).toBeGreaterThanOrEqual(4.5);
+    expect(dark.contrast).toBeGreaterThanOrEqual(4.5);
     expect(await modelLines()).toContain('I (312) wifi: connected');
     await screenshot(page, 'console-panic');
   });
