@@ -3,10 +3,8 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page, WebSocketRoute } from 'playwright-core';
-import { addBoardByPath, launchBrowser, projectRoot, removeDir, screenshot, startServe, watchPageErrors, type ServeProcess } from './harness';
+import { addBoardByPath, launchBrowser, removeDir, screenshot, startServe, type ServeProcess, openWindow, ESP32_DEVKIT, STAND_IN_TINYGO } from './harness';
 import { startEsp32Sim, type Esp32Sim } from '../sim/esp32/start-sim';
-
-const STAND_IN_TINYGO = join(projectRoot, 'test', 'fixtures', 'tinygo', 'tinygo');
 
 describe('TinyGo builds from the app (stand-in tinygo, simulated ESP32 on a pty)', () => {
   let serve: ServeProcess;
@@ -18,10 +16,8 @@ describe('TinyGo builds from the app (stand-in tinygo, simulated ESP32 on a pty)
 
   beforeAll(async () => {
     [serve, browser, sim] = await Promise.all([startServe(), launchBrowser(), startEsp32Sim({ chip: 'esp32', transport: 'pty', baud: 115200 })]);
-    page = await browser.newPage();
-    errors = watchPageErrors(page);
-    await page.goto(serve.url);
-    await addBoardByPath(page, sim.hostPath, { target: 'esp32-coreboard-v2', guess: 'ESP32 DevKitC' });
+    ({ page, errors } = await openWindow(browser, serve.url));
+    await addBoardByPath(page, sim.hostPath, ESP32_DEVKIT);
   });
 
   afterAll(async () => {
@@ -34,7 +30,9 @@ describe('TinyGo builds from the app (stand-in tinygo, simulated ESP32 on a pty)
 
   it("shows the health of the path now in Settings, even when the previous path's check ends later", async () => {
     // The previous path: a TinyGo 0.31.2 slow to answer `version` and `env`.
-    const slow = join(work, 'slow-tinygo');
+    // Named tinygo, in a folder of its own: Settings runs only a file called tinygo.
+    mkdirSync(join(work, 'slow-tinygo'), { recursive: true });
+    const slow = join(work, 'slow-tinygo', 'tinygo');
     writeFileSync(slow, `#!/bin/sh\nsleep 1.5\nFAKE_TINYGO_VERSION=0.31.2 exec "${STAND_IN_TINYGO}" "$@"\n`);
     chmodSync(slow, 0o755);
     await page.getByRole('button', { name: 'Settings' }).click();
@@ -144,7 +142,8 @@ describe('TinyGo builds from the app (stand-in tinygo, simulated ESP32 on a pty)
   });
   it('a window whose connection dropped mid-build shows the log lines it missed once it is back', async () => {
     // A tinygo whose build prints its second line 2.5 s after the first (the command line).
-    const lagging = join(work, 'lagging-tinygo');
+    mkdirSync(join(work, 'lagging-tinygo'), { recursive: true });
+    const lagging = join(work, 'lagging-tinygo', 'tinygo');
     writeFileSync(lagging, `#!/bin/sh\nif [ "$1" = build ]; then sleep 2.5; fi\nexec "${STAND_IN_TINYGO}" "$@"\n`);
     chmodSync(lagging, 0o755);
     await page.getByRole('button', { name: 'Settings' }).click();

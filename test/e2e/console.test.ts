@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { addBoardByPath, launchBrowser, removeDir, screenshot, startServe, watchPageErrors, type ServeProcess } from './harness';
+import { addBoardByPath, launchBrowser, removeDir, screenshot, startServe, type ServeProcess, openWindow } from './harness';
 import { attachToPty, type PtyAttachment } from '../sim/common/pty-transport';
 import { TinyGoAppSim } from '../sim/app/tinygo-app-sim';
 
@@ -23,9 +23,7 @@ describe('Console and Telemetry tabs (npm run serve, Chromium)', () => {
 
   beforeAll(async () => {
     [serve, browser, board] = await Promise.all([startServe(), launchBrowser(), attachToPty(sim, { baud: 115200 })]);
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    errors = watchPageErrors(page);
-    await page.goto(serve.url);
+    ({ page, errors } = await openWindow(browser, serve.url, { viewport: { width: 1400, height: 900 } }));
     await addBoardByPath(page, board.hostPath);
   });
 

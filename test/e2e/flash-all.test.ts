@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { addBoardByPath, launchBrowser, removeDir, screenshot, startServe, watchPageErrors, type ServeProcess } from './harness';
+import { addBoardByPath, launchBrowser, removeDir, screenshot, startServe, type ServeProcess, openWindow, ESP32_DEVKIT } from './harness';
 import { startEsp32Sim, type Esp32Sim } from '../sim/esp32/start-sim';
 import { tinygoStyleImage } from '../sim/esp32/esp-image-builder';
 
@@ -23,10 +23,8 @@ describe('Flash all (several boards at once from the window)', () => {
   beforeAll(async () => {
     const startSim = () => startEsp32Sim({ chip: 'esp32', transport: 'pty', baud: 115200, timeScale: 0 });
     [serve, browser, ...sims] = await Promise.all([startServe(), launchBrowser(), startSim(), startSim(), startSim()]);
-    page = await browser.newPage();
-    errors = watchPageErrors(page);
-    await page.goto(serve.url);
-    for (const sim of sims) await addBoardByPath(page, sim.hostPath, { target: 'esp32-coreboard-v2', guess: 'ESP32 DevKitC' });
+    ({ page, errors } = await openWindow(browser, serve.url));
+    for (const sim of sims) await addBoardByPath(page, sim.hostPath, ESP32_DEVKIT);
   });
 
   afterAll(async () => {

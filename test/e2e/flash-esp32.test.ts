@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page, WebSocketRoute } from 'playwright-core';
-import { addBoardByPath, launchBrowser, removeDir, screenshot, startServe, watchPageErrors, type ServeProcess } from './harness';
+import { addBoardByPath, launchBrowser, removeDir, screenshot, startServe, type ServeProcess, openWindow, ESP32_DEVKIT } from './harness';
 import { startEsp32Sim, type Esp32Sim } from '../sim/esp32/start-sim';
 import { tinygoStyleImage } from '../sim/esp32/esp-image-builder';
 
@@ -21,10 +21,8 @@ describe('flashing an ESP32 from the Flash tab (serve mode, simulated board on a
   beforeAll(async () => {
     // A pty has no DTR/RTS: the simulated board waits in download mode, as after "hold BOOT, tap EN".
     [serve, browser, sim] = await Promise.all([startServe(), launchBrowser(), startEsp32Sim({ chip: 'esp32', transport: 'pty', baud: 115200 })]);
-    page = await browser.newPage();
-    errors = watchPageErrors(page);
-    await page.goto(serve.url);
-    await addBoardByPath(page, sim.hostPath, { target: 'esp32-coreboard-v2', guess: 'ESP32 DevKitC' });
+    ({ page, errors } = await openWindow(browser, serve.url));
+    await addBoardByPath(page, sim.hostPath, ESP32_DEVKIT);
     await page.getByRole('tab', { name: 'Flash' }).click();
   });
 

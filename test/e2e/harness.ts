@@ -13,6 +13,8 @@ import { ESCAPED_ERROR_MARK } from '../../electron/last-resort';
 
 export const projectRoot = resolve(import.meta.dirname, '..', '..');
 export const artifactsDir = join(projectRoot, 'test', 'e2e', 'artifacts');
+/** The stand-in `tinygo` that replays real TinyGo output (test/fixtures/tinygo). */
+export const STAND_IN_TINYGO = join(projectRoot, 'test', 'fixtures', 'tinygo', 'tinygo');
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -133,4 +135,25 @@ export async function addBoardByPath(page: Page, path: string, target?: { target
     await page.getByLabel('TinyGo target').selectOption(target.target);
     await page.getByTestId('board-guess').filter({ hasText: target.guess }).waitFor();
   }
+}
+
+/** The ESP32 DevKitC every ESP32 e2e test flashes: its TinyGo target and the guess the window then shows. */
+export const ESP32_DEVKIT = { target: 'esp32-coreboard-v2', guess: 'ESP32 DevKitC' } as const;
+
+/** A window on serve mode: a new page at the app's address, its errors collected for the test to assert none. */
+export async function openWindow(browser: Browser, url: string, options: Parameters<Browser['newPage']>[0] = {}): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage(options);
+  const errors = watchPageErrors(page);
+  await page.goto(url);
+  return { page, errors };
+}
+
+/** Points Settings at the stand-in TinyGo, waits for its version, and goes back to the board. */
+export async function useStandInTinygo(page: Page, path = STAND_IN_TINYGO): Promise<void> {
+  await page.getByRole('button', { name: 'Settings' }).click();
+  const input = page.getByPlaceholder('Search PATH and the usual install places');
+  await input.fill(path);
+  await input.press('Enter');
+  await page.getByTestId('tinygo-version').filter({ hasText: '0.33.0' }).waitFor();
+  await page.getByRole('button', { name: 'Settings' }).click();
 }

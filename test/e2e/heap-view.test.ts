@@ -7,12 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { addBoardByPath, launchBrowser, projectRoot, removeDir, screenshot, startServe, watchPageErrors, type ServeProcess } from './harness';
+import { addBoardByPath, launchBrowser, removeDir, screenshot, startServe, type ServeProcess, openWindow, ESP32_DEVKIT, useStandInTinygo } from './harness';
 import { startEsp32Sim, type Esp32Sim } from '../sim/esp32/start-sim';
-
-const STAND_IN_TINYGO = join(projectRoot, 'test', 'fixtures', 'tinygo', 'tinygo');
 
 describe('Heap view (npm run serve, Chromium, simulated ESP32)', () => {
   let serve: ServeProcess;
@@ -28,16 +25,9 @@ describe('Heap view (npm run serve, Chromium, simulated ESP32)', () => {
       // 50 samples/s; 768 B leaked per wave of 17 samples; a brown-out after 30 s.
       startEsp32Sim({ chip: 'esp32', transport: 'pty', baud: 115200, appOutputIntervalMs: 20, app: { leakBytesPerWave: 768, rebootAfterTicks: 1500 } }),
     ]);
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
-    errors = watchPageErrors(page);
-    await page.goto(serve.url);
-    await addBoardByPath(page, sim.hostPath, { target: 'esp32-coreboard-v2', guess: 'ESP32 DevKitC' });
-    await page.getByRole('button', { name: 'Settings' }).click();
-    const path = page.getByPlaceholder('Search PATH and the usual install places');
-    await path.fill(STAND_IN_TINYGO);
-    await path.press('Enter');
-    await page.getByTestId('tinygo-version').filter({ hasText: '0.33.0' }).waitFor();
-    await page.getByRole('button', { name: 'Settings' }).click();
+    ({ page, errors } = await openWindow(browser, serve.url, { viewport: { width: 1400, height: 1000 }, acceptDownloads: true }));
+    await addBoardByPath(page, sim.hostPath, ESP32_DEVKIT);
+    await useStandInTinygo(page);
   });
 
   afterAll(async () => {

@@ -11,7 +11,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { addBoardByPath, launchBrowser, removeDir, startServe, watchPageErrors, type ServeProcess } from './harness';
+import { addBoardByPath, launchBrowser, removeDir, startServe, type ServeProcess, openWindow, ESP32_DEVKIT } from './harness';
 import { startEsp32Sim, type Esp32Sim } from '../sim/esp32/start-sim';
 import { tinygoStyleImage } from '../sim/esp32/esp-image-builder';
 import { INTERRUPTED } from '../../electron/services/store/flash-log';
@@ -104,10 +104,8 @@ describe('the served app outlives boards, cables and browsers', () => {
 
   beforeAll(async () => {
     [serve, browser, sim] = await Promise.all([startServe(), launchBrowser(), startEsp32Sim({ chip: 'esp32', transport: 'pty', baud: 115200 })]);
-    page = await browser.newPage();
-    errors = watchPageErrors(page);
-    await page.goto(serve.url);
-    await addBoardByPath(page, sim.hostPath, { target: 'esp32-coreboard-v2', guess: 'ESP32 DevKitC' });
+    ({ page, errors } = await openWindow(browser, serve.url));
+    await addBoardByPath(page, sim.hostPath, ESP32_DEVKIT);
     await page.getByRole('tab', { name: 'Flash' }).click();
   });
 

@@ -4,9 +4,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { addBoardByPath, launchBrowser, projectRoot, removeDir, screenshot, startServe, watchPageErrors, type ServeProcess } from './harness';
+import { addBoardByPath, launchBrowser, projectRoot, removeDir, screenshot, startServe, type ServeProcess, openWindow, useStandInTinygo, STAND_IN_TINYGO } from './harness';
 
-const STAND_IN_TINYGO = join(projectRoot, 'test', 'fixtures', 'tinygo', 'tinygo');
 /** Real TinyGo linker scripts laid out as a TINYGOROOT: capacity comes from circuitplay-bluefruit.ld there. */
 const TINYGO_ROOT = join(projectRoot, 'test', 'fixtures', 'tinygo', 'root');
 
@@ -36,16 +35,9 @@ describe('Size history and flag matrix in Chromium (stand-in tinygo)', () => {
 
   beforeAll(async () => {
     [serve, browser] = await Promise.all([startServe({ env: { FAKE_TINYGO_ROOT: TINYGO_ROOT, FAKE_TINYGO_ARGS_FILE: argsFile } }), launchBrowser()]);
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
-    errors = watchPageErrors(page);
-    await page.goto(serve.url);
+    ({ page, errors } = await openWindow(browser, serve.url, { viewport: { width: 1400, height: 1000 }, acceptDownloads: true }));
     await addBoardByPath(page, '/dev/ttyHISTORY0', { target: 'circuitplay-bluefruit', guess: 'Circuit Playground Bluefruit' });
-    await page.getByRole('button', { name: 'Settings' }).click();
-    const path = page.getByPlaceholder('Search PATH and the usual install places');
-    await path.fill(STAND_IN_TINYGO);
-    await path.press('Enter');
-    await page.getByTestId('tinygo-version').filter({ hasText: '0.33.0' }).waitFor();
-    await page.getByRole('button', { name: 'Settings' }).click();
+    await useStandInTinygo(page);
   });
 
   afterAll(async () => {

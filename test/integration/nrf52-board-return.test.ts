@@ -4,7 +4,7 @@
  * it, the flashed board's serial number wins, and a USB-UART board whose identity never changes
  * (Feather nRF52832, CP2104) is judged by its bootloader's own evidence.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,15 +15,9 @@ import { startLegacyDfuSim } from '../sim/nrf52/legacy-dfu-sim';
 import { SimPortWatch } from '../sim/nrf52/sim-port-watch';
 import { Uf2DriveSim } from '../sim/nrf52/uf2-drive-sim';
 import { appFiles, tinygoApp } from '../sim/nrf52/fixtures';
+import { cleanupAfterEach, FEATHER_APP, DONGLE_APP, DONGLE_BOOT } from './nrf52-rig';
 
-let cleanup: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const step of cleanup.reverse()) await step().catch(() => {});
-  cleanup = [];
-});
-
-const DONGLE_APP = { vendorId: '1915', productId: 'cafe' };
-const DONGLE_BOOT = { vendorId: '1915', productId: '521f' };
+const defer = cleanupAfterEach();
 
 /** Two PCA10059 dongles: B runs its app on ttyACM0, A (the one flashed) waits in its bootloader on ttyACM1. */
 async function flashDongleA(afterActivation: (watch: SimPortWatch) => void) {
@@ -41,7 +35,7 @@ async function flashDongleA(afterActivation: (watch: SimPortWatch) => void) {
       afterActivation(watch);
     },
   });
-  cleanup.push(dongle.close);
+  defer(dongle.close);
   const outcome = await flashNrf52({
     target: 'pca10059',
     image: appFiles(app, 0x1000).hex,
@@ -79,7 +73,7 @@ describe('the board coming back after a DFU', () => {
       { path: '/dev/ttyUSB0', ...CP2104, serialNumber: '01A2A3A4' },
     ]);
     const board = await startLegacyDfuSim({ baud: 1_000_000, timing: { timeScale: 0.05 }, activationMs: 100, link: 'uart', appEnd: 0x6d000 });
-    cleanup.push(board.close);
+    defer(board.close);
     const outcome = await flashNrf52({
       target: 'pca10040-s132v6',
       image: appFiles(app, APP_BASE).hex,
@@ -96,13 +90,12 @@ describe('the board coming back after a DFU', () => {
 
   it('UF2: a second Feather nRF52840 running all along is not taken for the flashed one', async () => {
     const app = tinygoApp(16 * 1024, 0x26000, 6);
-    const FEATHER_APP = { vendorId: '239a', productId: '802a' };
     const base = await mkdtemp(path.join(tmpdir(), 'flashdeck-return-'));
     // B runs on ttyACM0 and is listed first; A, the one flashed, runs on ttyACM1 and comes back there.
     const watch = new SimPortWatch([{ path: '/dev/ttyACM0', ...FEATHER_APP }]);
     const sim = new Uf2DriveSim({ mountRoot: path.join(base, 'media', 'me'), startInBootloader: false, portWatch: watch, appPort: { path: '/dev/ttyACM1', ...FEATHER_APP } });
     await sim.start();
-    cleanup.push(async () => {
+    defer(async () => {
       await sim.stop();
       await rm(base, { recursive: true, force: true });
     });

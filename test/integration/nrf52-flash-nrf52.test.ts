@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,12 +9,9 @@ import { startSecureDfuSim } from '../sim/nrf52/secure-dfu-sim';
 import { SimPortWatch } from '../sim/nrf52/sim-port-watch';
 import { Uf2DriveSim } from '../sim/nrf52/uf2-drive-sim';
 import { appFiles, tinygoApp } from '../sim/nrf52/fixtures';
+import { cleanupAfterEach } from './nrf52-rig';
 
-let cleanup: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const step of cleanup.reverse()) await step().catch(() => {});
-  cleanup = [];
-});
+const defer = cleanupAfterEach();
 
 describe('flashNrf52 routes by target', () => {
   it("pca10059: waits for the dongle bootloader port, converts TinyGo's legacy zip, flashes by Secure DFU", async () => {
@@ -29,7 +26,7 @@ describe('flashNrf52 routes by target', () => {
         watch.add({ path: '/dev/ttyACM0', vendorId: '1915', productId: 'cafe' });
       },
     });
-    cleanup.push(dongle.close);
+    defer(dongle.close);
     // The user presses the side button: the app port goes, the bootloader (1915:521F) comes.
     setTimeout(() => {
       watch.remove('/dev/ttyACM0');
@@ -56,7 +53,7 @@ describe('flashNrf52 routes by target', () => {
     const base = await mkdtemp(path.join(tmpdir(), 'flashdeck-route-'));
     const sim = new Uf2DriveSim({ mountRoot: path.join(base, 'media', 'me'), startInBootloader: false, appPort: { path: '/dev/ttyACM0', vendorId: '239a', productId: '802a' } });
     await sim.start();
-    cleanup.push(async () => {
+    defer(async () => {
       await sim.stop();
       await rm(base, { recursive: true, force: true });
     });

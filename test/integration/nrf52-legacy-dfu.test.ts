@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SerialPortStream } from '@serialport/stream';
 import type { ByteLink } from '../../drivers/common/byte-link';
-import { linkFromSerialPort, openSerialLink } from '../../drivers/common/serial-port-link';
+import { linkFromSerialPort } from '../../drivers/common/serial-port-link';
 import { FlashdeckError } from '../../drivers/common/errors';
 import { flashLegacyDfu, type LegacyDfuTiming } from '../../drivers/nrf52/legacy-dfu';
 import { touchSerialPortAt1200 } from '../../drivers/nrf52/touch-1200';
@@ -12,32 +12,21 @@ import { SimPortWatch } from '../sim/nrf52/sim-port-watch';
 import { SimBinding } from '../sim/common/sim-binding';
 import { appFiles, tinygoApp } from '../sim/nrf52/fixtures';
 import { expectFlashError } from './expect-flash-error';
+import { cleanupAfterEach, linkOpener, FEATHER_APP, SIM_TIMING, SIM_BAUD } from './nrf52-rig';
 
 const APP_BASE = 0x26000;
 const app = tinygoApp(40 * 1024, APP_BASE, 11);
 const files = appFiles(app, APP_BASE);
-const FEATHER_APP = { vendorId: '239a', productId: '802a' };
-/** Test timing: the device runs 20× faster than hardware, the client's budgets scale with it. */
-const SIM_TIMING = { timeScale: 0.05 };
 const CLIENT_TIMING: Partial<LegacyDfuTiming> = { ackTimeoutMs: 250, erasePageMs: 85 * 0.05 + 0.5, activationTimeoutMs: 600, reenumerateTimeoutMs: 1500 };
-const BAUD = 1_000_000;
 
-let cleanup: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const step of cleanup.reverse()) await step().catch(() => {});
-  cleanup = [];
-});
+const defer = cleanupAfterEach();
 
-async function openLink(path: string): Promise<ByteLink> {
-  const { link, close } = await openSerialLink(path);
-  cleanup.push(close);
-  return link;
-}
+const openLink = linkOpener(defer);
 
 async function startBoard(options: StartLegacyDfuSimOptions = {}): Promise<{ board: StartedLegacyDfuSim; watch: SimPortWatch; link: ByteLink }> {
   const watch = new SimPortWatch([{ path: '/dev/ttyACM-boot', vendorId: '239a', productId: '0029' }]);
   const board = await startLegacyDfuSim({
-    baud: BAUD,
+    baud: SIM_BAUD,
     timing: SIM_TIMING,
     activationMs: 300,
     ...options,
@@ -46,7 +35,7 @@ async function startBoard(options: StartLegacyDfuSimOptions = {}): Promise<{ boa
       watch.add({ path: '/dev/ttyACM-app', ...FEATHER_APP });
     },
   });
-  cleanup.push(board.close);
+  defer(board.close);
   const link = await openLink(board.hostPath);
   return { board, watch, link };
 }
@@ -263,12 +252,12 @@ describe('1200-baud touch through the in-process binding', () => {
     const binding = new SimBinding();
     const watch = new SimPortWatch();
     const sim = new LegacyDfuBootloaderSim({ startInApp: true, timing: SIM_TIMING, onActivated: () => watch.add({ path: '/dev/ttySIM-app', ...FEATHER_APP }) });
-    binding.register('/dev/ttySIM0', sim, { baud: BAUD });
+    binding.register('/dev/ttySIM0', sim, { baud: SIM_BAUD });
     await touchSerialPortAt1200({ path: '/dev/ttySIM0', binding });
     expect(sim.mode).toBe('bootloader');
     expect(sim.events).toContain('1200-baud touch: entering the bootloader');
 
-    const port = new SerialPortStream({ binding, path: '/dev/ttySIM0', baudRate: BAUD, autoOpen: false });
+    const port = new SerialPortStream({ binding, path: '/dev/ttySIM0', baudRate: SIM_BAUD, autoOpen: false });
     await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
     const outcome = await flashLegacyDfu(linkFromSerialPort(port), {
       image: files.uf2,
@@ -283,8 +272,8 @@ describe('1200-baud touch through the in-process binding', () => {
   });
 
   it('touching a pseudo-terminal (no DTR line) still opens at 1200 baud and closes without error', async () => {
-    const board = await startLegacyDfuSim({ baud: BAUD });
-    cleanup.push(board.close);
+    const board = await startLegacyDfuSim({ baud: SIM_BAUD });
+    defer(board.close);
     await expect(touchSerialPortAt1200({ path: board.hostPath, attempts: 1 })).resolves.toBeUndefined();
     const missing = await touchSerialPortAt1200({ path: '/dev/does-not-exist', attempts: 2, retryDelayMs: 10 }).catch((e: unknown) => e);
     expect((missing as FlashdeckError).code).toBe('NRF_TOUCH_FAILED');

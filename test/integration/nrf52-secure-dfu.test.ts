@@ -1,18 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ByteLink } from '../../drivers/common/byte-link';
-import { openSerialLink } from '../../drivers/common/serial-port-link';
 import type { FlashdeckError } from '../../drivers/common/errors';
 import { flashSecureDfu, type SecureDfuTiming } from '../../drivers/nrf52/secure-dfu';
 import { startSecureDfuSim, type StartSecureDfuSimOptions, type StartedSecureDfuSim, type SecureDfuBootloaderSim } from '../sim/nrf52/secure-dfu-sim';
 import { SimPortWatch } from '../sim/nrf52/sim-port-watch';
 import { appFiles, tinygoApp } from '../sim/nrf52/fixtures';
 import { expectFlashError } from './expect-flash-error';
+import { cleanupAfterEach, linkOpener, DONGLE_APP, SIM_TIMING, SIM_BAUD } from './nrf52-rig';
 
 const DONGLE_BASE = 0x1000;
 const app = tinygoApp(40 * 1024 + 12, DONGLE_BASE, 21);
 const files = appFiles(app, DONGLE_BASE);
-const DONGLE_APP = { vendorId: '1915', productId: 'cafe' };
-const SIM_TIMING = { timeScale: 0.05 };
 const CLIENT_TIMING: Partial<SecureDfuTiming> = {
   responseTimeoutMs: 300,
   pingTimeoutMs: 150,
@@ -21,19 +19,10 @@ const CLIENT_TIMING: Partial<SecureDfuTiming> = {
   disconnectTimeoutMs: 800,
   reenumerateTimeoutMs: 1500,
 };
-const BAUD = 1_000_000;
 
-let cleanup: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const step of cleanup.reverse()) await step().catch(() => {});
-  cleanup = [];
-});
+const defer = cleanupAfterEach();
 
-async function openLink(path: string): Promise<ByteLink> {
-  const { link, close } = await openSerialLink(path);
-  cleanup.push(close);
-  return link;
-}
+const openLink = linkOpener(defer);
 
 async function startDongle(
   options: StartSecureDfuSimOptions = {},
@@ -42,7 +31,7 @@ async function startDongle(
   const watch = new SimPortWatch([{ path: '/dev/ttyACM-dfu', vendorId: '1915', productId: '521f' }]);
   const dongle = await startSecureDfuSim(
     {
-      baud: BAUD,
+      baud: SIM_BAUD,
       timing: SIM_TIMING,
       activationMs: 500,
       ...options,
@@ -53,7 +42,7 @@ async function startDongle(
     },
     existing,
   );
-  cleanup.push(dongle.close);
+  defer(dongle.close);
   return { dongle, watch, link: await openLink(dongle.hostPath) };
 }
 

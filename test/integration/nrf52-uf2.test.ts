@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FlashdeckError } from '../../drivers/common/errors';
 import { mkdtemp, rm, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,19 +13,15 @@ import { TinyGoAppSim } from '../sim/nrf52/tinygo-app-sim';
 import { SimBinding } from '../sim/common/sim-binding';
 import { appFiles, tinygoApp } from '../sim/nrf52/fixtures';
 import { expectFlashError } from './expect-flash-error';
+import { cleanupAfterEach, FEATHER_APP } from './nrf52-rig';
 
-const FEATHER_APP = { vendorId: '239a', productId: '802a' };
 const APP_PORT = { path: '/dev/ttyACM-app', ...FEATHER_APP };
 const V6 = 0x26000;
 const app = tinygoApp(40 * 1024, V6, 31);
 const files = appFiles(app, V6);
 const FAST = { driveAppearMs: 1500, drivePollMs: 25, reenumerateMs: 1000 };
 
-let cleanup: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const step of cleanup.reverse()) await step().catch(() => {});
-  cleanup = [];
-});
+const defer = cleanupAfterEach();
 
 async function board(options: Partial<Uf2DriveSimOptions> = {}): Promise<{ sim: Uf2DriveSim; media: string }> {
   const base = await mkdtemp(path.join(tmpdir(), 'flashdeck-uf2-'));
@@ -37,7 +33,7 @@ async function board(options: Partial<Uf2DriveSimOptions> = {}): Promise<{ sim: 
     ...options,
   });
   await sim.start();
-  cleanup.push(async () => {
+  defer(async () => {
     await sim.stop();
     await rm(base, { recursive: true, force: true });
   });
@@ -167,7 +163,7 @@ describe('UF2 drive flashing', () => {
     const a = await board({ volumeName: 'FTHR840BOOT' });
     const b = new Uf2DriveSim({ mountRoot: path.join(a.media, 'user'), volumeName: 'ITSY840BOOT', boardId: 'nRF52840-ItsyBitsy-revA', portWatch: a.sim.portWatch });
     await b.start();
-    cleanup.push(() => b.stop());
+    defer(() => b.stop());
     await expectFlashError(flashUf2(options(a.sim, a.media, {})), 'NRF_UF2_SEVERAL_DRIVES', /FTHR840BOOT.*ITSY840BOOT|ITSY840BOOT.*FTHR840BOOT/);
     const outcome = await flashUf2(options(a.sim, a.media, { target: 'feather-nrf52840' }));
     expect(outcome.details.drive).toMatch(/FTHR840BOOT$/);
@@ -198,7 +194,7 @@ describe('UF2 drive simulator behaves like the bootloader', () => {
 describe('UF2 drive discovery and writing', () => {
   it('finds drives by INFO_UF2.TXT in any case, not by label, and reads Board-ID and SoftDevice', async () => {
     const base = await mkdtemp(path.join(tmpdir(), 'flashdeck-drives-'));
-    cleanup.push(() => rm(base, { recursive: true, force: true }));
+    defer(() => rm(base, { recursive: true, force: true }));
     await mkdir(path.join(base, 'user', 'NO NAME'), { recursive: true });
     await writeFile(path.join(base, 'user', 'NO NAME', 'info_uf2.txt'), 'UF2 Bootloader 0.6.0\nModel: X\nBoard-ID: nRF52840-Test\nSoftDevice: not found\n');
     await mkdir(path.join(base, 'user', 'FTHR840BOOT'), { recursive: true }); // label only, no info file
