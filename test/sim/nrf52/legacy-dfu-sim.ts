@@ -11,8 +11,7 @@
  */
 import { simCrc16 } from '../common/sim-crc';
 import { SlipReceiver, slipFrame } from '../common/sim-slip';
-import { encodeHciAck, LegacyDfuPacket, LEGACY_MODE_APPLICATION, parseHciPacket } from '../../../drivers/nrf52/legacy-hci';
-import { ADAFRUIT_DEVICE_TYPE, decodeLegacyInitPacket, SOFTDEVICE_ANY } from '../../../drivers/nrf52/legacy-package';
+import { ADAFRUIT_DEVICE_TYPE, ANY_SOFTDEVICE, DFU_PACKET, DFU_UPDATE_APPLICATION, hciAck, readInitPacket, receiveHciPacket } from './sim-hci';
 import type { SimDevice, SimSignals, SimSink } from '../common/sim-device';
 import { attachToPty, type PtyAttachment } from '../common/pty-transport';
 import type { FaultPlan } from '../common/faults';
@@ -162,7 +161,7 @@ export class LegacyDfuBootloaderSim implements SimDevice {
 
   private sendAck(): void {
     const faults = this.options.faults ?? {};
-    const ack = encodeHciAck(this.expectedSeq);
+    const ack = hciAck(this.expectedSeq);
     if (faults.corruptAcks) ack[3] ^= 0x01;
     const frame = slipFrame(ack);
     const send = () => {
@@ -176,7 +175,7 @@ export class LegacyDfuBootloaderSim implements SimDevice {
 
   private async handleFrame(frame: Uint8Array): Promise<void> {
     const faults = this.options.faults ?? {};
-    const parsed = parseHciPacket(frame);
+    const parsed = receiveHciPacket(frame);
     if (!parsed.ok) {
       this.events.push(`dropped frame: ${parsed.reason}`);
       return;
@@ -224,14 +223,14 @@ export class LegacyDfuBootloaderSim implements SimDevice {
     const body = payload.subarray(4, 4 + words * 4);
     const bodyView = new DataView(body.buffer, body.byteOffset, body.byteLength);
     switch (type) {
-      case LegacyDfuPacket.START: {
+      case DFU_PACKET.START: {
         if (this.state !== 'idle') return this.reset('START while not idle');
         if (body.length < 16) return this.reset('START too short');
         const mode = bodyView.getUint32(0, true);
         const sdSize = bodyView.getUint32(4, true);
         const blSize = bodyView.getUint32(8, true);
         const appSize = bodyView.getUint32(12, true);
-        if (mode !== LEGACY_MODE_APPLICATION || sdSize || blSize) return this.reset('START: only application updates are supported');
+        if (mode !== DFU_UPDATE_APPLICATION || sdSize || blSize) return this.reset('START: only application updates are supported');
         if (appSize % 4 !== 0) return this.reset('START: size not a multiple of 4');
         if (appSize === 0 || appSize > this.appEnd - this.appStart) return this.reset(`START: image of ${appSize} bytes does not fit`);
         this.imageSize = appSize;
@@ -245,19 +244,19 @@ export class LegacyDfuBootloaderSim implements SimDevice {
         this.state = 'started';
         return;
       }
-      case LegacyDfuPacket.INIT: {
+      case DFU_PACKET.INIT: {
         if (this.state !== 'started') return this.reset('INIT before START');
-        const init = decodeLegacyInitPacket(body);
+        const init = readInitPacket(body);
         if (!init) return this.reset('INIT too short');
         if (init.deviceType !== ADAFRUIT_DEVICE_TYPE) return this.reset(`INIT: device type 0x${init.deviceType.toString(16)} forbidden`);
         const installed = this.options.softDeviceFwid ?? 0x00b6;
-        if (!init.softDeviceReq.includes(SOFTDEVICE_ANY) && !init.softDeviceReq.includes(installed)) return this.reset('INIT: SoftDevice requirement not met');
-        if (init.firmwareCrc16 === undefined) return this.reset('INIT: no CRC extension');
-        this.imageCrc = init.firmwareCrc16;
+        if (!init.softDevices.includes(ANY_SOFTDEVICE) && !init.softDevices.includes(installed)) return this.reset('INIT: SoftDevice requirement not met');
+        if (init.imageCrc16 === undefined) return this.reset('INIT: no CRC extension');
+        this.imageCrc = init.imageCrc16;
         this.state = 'init-done';
         return;
       }
-      case LegacyDfuPacket.DATA: {
+      case DFU_PACKET.DATA: {
         // Errors here are ignored by the real bootloader ((void)dfu_data_pkt_handle).
         if (this.state !== 'init-done') return;
         if (this.received + body.length > this.imageSize) return;
@@ -269,7 +268,7 @@ export class LegacyDfuBootloaderSim implements SimDevice {
         await simDelay(this.timing, (data.length / 4) * this.timing.writeWordMs);
         return;
       }
-      case LegacyDfuPacket.STOP_DATA: {
+      case DFU_PACKET.STOP_DATA: {
         if (this.state !== 'init-done') return;
         const written = this.flash.read(this.appStart, this.received);
         const ok = this.received === this.imageSize && simCrc16(written) === this.imageCrc;

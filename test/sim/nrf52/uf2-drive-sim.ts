@@ -9,8 +9,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { SerialPortInfo } from '../../../drivers/common/port-watch';
-import { decodeUf2, judgeUf2Block, UF2_FAMILY_NRF52840, type Uf2Block } from '../../../drivers/nrf52/uf2';
-import { APP_START_FOR_SOFTDEVICE, softDeviceFromInfoValue } from '../../../drivers/nrf52/nrf52-layout';
+import { appStartBehind, blocksInSectors, driveVerdict, type DriveBlock } from './sim-uf2';
 import { SimFlash } from './sim-flash';
 import { SimPortWatch } from './sim-port-watch';
 
@@ -50,7 +49,7 @@ export class Uf2DriveSim {
   readonly events: string[] = [];
   state: 'app' | 'bootloader' | 'restarting' = 'app';
   /** Written blocks by block number (one file's worth), as the bootloader's bitmap. */
-  private readonly received = new Map<number, Uf2Block>();
+  private readonly received = new Map<number, DriveBlock>();
   private timer: ReturnType<typeof setInterval> | null = null;
   private scanning = false;
   private readonly options: Uf2DriveSimOptions;
@@ -61,8 +60,7 @@ export class Uf2DriveSim {
     this.flash = options.flash ?? new SimFlash();
     this.portWatch = options.portWatch ?? new SimPortWatch();
     this.driveDir = path.join(options.mountRoot, options.volumeName ?? 'FTHR840BOOT');
-    const sd = options.softDevice === null ? undefined : softDeviceFromInfoValue(options.softDevice ?? 'S140 6.1.1');
-    this.sdEnd = APP_START_FOR_SOFTDEVICE[sd ?? 's140v6'];
+    this.sdEnd = appStartBehind(options.softDevice === undefined ? 'S140 6.1.1' : options.softDevice);
     this.flash.preload(0, this.sdEnd);
   }
 
@@ -151,9 +149,9 @@ export class Uf2DriveSim {
         }
         // Only whole 512-byte sectors have reached the "device" so far.
         const whole = bytes.subarray(0, bytes.length - (bytes.length % 512));
-        for (const block of decodeUf2(whole).blocks) {
+        for (const block of blocksInSectors(whole)) {
           if (this.options.ignoreBlocks) continue;
-          const verdict = judgeUf2Block(block, { familyId: UF2_FAMILY_NRF52840, appStart: 0x1000, appEnd: 0xea000 });
+          const verdict = driveVerdict(block, { appStart: 0x1000, appEnd: 0xea000 });
           if (verdict !== 'write') {
             const note = `block ${block.blockNo} at 0x${block.targetAddr.toString(16)}: ${verdict}`;
             if (!this.events.includes(note)) this.events.push(note);
@@ -161,7 +159,7 @@ export class Uf2DriveSim {
           }
           this.received.set(block.blockNo, block);
         }
-        const first = this.received.values().next().value as Uf2Block | undefined;
+        const first = this.received.values().next().value as DriveBlock | undefined;
         if (first && this.received.size >= first.numBlocks) {
           await this.complete();
           return;
