@@ -4,10 +4,12 @@
  * disagreement shows on one side or the other.
  */
 import { describe, expect, it } from 'vitest';
+import { encodeInitPacket } from '../../drivers/nrf52/init-packet';
 import { encodeHciPacket } from '../../drivers/nrf52/legacy-hci';
 import { imageFromBin } from '../../drivers/nrf52/firmware-image';
 import { encodeUf2 } from '../../drivers/nrf52/uf2';
 import { ANY_SOFTDEVICE, DFU_PACKET, hciAck, readInitPacket, receiveHciPacket } from '../sim/nrf52/sim-hci';
+import { decodeCommandObject, wordAt, wordsLe } from '../sim/nrf52/sim-secure-dfu-codec';
 import { appStartBehind, blocksInSectors, driveVerdict, NRF52840_FAMILY } from '../sim/nrf52/sim-uf2';
 
 // seq 1, ack 2, integrity + reliable; vendor packet, 4-byte payload (DATA); header sum 0; CRC-16/CCITT-FALSE 0xF4C0.
@@ -91,5 +93,48 @@ describe('UF2 drive (sim-uf2)', () => {
     expect(appStartBehind('S140 7.3.0')).toBe(0x27000);
     expect(appStartBehind(null)).toBe(0x1000);
     expect(() => appStartBehind('S999 1.0.0')).toThrow(/knows no SoftDevice/);
+  });
+});
+
+describe('Secure DFU (sim-secure-dfu-codec)', () => {
+  const hash = new Uint8Array(32).map((_, i) => i);
+  // Packet { command { op_code: INIT, init { fw_version 1, hw_version 52, sd_req [0x00, 0x100] packed, type APPLICATION,
+  // app_size 1000, hash { SHA256, 32 bytes }, field 15 = 9 (unknown to the bootloader) } } }, written field by field.
+  const initFields = [0x08, 0x01, 0x10, 0x34, 0x1a, 0x03, 0x00, 0x80, 0x02, 0x20, 0x00, 0x38, 0xe8, 0x07, 0x42, 0x24, 0x08, 0x03, 0x12, 0x20, ...hash, 0x78, 0x09];
+  const command = [0x08, 0x01, 0x12, initFields.length, ...initFields];
+  const packet = Uint8Array.of(0x0a, command.length, ...command);
+
+  it('reads an unsigned init command written out by hand, skipping a field it does not know', () => {
+    expect(decodeCommandObject(packet)).toEqual({ signed: false, init: { fwVersion: 1, hwVersion: 52, sdReq: [0, 0x100], type: 0, appSize: 1000, hash: { hashType: 3, hash } } });
+  });
+
+  it('takes sd_req unpacked too, says a signed packet is signed, and refuses a truncated one', () => {
+    const unpacked = [0x18, 0x00, 0x18, 0x80, 0x02, 0x38, 0x10];
+    expect(decodeCommandObject(Uint8Array.of(0x0a, unpacked.length + 4, 0x08, 0x01, 0x12, unpacked.length, ...unpacked))).toEqual({
+      signed: false,
+      init: { sdReq: [0, 0x100], appSize: 16 },
+    });
+    expect(decodeCommandObject(Uint8Array.of(0x12, 0x02, 0x08, 0x01))).toEqual({ signed: true });
+    expect(() => decodeCommandObject(packet.subarray(0, 20))).toThrow(/past the end|truncated/);
+  });
+
+  it("reads the driver's init packet as the driver meant it", () => {
+    const encoded = encodeInitPacket({
+      fwVersion: 7,
+      hwVersion: 52,
+      sdReq: [0x00],
+      type: 0,
+      sdSize: 0,
+      blSize: 0,
+      appSize: 40_972,
+      hash: { hashType: 3, hash },
+      bootValidation: [],
+    });
+    expect(decodeCommandObject(encoded)).toMatchObject({ signed: false, init: { fwVersion: 7, hwVersion: 52, sdReq: [0], type: 0, appSize: 40_972, hash: { hashType: 3, hash } } });
+  });
+
+  it('writes response words little-endian and reads them back', () => {
+    expect(wordsLe([0x200, 0x12345678])).toEqual([0x00, 0x02, 0x00, 0x00, 0x78, 0x56, 0x34, 0x12]);
+    expect(wordAt(Uint8Array.of(9, 0x78, 0x56, 0x34, 0x92), 1)).toBe(0x92345678);
   });
 });

@@ -8,8 +8,18 @@
 import { createHash } from 'node:crypto';
 import { simCrc32 } from '../common/sim-crc';
 import { SlipReceiver, slipFrame } from '../common/sim-slip';
-import { decodeInitPacket, FwType, HashType, type InitCommand } from '../../../drivers/nrf52/init-packet';
-import { ObjectType, readU32, SecureExtError, SecureOp, SecureResult, u32le } from '../../../drivers/nrf52/secure-dfu-protocol';
+import {
+  decodeCommandObject,
+  DFU_EXT_ERROR,
+  DFU_OBJECT,
+  DFU_OP,
+  DFU_RESULT,
+  FW_TYPE_APPLICATION,
+  HASH_SHA256,
+  wordAt,
+  wordsLe,
+  type BootloaderInitCommand,
+} from './sim-secure-dfu-codec';
 import type { SimDevice, SimSink } from '../common/sim-device';
 import { attachToPty, type PtyAttachment } from '../common/pty-transport';
 import type { FaultPlan } from '../common/faults';
@@ -65,9 +75,9 @@ export class SecureDfuBootloaderSim implements SimDevice {
   private pumping = false;
   private prn = 0;
   private writesSincePrn = 0;
-  private currentType: number = ObjectType.COMMAND;
+  private currentType: number = DFU_OBJECT.COMMAND;
   private command = { buffer: new Uint8Array(0), size: 0, offset: 0, crc: 0, executed: false };
-  private init: InitCommand | undefined;
+  private init: BootloaderInitCommand | undefined;
   private data = { objectStart: 0, objectSize: 0, offset: 0, crc: 0, executedOffset: 0, executedCrc: 0 };
   private corruptedOnce = new Set<number>();
   private gone = false;
@@ -124,12 +134,12 @@ export class SecureDfuBootloaderSim implements SimDevice {
 
   private respond(op: number, result: number, payload: number[] = []): void {
     if (this.options.faults?.silent || this.gone) return;
-    this.sink?.emit(slipFrame(Uint8Array.from([SecureOp.RESPONSE, op, result, ...payload]), 'end-terminated'));
+    this.sink?.emit(slipFrame(Uint8Array.from([DFU_OP.RESPONSE, op, result, ...payload]), 'end-terminated'));
   }
 
   private extError(op: number, ext: number, why: string): void {
     this.events.push(`op 0x${op.toString(16)}: extended error 0x${ext.toString(16)} (${why})`);
-    this.respond(op, SecureResult.EXT_ERROR, [ext]);
+    this.respond(op, DFU_RESULT.EXT_ERROR, [ext]);
   }
 
   private unplug(reason: string): void {
@@ -142,75 +152,75 @@ export class SecureDfuBootloaderSim implements SimDevice {
     if (frame.length === 0) {
       // The SDK's decoder turns a bare END into an empty request and answers it from a stale buffer.
       this.events.push('empty packet (client sent a leading END)');
-      this.respond(0x00, SecureResult.INVALID_PARAMETER);
+      this.respond(0x00, DFU_RESULT.INVALID_PARAMETER);
       return;
     }
     const op = frame[0];
     const params = frame.subarray(1);
     switch (op) {
-      case SecureOp.PROTOCOL_VERSION:
-        return this.respond(op, SecureResult.SUCCESS, [1]);
-      case SecureOp.PING:
-        if (params.length < 1) return this.respond(op, SecureResult.INVALID_PARAMETER);
-        return this.respond(op, SecureResult.SUCCESS, [params[0]]);
-      case SecureOp.RECEIPT_NOTIF_SET:
-        if (params.length < 2) return this.respond(op, SecureResult.INVALID_PARAMETER);
+      case DFU_OP.PROTOCOL_VERSION:
+        return this.respond(op, DFU_RESULT.SUCCESS, [1]);
+      case DFU_OP.PING:
+        if (params.length < 1) return this.respond(op, DFU_RESULT.INVALID_PARAMETER);
+        return this.respond(op, DFU_RESULT.SUCCESS, [params[0]]);
+      case DFU_OP.RECEIPT_NOTIF_SET:
+        if (params.length < 2) return this.respond(op, DFU_RESULT.INVALID_PARAMETER);
         this.prn = params[0] | (params[1] << 8);
         this.writesSincePrn = 0;
-        return this.respond(op, SecureResult.SUCCESS);
-      case SecureOp.MTU_GET: {
+        return this.respond(op, DFU_RESULT.SUCCESS);
+      case DFU_OP.MTU_GET: {
         const mtu = this.options.mtu ?? 2051;
-        return this.respond(op, SecureResult.SUCCESS, [mtu & 0xff, mtu >> 8]);
+        return this.respond(op, DFU_RESULT.SUCCESS, [mtu & 0xff, mtu >> 8]);
       }
-      case SecureOp.OBJECT_SELECT: {
+      case DFU_OP.OBJECT_SELECT: {
         const type = params[0];
-        if (type === ObjectType.COMMAND) {
+        if (type === DFU_OBJECT.COMMAND) {
           this.currentType = type;
-          return this.respond(op, SecureResult.SUCCESS, u32le([this.options.commandMaxSize ?? 512, this.command.offset, this.command.crc]));
+          return this.respond(op, DFU_RESULT.SUCCESS, wordsLe([this.options.commandMaxSize ?? 512, this.command.offset, this.command.crc]));
         }
-        if (type === ObjectType.DATA) {
+        if (type === DFU_OBJECT.DATA) {
           this.currentType = type;
-          return this.respond(op, SecureResult.SUCCESS, u32le([DATA_OBJECT_MAX, this.data.offset, this.data.crc]));
+          return this.respond(op, DFU_RESULT.SUCCESS, wordsLe([DATA_OBJECT_MAX, this.data.offset, this.data.crc]));
         }
-        return this.respond(op, SecureResult.UNSUPPORTED_TYPE);
+        return this.respond(op, DFU_RESULT.UNSUPPORTED_TYPE);
       }
-      case SecureOp.OBJECT_CREATE:
+      case DFU_OP.OBJECT_CREATE:
         return this.create(op, params);
-      case SecureOp.OBJECT_WRITE:
+      case DFU_OP.OBJECT_WRITE:
         return this.write(params);
-      case SecureOp.CRC_GET: {
-        const state = this.currentType === ObjectType.COMMAND ? this.command : this.data;
-        return this.respond(op, SecureResult.SUCCESS, u32le([state.offset, state.crc]));
+      case DFU_OP.CRC_GET: {
+        const state = this.currentType === DFU_OBJECT.COMMAND ? this.command : this.data;
+        return this.respond(op, DFU_RESULT.SUCCESS, wordsLe([state.offset, state.crc]));
       }
-      case SecureOp.OBJECT_EXECUTE:
-        return this.currentType === ObjectType.COMMAND ? this.executeCommand(op) : this.executeData(op);
-      case SecureOp.ABORT:
+      case DFU_OP.OBJECT_EXECUTE:
+        return this.currentType === DFU_OBJECT.COMMAND ? this.executeCommand(op) : this.executeData(op);
+      case DFU_OP.ABORT:
         this.command = { buffer: new Uint8Array(0), size: 0, offset: 0, crc: 0, executed: false };
-        return this.respond(op, SecureResult.SUCCESS);
+        return this.respond(op, DFU_RESULT.SUCCESS);
       default:
         this.events.push(`unsupported opcode 0x${op.toString(16)}`);
-        return this.respond(op, SecureResult.OP_CODE_NOT_SUPPORTED);
+        return this.respond(op, DFU_RESULT.OP_CODE_NOT_SUPPORTED);
     }
   }
 
   private async create(op: number, params: Uint8Array): Promise<void> {
-    if (params.length < 5) return this.respond(op, SecureResult.INVALID_PARAMETER);
+    if (params.length < 5) return this.respond(op, DFU_RESULT.INVALID_PARAMETER);
     const type = params[0];
-    const size = readU32(params, 1);
-    if (type === ObjectType.COMMAND) {
-      if (size > (this.options.commandMaxSize ?? 512)) return this.respond(op, SecureResult.INSUFFICIENT_RESOURCES);
+    const size = wordAt(params, 1);
+    if (type === DFU_OBJECT.COMMAND) {
+      if (size > (this.options.commandMaxSize ?? 512)) return this.respond(op, DFU_RESULT.INSUFFICIENT_RESOURCES);
       this.currentType = type;
       this.command = { buffer: new Uint8Array(size), size, offset: 0, crc: 0, executed: false };
       this.init = undefined;
       this.data = { objectStart: 0, objectSize: 0, offset: 0, crc: 0, executedOffset: 0, executedCrc: 0 };
-      return this.respond(op, SecureResult.SUCCESS);
+      return this.respond(op, DFU_RESULT.SUCCESS);
     }
-    if (type !== ObjectType.DATA) return this.respond(op, SecureResult.UNSUPPORTED_TYPE);
-    if (!this.command.executed || !this.init) return this.respond(op, SecureResult.OPERATION_NOT_PERMITTED);
-    if (size === 0 || size > DATA_OBJECT_MAX) return this.respond(op, SecureResult.INSUFFICIENT_RESOURCES);
+    if (type !== DFU_OBJECT.DATA) return this.respond(op, DFU_RESULT.UNSUPPORTED_TYPE);
+    if (!this.command.executed || !this.init) return this.respond(op, DFU_RESULT.OPERATION_NOT_PERMITTED);
+    if (size === 0 || size > DATA_OBJECT_MAX) return this.respond(op, DFU_RESULT.INSUFFICIENT_RESOURCES);
     // A new data object discards a partly written one: progress rolls back to the last executed object.
     const start = this.data.executedOffset;
-    if (start + size > this.init.appSize) return this.respond(op, SecureResult.INSUFFICIENT_RESOURCES);
+    if (start + size > this.init.appSize) return this.respond(op, DFU_RESULT.INSUFFICIENT_RESOURCES);
     const index = start / DATA_OBJECT_MAX;
     if (this.options.faults?.unplugAtObject === index) return this.unplug(`unplugged at object ${index}`);
     this.currentType = type;
@@ -220,11 +230,11 @@ export class SecureDfuBootloaderSim implements SimDevice {
     this.data.crc = this.data.executedCrc;
     this.flash.erasePage(this.appStart + start);
     await simDelay(this.timing, this.timing.erasePageMs);
-    return this.respond(op, SecureResult.SUCCESS);
+    return this.respond(op, DFU_RESULT.SUCCESS);
   }
 
   private async write(params: Uint8Array): Promise<void> {
-    if (this.currentType === ObjectType.COMMAND) {
+    if (this.currentType === DFU_OBJECT.COMMAND) {
       const room = this.command.size - this.command.offset;
       const piece = params.subarray(0, Math.max(0, room));
       this.command.buffer.set(piece, this.command.offset);
@@ -246,60 +256,59 @@ export class SecureDfuBootloaderSim implements SimDevice {
     }
     if (this.prn && ++this.writesSincePrn >= this.prn) {
       this.writesSincePrn = 0;
-      const state = this.currentType === ObjectType.COMMAND ? this.command : this.data;
-      this.respond(SecureOp.CRC_GET, SecureResult.SUCCESS, u32le([state.offset, state.crc]));
+      const state = this.currentType === DFU_OBJECT.COMMAND ? this.command : this.data;
+      this.respond(DFU_OP.CRC_GET, DFU_RESULT.SUCCESS, wordsLe([state.offset, state.crc]));
     }
   }
 
   private executeCommand(op: number): void {
-    if (this.command.size === 0 || this.command.offset !== this.command.size) return this.respond(op, SecureResult.OPERATION_NOT_PERMITTED);
-    let init: InitCommand | undefined;
+    if (this.command.size === 0 || this.command.offset !== this.command.size) return this.respond(op, DFU_RESULT.OPERATION_NOT_PERMITTED);
+    let init: BootloaderInitCommand | undefined;
     try {
-      const packet = decodeInitPacket(this.command.buffer);
+      const packet = decodeCommandObject(this.command.buffer);
       if (packet.signed) {
         // The open bootloader has no key; signed packets carry a command it cannot check here.
-        return this.extError(op, SecureExtError.WRONG_SIGNATURE_TYPE, 'signed packets are not supported by this simulator');
+        return this.extError(op, DFU_EXT_ERROR.WRONG_SIGNATURE_TYPE, 'signed packets are not supported by this simulator');
       }
-      init = packet.command?.init;
+      init = packet.init;
     } catch (error) {
-      return this.extError(op, SecureExtError.WRONG_COMMAND_FORMAT, (error as Error).message);
+      return this.extError(op, DFU_EXT_ERROR.WRONG_COMMAND_FORMAT, (error as Error).message);
     }
-    if (!init) return this.extError(op, SecureExtError.UNKNOWN_COMMAND, 'no init command');
-    if (this.options.requireSignature) return this.extError(op, SecureExtError.SIGNATURE_MISSING, 'unsigned init packet');
-    if (init.type !== FwType.APPLICATION) return this.extError(op, SecureExtError.INIT_COMMAND_INVALID, 'only applications');
-    if (init.hwVersion !== (this.options.hwVersion ?? 52)) return this.extError(op, SecureExtError.HW_VERSION_FAILURE, `hw_version ${init.hwVersion}`);
-    if (!init.sdReq.includes(this.options.softDeviceFwid ?? 0x00)) return this.extError(op, SecureExtError.SD_VERSION_FAILURE, `sd_req ${init.sdReq.join(',')}`);
-    if (init.fwVersion !== undefined && init.fwVersion < (this.options.appVersion ?? 0))
-      return this.extError(op, SecureExtError.FW_VERSION_FAILURE, `fw_version ${init.fwVersion}`);
-    if (!init.hash || init.hash.hashType !== HashType.SHA256 || init.hash.hash.length !== 32) return this.extError(op, SecureExtError.WRONG_HASH_TYPE, 'hash');
-    if (init.appSize === 0 || init.appSize > this.appEnd - this.appStart) return this.extError(op, SecureExtError.INSUFFICIENT_SPACE, `app_size ${init.appSize}`);
+    if (!init) return this.extError(op, DFU_EXT_ERROR.UNKNOWN_COMMAND, 'no init command');
+    if (this.options.requireSignature) return this.extError(op, DFU_EXT_ERROR.SIGNATURE_MISSING, 'unsigned init packet');
+    if ((init.type ?? FW_TYPE_APPLICATION) !== FW_TYPE_APPLICATION) return this.extError(op, DFU_EXT_ERROR.INIT_COMMAND_INVALID, 'only applications');
+    if (init.hwVersion !== (this.options.hwVersion ?? 52)) return this.extError(op, DFU_EXT_ERROR.HW_VERSION_FAILURE, `hw_version ${init.hwVersion}`);
+    if (!init.sdReq.includes(this.options.softDeviceFwid ?? 0x00)) return this.extError(op, DFU_EXT_ERROR.SD_VERSION_FAILURE, `sd_req ${init.sdReq.join(',')}`);
+    if (init.fwVersion !== undefined && init.fwVersion < (this.options.appVersion ?? 0)) return this.extError(op, DFU_EXT_ERROR.FW_VERSION_FAILURE, `fw_version ${init.fwVersion}`);
+    if (!init.hash || init.hash.hashType !== HASH_SHA256 || init.hash.hash.length !== 32) return this.extError(op, DFU_EXT_ERROR.WRONG_HASH_TYPE, 'hash');
+    if (init.appSize === 0 || init.appSize > this.appEnd - this.appStart) return this.extError(op, DFU_EXT_ERROR.INSUFFICIENT_SPACE, `app_size ${init.appSize}`);
     this.init = init;
     this.command.executed = true;
     this.data = { objectStart: 0, objectSize: 0, offset: 0, crc: 0, executedOffset: 0, executedCrc: 0 };
     this.events.push(`init packet accepted: ${init.appSize} bytes`);
-    return this.respond(op, SecureResult.SUCCESS);
+    return this.respond(op, DFU_RESULT.SUCCESS);
   }
 
   private async executeData(op: number): Promise<void> {
     const d = this.data;
-    if (!this.init || d.objectSize === 0 || d.offset !== d.objectStart + d.objectSize) return this.respond(op, SecureResult.OPERATION_NOT_PERMITTED);
+    if (!this.init || d.objectSize === 0 || d.offset !== d.objectStart + d.objectSize) return this.respond(op, DFU_RESULT.OPERATION_NOT_PERMITTED);
     d.executedOffset = d.offset;
     d.executedCrc = d.crc;
-    if (d.executedOffset < this.init.appSize) return this.respond(op, SecureResult.SUCCESS);
+    if (d.executedOffset < this.init.appSize) return this.respond(op, DFU_RESULT.SUCCESS);
     // Final object: check the hash (stored byte-reversed), activate, reset.
     const image = this.flash.read(this.appStart, this.init.appSize);
     const digest = Uint8Array.from(createHash('sha256').update(image).digest()).reverse();
     if (!this.init.hash || Buffer.compare(Buffer.from(digest), Buffer.from(this.init.hash.hash)) !== 0) {
-      return this.extError(op, SecureExtError.VERIFICATION_FAILED, 'image hash');
+      return this.extError(op, DFU_EXT_ERROR.VERIFICATION_FAILED, 'image hash');
     }
     this.events.push('image verified: activating');
-    if (this.options.faults?.noActivation) return this.respond(op, SecureResult.SUCCESS);
+    if (this.options.faults?.noActivation) return this.respond(op, DFU_RESULT.SUCCESS);
     if (this.options.faults?.dropWithoutResponse) {
       this.activated = true;
       this.options.onActivated?.(image);
       return this.unplug('activated without response');
     }
-    this.respond(op, SecureResult.SUCCESS);
+    this.respond(op, DFU_RESULT.SUCCESS);
     this.activated = true;
     await simDelay(this.timing, this.options.activationMs ?? 500);
     this.options.onActivated?.(image);
