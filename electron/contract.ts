@@ -163,6 +163,7 @@ export const flashOutcomeSchema = z.object({
   verifiedBy: z.string(),
   details: z.record(z.string(), z.string()),
 });
+export type FlashOutcomeDto = z.infer<typeof flashOutcomeSchema>;
 
 export const flashRecordSchema = z.object({
   id: z.number().int(),

@@ -1,5 +1,6 @@
 /** What the send box turns into bytes: line endings, "de ad be ef" hex input, base64 for the contract. */
 import type { LineEnding } from '../../electron/contract';
+import { encodeBase64 } from '../lib/bytes';
 
 export function lineEndingBytes(ending: LineEnding): Uint8Array {
   return new Uint8Array(ending === 'lf' ? [10] : ending === 'cr' ? [13] : ending === 'crlf' ? [13, 10] : []);
@@ -19,14 +20,6 @@ export function parseHexBytes(text: string): Uint8Array {
     for (let i = 0; i < group.length; i += 2) bytes.push(parseInt(group.slice(i, i + 2), 16));
   }
   return new Uint8Array(bytes);
-}
-
-export function encodeBase64(bytes: Uint8Array): string {
-  const withNative = bytes as Uint8Array & { toBase64?: () => string };
-  if (typeof withNative.toBase64 === 'function') return withNative.toBase64();
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
 }
 
 /** What one press of Send writes: text with the line ending (kept in the history), or hex bytes (not kept). */

@@ -5,7 +5,7 @@
  */
 import type { BuildSource } from '../../electron/contract';
 import { pathForFile } from '../api';
-import { toBase64 } from '../lib/file-ref';
+import { encodeBase64 } from '../lib/bytes';
 
 export type DroppedSource = { source: BuildSource } | { error: { message: string; hint?: string } };
 
@@ -25,7 +25,7 @@ export async function buildSourceFromDrop(transfer: DataTransfer | null | undefi
       },
     };
   }
-  return { source: { kind: 'upload', name: file.name, dataBase64: toBase64(new Uint8Array(await file.arrayBuffer())) } };
+  return { source: { kind: 'upload', name: file.name, dataBase64: encodeBase64(new Uint8Array(await file.arrayBuffer())) } };
 }
 
 /** A source dropped on another tab, waiting for this board's Programs tab to build and flash it. */

@@ -78,7 +78,7 @@ describe('TinyGo builds from the app (stand-in tinygo, simulated ESP32 on a pty)
     await page.getByRole('tab', { name: 'Flash' }).click();
     const result = page.getByTestId('flash-result');
     await result.waitFor();
-    await expect(result.textContent()).resolves.toContain('verified (md5)');
+    await expect(result.textContent()).resolves.toContain('verified by MD5');
     // What the board holds is the image tinygo wrote for the esp32-coreboard-v2 target.
     const header = sim.flash.read(0x1000, 16);
     expect(header[0]).toBe(0xe9);
@@ -133,7 +133,7 @@ describe('TinyGo builds from the app (stand-in tinygo, simulated ESP32 on a pty)
     sim.device.pressBootAndTapEn();
     await page.locator('[role="tab"][aria-selected="true"]', { hasText: 'Console' }).waitFor({ timeout: 60_000 });
     await page.getByRole('tab', { name: 'Flash' }).click();
-    await expect(page.getByTestId('flash-result').first().textContent()).resolves.toContain('verified (md5)');
+    await expect(page.getByTestId('flash-result').first().textContent()).resolves.toContain('verified by MD5');
     expect(Buffer.from(sim.flash.read(0x1000, 4096)).toString('hex')).not.toBe(before);
     expect(sim.flash.read(0x1000, 1)[0]).toBe(0xe9);
     await page.getByRole('tab', { name: 'Size history' }).click();

@@ -54,9 +54,9 @@ describe('Flash all (several boards at once from the window)', () => {
     await summary.waitFor({ timeout: 100_000 });
     await expect(summary.textContent()).resolves.toMatch(/2 of 3 boards flashed and verified; 1 failed/);
     sims[1].thaw();
-    await expect(statuses.nth(0).textContent()).resolves.toContain('Flashed and verified (md5)');
+    await expect(statuses.nth(0).textContent()).resolves.toContain('Flashed and verified by MD5');
     await expect(statuses.nth(1).textContent()).resolves.toMatch(/Failed: /);
-    await expect(statuses.nth(2).textContent()).resolves.toContain('Flashed and verified (md5)');
+    await expect(statuses.nth(2).textContent()).resolves.toContain('Flashed and verified by MD5');
     for (const index of [0, 2]) expect(Buffer.from(sims[index].flash.read(0x1000, image.length)).equals(Buffer.from(image))).toBe(true);
     await screenshot(page, 'flash-all');
 

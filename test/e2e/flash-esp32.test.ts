@@ -52,7 +52,14 @@ describe('flashing an ESP32 from the Flash tab (serve mode, simulated board on a
     await page.getByRole('button', { name: /^Flash / }).click();
     const result = page.getByTestId('flash-result');
     await result.waitFor({ timeout: 60_000 });
-    await expect(result.textContent()).resolves.toContain('verified (md5)');
+    await expect(result.textContent()).resolves.toContain('verified by MD5');
+    // A sentence with units; the driver's raw facts wait, labelled, behind Details.
+    await expect(result.innerText()).resolves.toMatch(
+      /^Flashed and verified by MD5: wrote [\d.]+ KiB of heap-telemetry\.bin at 0x0*1000 on the ESP32 \(v[\d.]+\); the chip's MD5 of the written flash matches the image\./,
+    );
+    await expect(result.innerText()).resolves.not.toMatch(/wireBytes|imageKind|loader:|Chip revision/);
+    await result.locator('summary', { hasText: 'Details' }).click();
+    await expect(result.getByTestId('flash-result-details').innerText()).resolves.toMatch(/Chip revision\s+v[\d.]+[\s\S]*Bytes on the wire \(compressed\)\s+\d+/);
     expect(Buffer.from(sim.flash.read(0x1000, image.length)).equals(Buffer.from(image))).toBe(true);
     // Nothing before the image was touched: erase only what is written.
     expect(sim.flash.read(0, 0x1000).every((byte) => byte === 0xff)).toBe(true);
@@ -95,7 +102,7 @@ describe('flashing an ESP32 from the Flash tab (serve mode, simulated board on a
     // Whatever main recorded reaches the window: a verified result (or, if the flash itself failed, its error, shown here).
     const outcome = page.getByTestId('flash-result').or(page.getByTestId('flash-error'));
     await outcome.waitFor({ timeout: 30_000 });
-    await expect(outcome.textContent()).resolves.toContain('verified (md5)');
+    await expect(outcome.textContent()).resolves.toContain('verified by MD5');
     expect(Buffer.from(sim.flash.read(0x1000, image.length)).equals(Buffer.from(image))).toBe(true);
   });
 });

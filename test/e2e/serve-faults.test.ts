@@ -133,7 +133,7 @@ describe('the served app outlives boards, cables and browsers', () => {
 
     // The same image goes in and verifies.
     await startFlash();
-    await page.getByTestId('flash-result').filter({ hasText: 'verified (md5)' }).waitFor({ timeout: 60_000 });
+    await page.getByTestId('flash-result').filter({ hasText: 'verified by MD5' }).waitFor({ timeout: 60_000 });
     expect(Buffer.from(sim.flash.read(0x1000, image.length)).equals(Buffer.from(image))).toBe(true);
   }, 150_000);
 
@@ -151,7 +151,7 @@ describe('the served app outlives boards, cables and browsers', () => {
     expect(notRefused).toEqual([]);
     // All of it happened while the board was being written.
     await expect(page.getByTestId('flash-result').count()).resolves.toBe(0);
-    await page.getByTestId('flash-result').filter({ hasText: 'verified (md5)' }).waitFor({ timeout: 60_000 });
+    await page.getByTestId('flash-result').filter({ hasText: 'verified by MD5' }).waitFor({ timeout: 60_000 });
     expect(Buffer.from(sim.flash.read(0x1000, image.length)).equals(Buffer.from(image))).toBe(true);
     expect(serve.process.exitCode).toBeNull();
     expect(errors).toEqual([]);
