@@ -191,6 +191,11 @@ export const IMAGE_KINDS = {
   unknown: 'unknown file',
 } as const;
 export type ImageKind = keyof typeof IMAGE_KINDS;
+/** Kinds written where the user says (an ESP image or a raw .bin); HEX, UF2, DFU packages and ELF carry their addresses. */
+const ADDRESS_CHOSEN: ReadonlySet<ImageKind> = new Set<ImageKind>(['tinygo-app', 'merged', 'raw', 'bin']);
+export function takesAddress(kind: ImageKind): boolean {
+  return ADDRESS_CHOSEN.has(kind);
+}
 
 /** The keys of a value-to-label map as a non-empty tuple, for z.enum. */
 export function keysOf<T extends Record<string, string>>(labels: T): [keyof T & string, ...(keyof T & string)[]] {

@@ -128,6 +128,7 @@ export const fileRefSchema = z.union([z.object({ path: z.string().min(1).max(409
 export type FileRef = z.infer<typeof fileRefSchema>;
 
 export const imageProblemSchema = z.object({ code: errorCodeSchema, severity: z.enum(['error', 'warning']), message: z.string() });
+export type ImageProblem = z.infer<typeof imageProblemSchema>;
 
 /** What Flashdeck makes of a dropped file for a given board, before anything is written. */
 export const imageSummarySchema = z.object({

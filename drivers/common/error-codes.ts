@@ -4,6 +4,7 @@
  * The Secure DFU bootloader's extended errors keep their number in the code (NRF_SDFU_EXT_0x0B).
  */
 export const ERROR_CODES = [
+  'ADDRESS_NOT_APPLICABLE',
   'BOARD_AMBIGUOUS',
   'BOARD_DID_NOT_RETURN',
   'BOARD_NOT_CONNECTED',
@@ -142,6 +143,7 @@ export const ERROR_CODES = [
   'SESSION_NOT_FOUND',
   'SOFTDEVICE_MISMATCH',
   'TARGET_REQUIRED',
+  'TEXT_FILE',
   'TINYGOROOT_NOT_FOUND',
   'TINYGO_FLASH_FAILED',
   'TINYGO_NOT_FOUND',

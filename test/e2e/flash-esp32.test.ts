@@ -68,6 +68,25 @@ describe('flashing an ESP32 from the Flash tab (serve mode, simulated board on a
     expect(errors).toEqual([]);
   });
 
+  it('refuses a text file until the user says it is raw data and gives an address, then writes exactly its bytes there', async () => {
+    const notes = join(files, 'notes.txt');
+    const content = 'WIFI_SSID=bench\nWIFI_PASS=secret\n';
+    writeFileSync(notes, content);
+    await page.getByTestId('flash-file-input').setInputFiles(notes);
+    await page.getByTestId('image-problem').filter({ hasText: 'notes.txt is a .txt file, not a firmware image' }).waitFor();
+    const flash = page.getByRole('button', { name: /^Flash / });
+    await expect(flash.isDisabled()).resolves.toBe(true);
+    await page.getByLabel('Flash address').fill('0x200000');
+    await expect(flash.isDisabled()).resolves.toBe(true);
+    await page.getByLabel('Flash it as raw data — I know it is not a firmware image').check();
+    sim.device.pressBootAndTapEn(); // the board runs the last app and a pty cannot reset it
+    await flash.click();
+    const outcome = page.getByTestId('flash-result').or(page.getByTestId('flash-error'));
+    await outcome.waitFor({ timeout: 60_000 });
+    await expect(outcome.innerText()).resolves.toMatch(new RegExp(`^Flashed and verified by MD5: wrote ${content.length} B of notes\\.txt at 0x0*200000`));
+    expect(Buffer.from(sim.flash.read(0x200000, content.length)).toString()).toBe(content);
+  });
+
   it('a window whose connection dropped mid-flash shows how the job ended once it is back', async () => {
     let networkDown = false;
     let pageSide: WebSocketRoute | null = null;

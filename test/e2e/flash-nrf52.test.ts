@@ -39,6 +39,11 @@ describe('flashing nRF52 boards from the Flash tab', () => {
     const file = join(files, name);
     writeFileSync(file, bytes);
     await page.getByTestId('flash-file-input').setInputFiles(file);
+    if (!name.endsWith('.bin')) {
+      // HEX, UF2 and DFU packages carry their addresses: no address field to fill.
+      await page.getByTestId('image-address').filter({ hasText: 'from the file' }).waitFor();
+      await expect(page.getByLabel('Flash address').count()).resolves.toBe(0);
+    }
     await page.getByRole('button', { name: /^Flash / }).click();
     const result = page.getByTestId('flash-result');
     const failure = page.getByTestId('flash-error');

@@ -43,6 +43,30 @@ async function setUp(): Promise<{ services: AppServices; sim: Esp32Sim; call: (n
 const image = () => ({ name: 'app.bin', dataBase64: Buffer.from(tinygoStyleImage(0, 12 * 1024, 3)).toString('base64') });
 
 describe('flash jobs', () => {
+  it('refuses a text file unless the user insists it is raw data, then writes it where asked; an address for a file that carries its own is refused', async () => {
+    const { sim, call, finished } = await setUp();
+    const board = await call('boards.addByPath', { path: sim.hostPath });
+    await call('boards.update', { boardId: board.id, target: 'esp32-coreboard-v2' });
+    const notes = Buffer.from('WIFI_SSID=bench\nWIFI_PASS=secret\n');
+    const file = { name: 'notes.txt', dataBase64: notes.toString('base64') };
+    const summary = await call('flash.inspect', { boardId: board.id, file });
+    expect(summary.problems.map((p: any) => p.code)).toContain('TEXT_FILE');
+    expect(summary.overridable).toBe(true);
+    await expect(call('flash.start', { boardId: board.id, file, offset: 0x200000 })).rejects.toMatchObject({ code: 'TEXT_FILE' });
+    expect(sim.flash.read(0x200000, notes.length).every((b) => b === 0xff)).toBe(true);
+
+    const done = finished();
+    await call('flash.start', { boardId: board.id, file, offset: 0x200000, force: true });
+    expect(await done).toMatchObject({ ok: true, outcome: { verifiedBy: 'md5' } });
+    expect(Buffer.from(sim.flash.read(0x200000, notes.length)).equals(notes)).toBe(true);
+
+    await call('boards.update', { boardId: board.id, target: 'feather-nrf52840' });
+    const hex = { name: 'blink.hex', dataBase64: Buffer.from(':0400000500001000E7\n:00000001FF\n').toString('base64') };
+    await expect(call('flash.start', { boardId: board.id, file: hex, offset: 0x30000 })).rejects.toMatchObject({
+      code: 'ADDRESS_NOT_APPLICABLE',
+      message: /carries its own addresses/,
+    });
+  });
   it('names the program holding a busy port, records the failure, and flashes once it lets go', async () => {
     const { sim, call, finished } = await setUp();
     const board = await call('boards.addByPath', { path: sim.hostPath });

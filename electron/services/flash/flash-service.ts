@@ -16,6 +16,8 @@ import type { SettingsStore } from '../store/settings-store';
 import { loadFileRef, type LoadedFile } from './file-input';
 import type { FamilyFlasher, FlashInput } from './family-flasher';
 import type { PortLease } from '../ports/port-lease';
+import { textFileProblem } from './text-file';
+import { IMAGE_KINDS, takesAddress } from '../../contract-values';
 
 /** Given by the console's port sessions: closes the port for the driver and reopens it after. */
 export type { PortLease };
@@ -65,6 +67,13 @@ export class FlashService {
       });
     const loaded = await loadFileRef(file);
     const { summary, flasher, input } = this.summarise(board, loaded, options.offset);
+    if (options.offset !== undefined && !takesAddress(summary.kind))
+      throw new FlashdeckError({
+        code: 'ADDRESS_NOT_APPLICABLE',
+        stage: 'validating',
+        message: `${input.fileName} is ${IMAGE_KINDS[summary.kind]}: it carries its own addresses, so a flash address does not apply.`,
+        hint: 'Flash it without an address (the command line: leave out --address).',
+      });
     const blocking = summary.problems.filter((p) => p.severity === 'error');
     if (blocking.length && !(options.force && summary.overridable)) {
       throw new FlashdeckError({
@@ -144,7 +153,7 @@ export class FlashService {
       };
     }
     const flasher = this.options.flashers[family];
-    return { summary: flasher.inspect(input), flasher, input };
+    return { summary: refuseText(flasher.inspect(input), file), flasher, input };
   }
 
   private familyByContent(file: LoadedFile): 'esp32' | 'nrf52' | undefined {
@@ -257,4 +266,17 @@ export function modelOf(board: Board): BoardModel | undefined {
   if (board.target) return findBoard(board.target);
   if (board.guess.confidence === 'exact' && board.guess.targets.length === 1) return findBoard(board.guess.targets[0]);
   return undefined;
+}
+
+/**
+ * A text file is refused unless the user insists ("Flash it as raw data" is the same confirmation as
+ * "flash anyway"); Intel HEX, text by design, is recognised by its content first.
+ */
+function refuseText(summary: ImageSummary, file: LoadedFile): ImageSummary {
+  if (summary.kind === 'hex') return summary;
+  const problem = textFileProblem(file.name, file.bytes);
+  if (!problem) return summary;
+  // A missing address is answered by typing one, not by insisting: it does not decide what may be overridden.
+  const othersBlock = summary.problems.some((p) => p.severity === 'error' && p.code !== 'OFFSET_REQUIRED');
+  return { ...summary, problems: [problem, ...summary.problems], overridable: othersBlock ? summary.overridable : true };
 }
