@@ -191,6 +191,9 @@ export const IMAGE_KINDS = {
   unknown: 'unknown file',
 } as const;
 export type ImageKind = keyof typeof IMAGE_KINDS;
+/** What the file pickers of the Flash tab and Flash all offer (content, not the name, decides what a file is). */
+export const FIRMWARE_FILE_ACCEPT = '.bin,.hex,.uf2,.zip,.elf,.img';
+
 /** Kinds written where the user says (an ESP image or a raw .bin); HEX, UF2, DFU packages and ELF carry their addresses. */
 const ADDRESS_CHOSEN: ReadonlySet<ImageKind> = new Set<ImageKind>(['tinygo-app', 'merged', 'raw', 'bin']);
 export function takesAddress(kind: ImageKind): boolean {
