@@ -33,7 +33,7 @@ export const flashCommand = defineCommand({
     address: { type: 'string', valueName: 'ADDR', description: 'Flash address for a raw .bin (e.g. 0x10000); images that carry their address need none.' },
     'erase-all': { type: 'boolean', description: 'Erase the whole flash first (ESP32).' },
     baud: { type: 'string', valueName: 'N', description: "ESP32: the baud to flash at after syncing at 115200 (default: Settings' ESP flash baud, 921600)." },
-    force: { type: 'boolean', description: 'Flash even when the image looks made for another chip (when the app would offer "flash anyway").' },
+    force: { type: 'boolean', description: 'Flash where the app would ask you to confirm ("flash anyway"): an image made for another chip, or a text file written as raw data.' },
     ...BUILD_FLAG_OPTIONS,
   },
   positionals: { min: 1, max: 1 },
