@@ -77,10 +77,13 @@ export const boardSchema = z.object({
   productId: z.string().optional(),
   manufacturer: z.string().optional(),
   serialNumber: z.string().optional(),
-  /** TinyGo target the user pinned, or null. */
+  /** TinyGo target the user pinned (the board model picked from the catalogue), or null. */
   target: z.string().nullable(),
+  /** The chip a flash read from this board ("ESP32", described "ESP32 (revision v3.1)"), kept across restarts; null until one did. */
+  detected: z.object({ chip: z.string(), description: z.string(), at: z.number() }).nullable(),
   guess: z.object({
-    confidence: z.enum(['exact', 'several', 'bridge', 'unknown']),
+    /** chip: the chip is known (detected), the board model is not. */
+    confidence: z.enum(['exact', 'several', 'bridge', 'chip', 'unknown']),
     mode: z.enum(['application', 'bootloader', 'unknown']),
     targets: z.array(z.string()),
     label: z.string(),
@@ -518,6 +521,15 @@ export const boardCapacitySchema = z.object({
 });
 export type BoardCapacity = z.infer<typeof boardCapacitySchema>;
 
+/** What the bench overview shows of a board beyond its live state: its last flash and its newest build's sizes against the capacity of that build's target. */
+export const boardOverviewSchema = z.object({
+  boardId,
+  lastFlash: flashRecordSchema.nullable(),
+  latestBuild: sizeHistoryRowSchema.nullable(),
+  capacity: boardCapacitySchema.nullable(),
+});
+export type BoardOverview = z.infer<typeof boardOverviewSchema>;
+
 export const budgetsSchema = z.object({ flash: z.number().int().nullable(), ram: z.number().int().nullable(), heap: z.number().int().nullable() });
 export type Budgets = z.infer<typeof budgetsSchema>;
 
@@ -650,6 +662,8 @@ export const requests = {
     result: boardSchema,
   },
   'boards.forget': { args: z.object({ boardId }).strict(), result: ok },
+  /** For the bench overview: each listed board's last flash and newest build's headroom (live state comes with events). */
+  'boards.overview': { args: empty, result: z.array(boardOverviewSchema) },
   'catalogue.list': { args: empty, result: z.array(boardModelSchema) },
 
   'flash.inspect': { args: z.object({ boardId, file: fileRefSchema }).strict(), result: imageSummarySchema },

@@ -311,9 +311,17 @@ export function findBoard(target: string): BoardModel | undefined {
   return BOARD_CATALOGUE.find((board) => board.target === target);
 }
 
+/** Whether a name is one of the chips Flashdeck knows (what a flash reads back is checked with it). */
+export function isChip(name: string): name is Chip {
+  return Object.prototype.hasOwnProperty.call(CHIP_RAM_BYTES, name);
+}
+
 export interface BoardGuess {
-  /** exact: one board; several: a short list; bridge: a USB-UART bridge (ESP-style board likely); unknown. */
-  confidence: 'exact' | 'several' | 'bridge' | 'unknown';
+  /**
+   * exact: one board; several: a short list; bridge: a USB-UART bridge (ESP-style board likely);
+   * chip: the chip is known (a flash read it), the board model is not; unknown.
+   */
+  confidence: 'exact' | 'several' | 'bridge' | 'chip' | 'unknown';
   /** Board currently in its application or in its bootloader (UF2/DFU mode). */
   mode: 'application' | 'bootloader' | 'unknown';
   /** Candidate targets, best first. */
@@ -331,7 +339,24 @@ const UNKNOWN: BoardGuess = { confidence: 'unknown', mode: 'unknown', targets: [
  * ambiguous (a TinyGo nice!nano app is 239a:0029, which is also the Feather bootloader's UF2 ID),
  * so a guess lists every candidate and says which mode each implies.
  */
-export function guessBoard(vendorId?: string, productId?: string, pinnedTarget?: string): BoardGuess {
+export function guessBoard(vendorId?: string, productId?: string, pinnedTarget?: string, detectedChip?: string): BoardGuess {
+  const byUsb = guessByUsb(vendorId, productId, pinnedTarget);
+  if (pinnedTarget || byUsb.chip || !detectedChip || !isChip(detectedChip)) return byUsb;
+  // The USB identity does not tell the chip (no identity, a USB-UART bridge, a chip family's shared
+  // identity): the chip a flash read names the board and narrows its targets to that chip's boards.
+  const targets = BOARD_CATALOGUE.filter((board) => board.chip === detectedChip).map((board) => board.target);
+  const hinted = targets.filter((target) => byUsb.targets.includes(target)); // a bridge's hints first
+  return {
+    confidence: 'chip',
+    mode: byUsb.mode,
+    targets: [...hinted, ...targets.filter((target) => !hinted.includes(target))],
+    label: `${detectedChip} board`,
+    chip: detectedChip,
+    family: detectedChip.startsWith('nRF') ? 'nrf52' : 'esp32',
+  };
+}
+
+function guessByUsb(vendorId?: string, productId?: string, pinnedTarget?: string): BoardGuess {
   if (pinnedTarget) {
     const board = findBoard(pinnedTarget);
     if (board) return { confidence: 'exact', mode: 'unknown', targets: [board.target], label: board.name, chip: board.chip, family: board.family };

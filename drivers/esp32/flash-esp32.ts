@@ -55,6 +55,8 @@ export interface FlashEsp32Options {
   summary?: EspImageSummary;
   signal?: AbortSignal;
   onProgress?: (p: FlashProgress) => void;
+  /** The chip the loader reported, as soon as it is known (before anything is written): `chip` is its name ("ESP32"), `description` adds the revision. */
+  onChipDetected?: (detected: { chip: string; description: string }) => void;
   clock?: DriverClock;
   timeouts?: Partial<EspTimeouts>;
   /** Hex dump of all traffic. */
@@ -474,7 +476,9 @@ export async function flashEsp32(link: ByteLink, image: Uint8Array, options: Fla
     job.enter('detecting');
     const chip = await detectChip(job.loader);
     const facts: ChipFacts = await readChipFacts(job.loader, chip, job.link.baudRate);
-    job.say(`Chip is ${chip.displayName} (revision v${facts.revision.major}.${facts.revision.minor}), crystal ${facts.crystalMhz} MHz, MAC ${facts.mac}.`);
+    const description = `${chip.displayName} (revision v${facts.revision.major}.${facts.revision.minor})`;
+    job.say(`Chip is ${description}, crystal ${facts.crystalMhz} MHz, MAC ${facts.mac}.`);
+    options.onChipDetected?.({ chip: chip.displayName, description });
 
     const baud = await speedUp(job, chip);
     const { flashId, flashSize } = await attachFlash(job, chip);

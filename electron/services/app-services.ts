@@ -218,6 +218,8 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       await registry.forget(boardId);
       return { ok: true as const };
     },
+    'boards.overview': () =>
+      Promise.all(registry.list().map(async (board) => ({ boardId: board.id, lastFlash: flashLog.recent(board.id, 1)[0] ?? null, ...(await history.latestSizes(board.id)) }))),
     'catalogue.list': () =>
       BOARD_CATALOGUE.map(({ target, name, family, chip, flashMethod, outputFormat, led }) => ({ target, name, family, chip, flashMethod, outputFormat, led })),
     'flash.inspect': ({ boardId, file }) => flash.inspect(boardId, file),

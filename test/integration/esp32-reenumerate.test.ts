@@ -37,6 +37,7 @@ function boardAt(path: string, usb: Partial<Board> = {}): Board {
     present: true,
     manual: !usb.vendorId,
     target: 'esp32-coreboard-v2',
+    detected: null,
     guess: { confidence: 'exact', mode: 'application', targets: ['esp32-coreboard-v2'], label: 'ESP32', chip: 'ESP32', family: 'esp32' },
     ...usb,
   };

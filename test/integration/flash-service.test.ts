@@ -67,6 +67,32 @@ describe('flash jobs', () => {
       message: /carries its own addresses/,
     });
   });
+  it('the chip a flash reads names a port without USB identity (even when the flash then fails), and the overview shows the last flash', async () => {
+    const { sim, call, finished } = await setUp();
+    const board = await call('boards.addByPath', { path: sim.hostPath });
+    expect(board.guess).toMatchObject({ label: 'Unknown board', targets: [] });
+    expect(await call('boards.overview', {})).toEqual([{ boardId: board.id, lastFlash: null, latestBuild: null, capacity: null }]);
+
+    // An image for the ESP32-C3 on this ESP32: refused by the driver after it read the chip, so it is known all the same.
+    sim.device.pressBootAndTapEn();
+    let done = finished();
+    const c3 = { name: 'c3.bin', dataBase64: Buffer.from(tinygoStyleImage(5, 12 * 1024, 4)).toString('base64') };
+    await call('flash.start', { boardId: board.id, file: c3 });
+    expect(await done).toMatchObject({ ok: false, error: { code: 'ESP_CHIP_MISMATCH' } });
+    let listed = (await call('boards.list', {})).find((b: any) => b.id === board.id);
+    expect(listed.detected).toMatchObject({ chip: 'ESP32', description: expect.stringMatching(/^ESP32 \(revision v\d+\.\d+\)$/) });
+    expect(listed.guess).toMatchObject({ label: 'ESP32 board', confidence: 'chip', family: 'esp32' });
+
+    sim.device.pressBootAndTapEn();
+    done = finished();
+    await call('flash.start', { boardId: board.id, file: image() });
+    expect(await done).toMatchObject({ ok: true });
+    listed = (await call('boards.list', {})).find((b: any) => b.id === board.id);
+    expect(listed.guess.targets).toContain('esp32-coreboard-v2');
+    const [overview] = await call('boards.overview', {});
+    expect(overview.lastFlash).toMatchObject({ fileName: 'app.bin', ok: true, verifiedBy: 'md5', bytes: 12 * 1024 });
+  });
+
   it('names the program holding a busy port, records the failure, and flashes once it lets go', async () => {
     const { sim, call, finished } = await setUp();
     const board = await call('boards.addByPath', { path: sim.hostPath });

@@ -17,6 +17,7 @@ const board = (chip: string): Board => ({
   present: true,
   manual: false,
   target: null,
+  detected: null,
   guess: { confidence: 'bridge', mode: 'unknown', targets: [], label: chip, chip, family: 'esp32' },
 });
 

@@ -8,6 +8,7 @@ import { BoardRegistry } from '../../electron/services/ports/board-registry';
 import { BoardStore } from '../../electron/services/store/board-store';
 import { openDatabase } from '../../electron/services/store/database';
 import type { SerialPortInfo } from '../../drivers/common/port-watch';
+import { findBoard } from '../../drivers/common/board-catalogue';
 
 const temps: string[] = [];
 function tempDir(): string {
@@ -128,6 +129,41 @@ describe('board registry', () => {
     });
     expect(boards.find((b) => b.id === 'port:/dev/rfcomm0')).toMatchObject({ present: false, name: 'BT bridge' });
     expect(changes.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('a chip a flash read names a port without USB identity, narrows its targets to that chip, and is kept across restarts', async () => {
+    const ports: SerialPortInfo[] = [{ path: '/dev/ttyUSB0', vendorId: '10c4', productId: 'ea60', serialNumber: 'ABC' }];
+    const { reg, db } = registry(ports, new Set(['/dev/pts/7']));
+    await reg.refresh();
+    const manual = await reg.addByPath('/dev/pts/7');
+    expect(manual.guess).toMatchObject({ label: 'Unknown board', confidence: 'unknown', targets: [] });
+    await reg.noteDetectedChip(manual.id, { chip: 'ESP32', description: 'ESP32 (revision v3.1)', at: 1_000 });
+    await reg.noteDetectedChip('usb:10c4:ea60:ABC', { chip: 'ESP32-C3', description: 'ESP32-C3 (revision v0.4)', at: 2_000 });
+
+    const again = new BoardRegistry({ lister: async () => ports, store: new BoardStore(db), pathExists: () => true });
+    const boards = await again.refresh();
+    const pty = boards.find((b) => b.id === manual.id)!;
+    expect(pty.detected).toEqual({ chip: 'ESP32', description: 'ESP32 (revision v3.1)', at: 1_000 });
+    expect(pty.guess).toMatchObject({ label: 'ESP32 board', confidence: 'chip', chip: 'ESP32', family: 'esp32' });
+    expect(pty.guess.targets).toContain('esp32-coreboard-v2');
+    expect(pty.guess.targets.every((target) => findBoard(target)?.chip === 'ESP32')).toBe(true);
+    // A bridge says "likely ESP32"; the chip read through it says which one.
+    const bridged = boards.find((b) => b.id === 'usb:10c4:ea60:ABC')!;
+    expect(bridged.guess).toMatchObject({ label: 'ESP32-C3 board', chip: 'ESP32-C3' });
+    expect(bridged.guess.targets.every((target) => findBoard(target)?.chip === 'ESP32-C3')).toBe(true);
+    // A model the user picks wins over the detected chip.
+    const pinned = await again.update(manual.id, { target: 'adafruit-esp32-feather-v2' });
+    expect(pinned.guess).toMatchObject({ label: 'Adafruit ESP32 Feather V2', confidence: 'exact' });
+    expect(pinned.detected?.chip).toBe('ESP32');
+  });
+
+  it('ignores a detected chip it does not know, and a board it no longer lists', async () => {
+    const { reg } = registry([], new Set(['/dev/pts/8']));
+    const manual = await reg.addByPath('/dev/pts/8');
+    await reg.noteDetectedChip(manual.id, { chip: 'ESP8266', description: 'ESP8266', at: 1 });
+    expect(reg.get(manual.id)!.guess.label).toBe('Unknown board');
+    await expect(reg.noteDetectedChip('port:/dev/gone', { chip: 'ESP32', description: 'ESP32', at: 1 })).resolves.toBeUndefined();
+    expect(reg.get('port:/dev/gone')).toBeUndefined();
   });
 
   it('adding the path of a listed USB port names that board instead of duplicating it', async () => {

@@ -19,6 +19,7 @@ function targetOnly(target: string): Board {
     present: false,
     manual: false,
     target,
+    detected: null,
     guess: { confidence: 'unknown', mode: 'unknown', targets: [target], label: target },
   };
 }

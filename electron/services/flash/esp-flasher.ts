@@ -83,6 +83,7 @@ export const espFlasher: FamilyFlasher = {
         fileName: run.fileName,
         signal: run.signal,
         onProgress: run.onProgress,
+        onChipDetected: run.onChipDetected,
         reopen,
       });
     } finally {

@@ -27,6 +27,8 @@ export interface FlashRun extends FlashInput {
   signal: AbortSignal;
   /** Progress, with `message` for lines of the flash log ("Chip is ESP32-D0WD-V3"). */
   onProgress: (progress: FlashProgress) => void;
+  /** The chip the flash read from the board (ESP: the ROM loader's answer), before anything is written. */
+  onChipDetected?: (detected: { chip: string; description: string }) => void;
   /** node-serialport binding for the port: the OS one unless a test passes a simulator's. */
   binding?: BindingInterface;
 }

@@ -94,12 +94,30 @@ export class FlashService {
       path: board.path,
       returnIds: flasher!.returnIdentities?.(input) ?? [],
     };
+    const onChipDetected = (detected: { chip: string; description: string }) => this.noteChip(boardId, detected);
     this.launch(
       this.run(job, what, ({ path, signal, onProgress }) =>
-        flasher!.flash({ ...input, ...flags, path, espFlashBaud: options.espFlashBaud ?? settings.get().espFlashBaud, portWatch: registry.portWatch, signal, onProgress }),
+        flasher!.flash({
+          ...input,
+          ...flags,
+          path,
+          espFlashBaud: options.espFlashBaud ?? settings.get().espFlashBaud,
+          portWatch: registry.portWatch,
+          signal,
+          onProgress,
+          onChipDetected,
+        }),
       ),
     );
     return { jobId: job.id };
+  }
+
+  /** Kept with the board (it names an unknown board from now on); a failure to keep it never fails the flash. */
+  private noteChip(boardId: string, detected: { chip: string; description: string }): void {
+    const now = this.options.now ?? Date.now;
+    this.options.registry
+      .noteDetectedChip(boardId, { ...detected, at: now() })
+      .catch((error: unknown) => this.log(`Could not keep the chip read from ${boardId}: ${messageOf(error)}`));
   }
 
   cancel(jobId: string): void {

@@ -53,8 +53,17 @@ export class HistoryService {
 
   async capacity(boardId: string): Promise<BoardCapacity | null> {
     const target = this.options.targetOf(boardId);
-    if (!target) return null;
+    return target ? this.capacityOf(target) : null;
+  }
+
+  async capacityOf(target: string): Promise<BoardCapacity | null> {
     return boardCapacity(target, await this.options.capacitySources(target).catch(() => ({ tinygoRoot: null, linkerScript: null })));
+  }
+
+  /** The board's newest build with sizes and the capacity of the target it was built for: its flash and RAM headroom. */
+  async latestSizes(boardId: string): Promise<{ latestBuild: SizeHistoryRow | null; capacity: BoardCapacity | null }> {
+    const latestBuild = this.sizes.latestSized(boardId) ?? null;
+    return { latestBuild, capacity: latestBuild ? await this.capacityOf(latestBuild.target) : null };
   }
 
   setBudget(boardId: string, program: string, kind: BudgetKind, bytes: number | null): Budgets {

@@ -8,7 +8,7 @@ import type { Board } from '../../contract';
 import type { PortWatch, SerialPortInfo } from '../../../drivers/common/port-watch';
 import { guessBoard } from '../../../drivers/common/board-catalogue';
 import { FlashdeckError, cancelledError } from '../../../drivers/common/errors';
-import type { BoardStore } from '../store/board-store';
+import type { BoardStore, DetectedChip } from '../store/board-store';
 import type { PortLister } from './port-lister';
 import { boardIdOf, manualBoardId } from './board-identity';
 import { checkPortPath, type PortPathContext } from './port-path';
@@ -143,6 +143,13 @@ export class BoardRegistry {
     return this.require(boardId);
   }
 
+  /** A flash read the board's chip: it names an otherwise unknown board and narrows its targets from now on. */
+  async noteDetectedChip(boardId: string, detected: DetectedChip): Promise<void> {
+    if (!this.get(boardId)) return;
+    this.options.store.save(boardId, { detected });
+    await this.rebuild();
+  }
+
   async forget(boardId: string): Promise<void> {
     this.options.store.remove(boardId);
     await this.rebuild();
@@ -236,7 +243,8 @@ export class BoardRegistry {
         manufacturer: port.manufacturer,
         serialNumber: port.serialNumber,
         target: record?.target ?? null,
-        guess: guessBoard(port.vendorId, port.productId, record?.target ?? undefined),
+        detected: record?.detected ?? null,
+        guess: guessBoard(port.vendorId, port.productId, record?.target ?? undefined, record?.detected?.chip),
       });
     }
     for (const record of records.values()) {
@@ -248,7 +256,8 @@ export class BoardRegistry {
         present: this.pathExists(record.manualPath),
         manual: true,
         target: record.target,
-        guess: guessBoard(undefined, undefined, record.target ?? undefined),
+        detected: record.detected,
+        guess: guessBoard(undefined, undefined, record.target ?? undefined, record.detected?.chip),
       });
     }
     this.boards = boards;

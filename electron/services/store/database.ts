@@ -186,6 +186,16 @@ export const MIGRATIONS: readonly Migration[] = [
   );
   `,
   },
+  {
+    version: 6,
+    // A port without USB identity is otherwise "Unknown board" forever; the chip a flash read names it and narrows its targets.
+    purpose: "the chip a flash read from each board (its name, the loader's words for it, and when)",
+    sql: `
+  ALTER TABLE boards ADD COLUMN detected_chip TEXT;
+  ALTER TABLE boards ADD COLUMN detected_chip_text TEXT;
+  ALTER TABLE boards ADD COLUMN detected_at INTEGER;
+  `,
+  },
 ];
 
 export function openDatabase(file: string, options: { schemaVersion?: number } = {}): Db {

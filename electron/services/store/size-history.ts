@@ -9,6 +9,7 @@
  * - list(boardId, limit)                     the same builds as whole rows
  * - page(filter, offset, limit)              the table, newest first, with its total
  * - get(id), packages(id)                    one build and its package rows
+ * - latestSized(boardId)                     the newest build with sizes (the bench overview's headroom)
  * - findByArtifact(sha256)                   the build that produced an artifact (a flash records the same hash)
  * - exportRows(boardId)                      every build with its packages, oldest first
  * - noteFreeHeap(id, bytes)                  keeps the lowest free heap seen while the build ran
@@ -230,6 +231,14 @@ export class SizeHistory {
 
   get(id: number): SizeHistoryRow | undefined {
     const row = this.db.prepare(`SELECT ${ROW_COLUMNS} FROM builds WHERE id = ?`).get(id) as RawRow | undefined;
+    return row ? this.toRows([row])[0] : undefined;
+  }
+
+  /** The board's newest build that has sizes (a successful one): what its flash and RAM headroom are judged by. */
+  latestSized(boardId: string): SizeHistoryRow | undefined {
+    const row = this.db
+      .prepare(`SELECT ${ROW_COLUMNS} FROM builds WHERE board_id = ? AND ok = 1 AND flash IS NOT NULL AND ram IS NOT NULL ORDER BY started_at DESC, id DESC LIMIT 1`)
+      .get(boardId) as RawRow | undefined;
     return row ? this.toRows([row])[0] : undefined;
   }
 

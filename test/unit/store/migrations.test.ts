@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { MIGRATIONS, SCHEMA_VERSION, openDatabase } from '../../../electron/services/store/database';
 import { SizeHistory } from '../../../electron/services/store/size-history';
 import { FlashLog } from '../../../electron/services/store/flash-log';
+import { BoardStore } from '../../../electron/services/store/board-store';
 import { HistoryService } from '../../../electron/services/history/history-service';
 
 const pkg = (name: string, kind: string, code: number, rodata = 0, data = 0, bss = 0) => ({ name, kind, code, rodata, data, bss, flash: code + rodata + data, ram: data + bss });
@@ -124,5 +125,30 @@ describe('schema migrations', () => {
     // The session is judged on its own figure; the build keeps the lowest of all its sessions, and its row shows the breach.
     expect(service.sizes.get(built)).toMatchObject({ minFreeHeap: 30_000, overBudget: [{ kind: 'heap', actualBytes: 30_000, overBytes: 10_000 }] });
     expect(service.checkHeapBudget('other-board', 1)).toEqual({ build: null, budgetBytes: null, breach: null });
+  });
+
+  it('upgrades a schema-5 database to 6: boards keep their names and targets and have no detected chip until a flash reads one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flashdeck-migrate-'));
+    try {
+      const file = join(dir, 'flashdeck.sqlite');
+      const old = openDatabase(file, { schemaVersion: 5 });
+      old.prepare(`INSERT INTO boards (id, name, target, manual_path, created_at) VALUES ('port:/dev/pts/3', 'Bench ESP', NULL, '/dev/pts/3', 1)`).run();
+      old.close();
+      const db = openDatabase(file);
+      expect(db.pragma('user_version', { simple: true })).toBe(6);
+      const store = new BoardStore(db);
+      expect(store.get('port:/dev/pts/3')).toEqual({ id: 'port:/dev/pts/3', name: 'Bench ESP', target: null, manualPath: '/dev/pts/3', detected: null });
+      store.save('port:/dev/pts/3', { detected: { chip: 'ESP32', description: 'ESP32 (revision v3.1)', at: 42 } });
+      // Saving another field keeps the chip; the name stays.
+      store.save('port:/dev/pts/3', { target: 'esp32-coreboard-v2' });
+      expect(store.get('port:/dev/pts/3')).toMatchObject({
+        name: 'Bench ESP',
+        target: 'esp32-coreboard-v2',
+        detected: { chip: 'ESP32', description: 'ESP32 (revision v3.1)', at: 42 },
+      });
+      db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
