@@ -13,6 +13,8 @@ export const app = $state({
   catalogue: [] as BoardModelDto[],
   connection: 'connecting' as ConnectionState,
   showSettings: false,
+  /** The bench overview is in front (the header's button); it also shows while no board is selected. */
+  showOverview: false,
   /** A tab another view wants shown (e.g. Telemetry after "build, flash and plot"). */
   requestedTab: null as string | null,
 });
@@ -57,7 +59,14 @@ export function selectBoard(id: string | null, known?: Board): void {
   app.selectedId = id;
   lastSelected = app.boards.find((board) => board.id === id) ?? (known?.id === id ? known : null);
   app.showSettings = false;
+  app.showOverview = false;
   if (id) localStorage.setItem(SELECTED_KEY, id);
+}
+
+/** The bench overview in front; picking a card (or a board on the left) leaves it. */
+export function showOverview(): void {
+  app.showOverview = true;
+  app.showSettings = false;
 }
 
 function setBoards(boards: Board[]): void {
@@ -66,8 +75,9 @@ function setBoards(boards: Board[]): void {
   if (selected) lastSelected = selected;
   else if (lastSelected?.id === app.selectedId) return; // keep showing it while it is away
   if (!app.selectedId || !selected) {
+    // Only the board the user last picked comes back by itself; otherwise the bench overview shows every board.
     const remembered = localStorage.getItem(SELECTED_KEY);
-    const pick = boards.find((board) => board.id === remembered) ?? boards[0];
+    const pick = boards.find((board) => board.id === remembered);
     app.selectedId = pick?.id ?? null;
     lastSelected = pick ?? null;
   }

@@ -27,6 +27,12 @@ const VERIFICATIONS: Record<string, { by: string; proof: string }> = {
   'tinygo flash': { by: 'tinygo flash', proof: 'tinygo flash reported success' },
 };
 
+/** "verified by MD5": how a recorded flash was checked, in the words the result sentence uses. */
+export function verifiedByPhrase(verifiedBy: string): string {
+  if (verifiedBy === 'copied') return 'copied, not confirmed by the probe';
+  return `verified by ${VERIFICATIONS[verifiedBy]?.by ?? verifiedBy}`;
+}
+
 /** The driver detail keys the window names, in the order it lists them. `log` repeats the flash log and is left out. */
 const FACT_LABELS: Record<string, string> = {
   chip: 'Chip',
