@@ -4,7 +4,8 @@
  */
 import { FLASH_METHODS, IMAGE_KINDS, STAGES, type FlashMethod, type ImageKind, type Stage } from '../../electron/contract-values';
 
-function capitalised(text: string): string {
+/** First letter upper-case: the one sentence-case rule for labels. */
+export function capitalised(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 

@@ -5,7 +5,6 @@
  * mid-flash. `serve.stop()` also fails the run if the process caught any error that escaped.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,17 +12,8 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { addBoardByPath, launchBrowser, removeDir, startServe, type ServeProcess, openWindow, ESP32_DEVKIT } from './harness';
 import { startEsp32Sim, type Esp32Sim } from '../sim/esp32/start-sim';
-import { tinygoStyleImage } from '../sim/esp32/esp-image-builder';
+import { incompressibleImage } from '../sim/esp32/esp-image-builder';
 import { INTERRUPTED } from '../../electron/services/store/flash-log';
-
-/** A TinyGo app padded with random bytes: deflate cannot shrink it, so the write takes a while. */
-function incompressibleImage(kib: number, seed: number): Uint8Array {
-  const image = tinygoStyleImage(0, 8 * 1024, seed);
-  const out = new Uint8Array(kib * 1024);
-  out.set(image);
-  out.set(randomBytes(out.length - image.length), image.length);
-  return out;
-}
 
 /** Sends `head` (request line and headers, no final blank line) on a raw socket; resolves with the status code. */
 function rawRequest(port: number, head: string): Promise<number> {

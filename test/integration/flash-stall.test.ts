@@ -5,7 +5,6 @@
  * through the app's services, and over the in-process binding through the driver.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,7 +16,7 @@ import type { EventName, EventPayload } from '../../electron/contract';
 import { flashEsp32 } from '../../drivers/esp32/flash-esp32';
 import { FlashdeckError } from '../../drivers/common/errors';
 import { startEsp32Sim } from '../sim/esp32/start-sim';
-import { tinygoStyleImage } from '../sim/esp32/esp-image-builder';
+import { incompressibleImage } from '../sim/esp32/esp-image-builder';
 import { FAST, openRig, sameBytes, type Rig } from './esp32-rig';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -25,15 +24,6 @@ const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-/** A TinyGo-style app padded with random bytes, so deflate cannot shrink the write to nothing. */
-function incompressibleImage(kib: number): Uint8Array {
-  const image = tinygoStyleImage(0, 8 * 1024, 2);
-  const out = new Uint8Array(kib * 1024);
-  out.set(image);
-  out.set(randomBytes(out.length - image.length), image.length);
-  return out;
-}
 
 describe('a line that freezes mid-flash', () => {
   it('over a pty in the app: the job fails clearly, is logged, and the board flashes again after the thaw', async () => {

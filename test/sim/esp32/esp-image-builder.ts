@@ -3,7 +3,7 @@
  * checksum at ≡15 mod 16, optional SHA-256), so tests and benchmarks have realistic files
  * without a TinyGo toolchain. Also: code-like filler with realistic compressibility.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { seededRandom } from '../common/faults';
 
 export interface ImageSegment {
@@ -116,4 +116,13 @@ export function tinygoStyleImage(chipId: number, size: number, seed = 1, options
     entry: riscv ? 0x42000020 : 0x400d0020,
     ...options,
   });
+}
+
+/** A TinyGo ESP32 app padded with random bytes to `kib` KiB: deflate cannot shrink it, so the write takes as long as its size says. */
+export function incompressibleImage(kib: number, seed = 1): Uint8Array {
+  const image = tinygoStyleImage(0, 8 * 1024, seed);
+  const out = new Uint8Array(kib * 1024);
+  out.set(image);
+  out.set(randomBytes(out.length - image.length), image.length);
+  return out;
 }
