@@ -19,7 +19,7 @@ const elements = [
   { type: 'electron', pattern: 'electron', partialMatch: false },
   { type: 'renderer', pattern: 'renderer', partialMatch: false },
   { type: 'driver', pattern: 'drivers', partialMatch: false },
-  { type: 'simulator', pattern: 'test/sim', partialMatch: false },
+  { type: 'simulator', pattern: 'simulators', partialMatch: false },
   { type: 'test', pattern: 'test', partialMatch: false },
   { type: 'bench', pattern: 'bench', partialMatch: false },
   { type: 'resources', pattern: 'resources', partialMatch: false },
@@ -91,7 +91,7 @@ const layerPolicies = [
     // The fixture builder makes the tests' input files (hex, UF2, DFU packages) with the drivers'
     // encoders; the simulators that read them have their own decoders (sim-hci, sim-uf2,
     // sim-secure-dfu-codec), so an encoder bug still shows as a refused or wrong image.
-    allow: [['test/sim/nrf52/fixtures.ts', 'drivers/nrf52/*.ts']].map(([from, to]) => ({ from: { file: { path: from } }, to: { file: { path: to } } })),
+    allow: [['simulators/nrf52/fixtures.ts', 'drivers/nrf52/*.ts']].map(([from, to]) => ({ from: { file: { path: from } }, to: { file: { path: to } } })),
   },
 ];
 

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { addBoardByPath, ESP32_DEVKIT, launchBrowser, openWindow, removeDir, screenshot, startServe, type ServeProcess } from './harness';
-import { startEsp32Sim, type Esp32Sim } from '../sim/esp32/start-sim';
-import { incompressibleImage, tinygoStyleImage } from '../sim/esp32/esp-image-builder';
+import { startEsp32Sim, type Esp32Sim } from '../../simulators/esp32/start-sim';
+import { incompressibleImage, tinygoStyleImage } from '../../simulators/esp32/esp-image-builder';
 
 describe('the bench overview and board identity (serve mode, three simulated ESP32 boards)', () => {
   let serve: ServeProcess;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page, WebSocketRoute } from 'playwright-core';
 import { addBoardByPath, launchBrowser, removeDir, screenshot, startServe, type ServeProcess, openWindow, ESP32_DEVKIT, STAND_IN_TINYGO } from './harness';
-import { startEsp32Sim, type Esp32Sim } from '../sim/esp32/start-sim';
+import { startEsp32Sim, type Esp32Sim } from '../../simulators/esp32/start-sim';
 
 describe('TinyGo builds from the app (stand-in tinygo, simulated ESP32 on a pty)', () => {
   let serve: ServeProcess;

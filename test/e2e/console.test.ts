@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { addBoardByPath, launchBrowser, removeDir, screenshot, startServe, type ServeProcess, openWindow } from './harness';
-import { attachToPty, type PtyAttachment } from '../sim/common/pty-transport';
-import { TinyGoAppSim } from '../sim/app/tinygo-app-sim';
+import { attachToPty, type PtyAttachment } from '../../simulators/common/pty-transport';
+import { TinyGoAppSim } from '../../simulators/app/tinygo-app-sim';
 
 describe('Console and Telemetry tabs (npm run serve, Chromium)', () => {
   let serve: ServeProcess;

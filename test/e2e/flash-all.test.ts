@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { addBoardByPath, launchBrowser, removeDir, screenshot, startServe, type ServeProcess, openWindow, ESP32_DEVKIT } from './harness';
-import { startEsp32Sim, type Esp32Sim } from '../sim/esp32/start-sim';
-import { tinygoStyleImage } from '../sim/esp32/esp-image-builder';
+import { startEsp32Sim, type Esp32Sim } from '../../simulators/esp32/start-sim';
+import { tinygoStyleImage } from '../../simulators/esp32/esp-image-builder';
 
 describe('Flash all (several boards at once from the window)', () => {
   let serve: ServeProcess;

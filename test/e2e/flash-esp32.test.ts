@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page, WebSocketRoute } from 'playwright-core';
 import { addBoardByPath, launchBrowser, removeDir, screenshot, startServe, type ServeProcess, openWindow, ESP32_DEVKIT } from './harness';
-import { startEsp32Sim, type Esp32Sim } from '../sim/esp32/start-sim';
-import { tinygoStyleImage } from '../sim/esp32/esp-image-builder';
+import { startEsp32Sim, type Esp32Sim } from '../../simulators/esp32/start-sim';
+import { tinygoStyleImage } from '../../simulators/esp32/esp-image-builder';
 
 const ESP32_CHIP_ID = 0x0000;
 const ESP32C3_CHIP_ID = 0x0005;

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, removeDir, screenshot, startServeInProcess, watchPageErrors } from './harness';
 import type { SerialPortInfo } from '../../drivers/common/port-watch';
-import { Uf2DriveSim } from '../sim/nrf52/uf2-drive-sim';
-import { startSecureDfuSim, type StartedSecureDfuSim } from '../sim/nrf52/secure-dfu-sim';
-import { startLegacyDfuSim, type StartedLegacyDfuSim } from '../sim/nrf52/legacy-dfu-sim';
-import { appFiles, tinygoApp } from '../sim/nrf52/fixtures';
+import { Uf2DriveSim } from '../../simulators/nrf52/uf2-drive-sim';
+import { startSecureDfuSim, type StartedSecureDfuSim } from '../../simulators/nrf52/secure-dfu-sim';
+import { startLegacyDfuSim, type StartedLegacyDfuSim } from '../../simulators/nrf52/legacy-dfu-sim';
+import { appFiles, tinygoApp } from '../../simulators/nrf52/fixtures';
 
 const FEATHER_APP = { path: '/dev/ttyACM-feather', vendorId: '239a', productId: '802a' };
 

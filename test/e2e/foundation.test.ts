@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import WebSocket from 'ws';
 import { launchBrowser, removeDir, screenshot, startServe, watchPageErrors, type ServeProcess } from './harness';
-import { attachToPty, type PtyAttachment } from '../sim/common/pty-transport';
-import { TinyGoAppSim } from '../sim/app/tinygo-app-sim';
+import { attachToPty, type PtyAttachment } from '../../simulators/common/pty-transport';
+import { TinyGoAppSim } from '../../simulators/app/tinygo-app-sim';
 
 describe('Flashdeck in the browser (npm run serve)', () => {
   let serve: ServeProcess;

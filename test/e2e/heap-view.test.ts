@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { addBoardByPath, launchBrowser, removeDir, screenshot, startServe, type ServeProcess, openWindow, ESP32_DEVKIT, useStandInTinygo } from './harness';
-import { startEsp32Sim, type Esp32Sim } from '../sim/esp32/start-sim';
+import { startEsp32Sim, type Esp32Sim } from '../../simulators/esp32/start-sim';
 
 describe('Heap view (npm run serve, Chromium, simulated ESP32)', () => {
   let serve: ServeProcess;

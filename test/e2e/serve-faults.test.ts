@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { addBoardByPath, launchBrowser, removeDir, startServe, type ServeProcess, openWindow, ESP32_DEVKIT } from './harness';
-import { startEsp32Sim, type Esp32Sim } from '../sim/esp32/start-sim';
-import { incompressibleImage } from '../sim/esp32/esp-image-builder';
+import { startEsp32Sim, type Esp32Sim } from '../../simulators/esp32/start-sim';
+import { incompressibleImage } from '../../simulators/esp32/esp-image-builder';
 import { INTERRUPTED } from '../../electron/services/store/flash-log';
 
 /** Sends `head` (request line and headers, no final blank line) on a raw socket; resolves with the status code. */

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { addBoardByPath, launchBrowser, removeDir, screenshot, startServe, watchPageErrors, type ServeProcess } from './harness';
-import { startEsp32Sim, type Esp32Sim } from '../sim/esp32/start-sim';
-import { tinygoStyleImage } from '../sim/esp32/esp-image-builder';
+import { startEsp32Sim, type Esp32Sim } from '../../simulators/esp32/start-sim';
+import { tinygoStyleImage } from '../../simulators/esp32/esp-image-builder';
 
 /** Raw data that is no ESP app image (no 0xE9 magic at 0 or 0x1000): it needs an address from the user. */
 function rawData(length: number, seed: number): Uint8Array {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SerialPort } from 'serialport';
 import { linkFromSerialPort } from '../../drivers/common/serial-port-link';
-import { createPtyPair, type PtyPair } from '../sim/common/pty-transport';
+import { createPtyPair, type PtyPair } from '../../simulators/common/pty-transport';
 
 let pair: PtyPair | null = null;
 let port: SerialPort | null = null;

@@ -12,9 +12,9 @@ import { SerialPortStream } from '@serialport/stream';
 import { flashEsp32 } from '../../drivers/esp32/flash-esp32';
 import { EspRomLoader, loaderOn } from '../../drivers/esp32/loader';
 import { openSerialLink } from '../../drivers/common/serial-port-link';
-import { tinygoStyleImage } from '../sim/esp32/esp-image-builder';
-import { type Esp32Sim, startEsp32Sim } from '../sim/esp32/start-sim';
-import { NodeWebSerialPort } from '../sim/esp32/web-serial-adapter';
+import { tinygoStyleImage } from '../../simulators/esp32/esp-image-builder';
+import { type Esp32Sim, startEsp32Sim } from '../../simulators/esp32/start-sim';
+import { NodeWebSerialPort } from '../../simulators/esp32/web-serial-adapter';
 import { scaledClock, sameBytes } from './esp32-rig';
 
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');

@@ -7,8 +7,8 @@ import { FlashdeckError } from '../../drivers/common/errors';
 import { type FlashEsp32Options, flashEsp32 } from '../../drivers/esp32/flash-esp32';
 import { openSerialLink } from '../../drivers/common/serial-port-link';
 import { Op } from '../../drivers/esp32/protocol';
-import { tinygoStyleImage } from '../sim/esp32/esp-image-builder';
-import { startEsp32Sim } from '../sim/esp32/start-sim';
+import { tinygoStyleImage } from '../../simulators/esp32/esp-image-builder';
+import { startEsp32Sim } from '../../simulators/esp32/start-sim';
 import { FAST, type Rig, openRig, sameBytes } from './esp32-rig';
 
 let rig: Rig | null = null;

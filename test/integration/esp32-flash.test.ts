@@ -8,7 +8,7 @@ import type { FlashProgress } from '../../drivers/common/flash-job';
 import { flashEsp32 } from '../../drivers/esp32/flash-esp32';
 import { resetEsp32 } from '../../drivers/esp32/reset';
 import { Op } from '../../drivers/esp32/protocol';
-import { tinygoStyleImage } from '../sim/esp32/esp-image-builder';
+import { tinygoStyleImage } from '../../simulators/esp32/esp-image-builder';
 import { FAST, type Rig, openRig, sameBytes } from './esp32-rig';
 
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');

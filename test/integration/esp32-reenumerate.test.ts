@@ -19,9 +19,9 @@ import type { ByteLink } from '../../drivers/common/byte-link';
 import type { PortWatch } from '../../drivers/common/port-watch';
 import { FlashdeckError } from '../../drivers/common/errors';
 import { flashEsp32 } from '../../drivers/esp32/flash-esp32';
-import { SimBinding } from '../sim/common/sim-binding';
-import { startEsp32Sim } from '../sim/esp32/start-sim';
-import { tinygoStyleImage } from '../sim/esp32/esp-image-builder';
+import { SimBinding } from '../../simulators/common/sim-binding';
+import { startEsp32Sim } from '../../simulators/esp32/start-sim';
+import { tinygoStyleImage } from '../../simulators/esp32/esp-image-builder';
 import { FAST, openRig, sameBytes } from './esp32-rig';
 
 const cleanups: (() => unknown)[] = [];

@@ -7,7 +7,7 @@ import type { DriverClock } from '../../drivers/common/clock';
 import { wallClock } from '../../drivers/common/clock';
 import type { FlashEsp32Options } from '../../drivers/esp32/flash-esp32';
 import { openSerialLink } from '../../drivers/common/serial-port-link';
-import { type Esp32Sim, type StartEsp32SimOptions, startEsp32Sim } from '../sim/esp32/start-sim';
+import { type Esp32Sim, type StartEsp32SimOptions, startEsp32Sim } from '../../simulators/esp32/start-sim';
 
 /** Wall clock whose sleeps (reset pulses, retry pauses) run `factor` times as long. */
 export function scaledClock(factor: number): DriverClock {

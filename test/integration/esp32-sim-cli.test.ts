@@ -7,11 +7,11 @@ import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { flashEsp32 } from '../../drivers/esp32/flash-esp32';
 import { openSerialLink } from '../../drivers/common/serial-port-link';
-import { tinygoStyleImage } from '../sim/esp32/esp-image-builder';
+import { tinygoStyleImage } from '../../simulators/esp32/esp-image-builder';
 
 describe('npm run sim -- esp32', () => {
   it('prints the pty path first and serves an ESP32-C3 until killed', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/sim/cli.ts', 'esp32', '--chip', 'esp32c3', '--no-throttle'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'simulators/cli.ts', 'esp32', '--chip', 'esp32c3', '--no-throttle'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       const firstLine = await new Promise<string>((resolve, reject) => {
         const lines = createInterface({ input: child.stdout! });
@@ -37,7 +37,7 @@ describe('npm run sim -- esp32', () => {
   });
 
   it('lists the simulators when the name is unknown', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/sim/cli.ts', 'nope'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'simulators/cli.ts', 'nope'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));
     const code = await new Promise((resolve) => child.once('exit', resolve));

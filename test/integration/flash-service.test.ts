@@ -6,8 +6,8 @@ import { join, resolve } from 'node:path';
 import { createAppServices, type AppServices } from '../../electron/services/app-services';
 import { createDispatcher } from '../../electron/dispatcher';
 import { findPortHolders } from '../../electron/services/ports/port-open-errors';
-import { startEsp32Sim, type Esp32Sim } from '../sim/esp32/start-sim';
-import { tinygoStyleImage } from '../sim/esp32/esp-image-builder';
+import { startEsp32Sim, type Esp32Sim } from '../../simulators/esp32/start-sim';
+import { tinygoStyleImage } from '../../simulators/esp32/esp-image-builder';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const cleanups: (() => unknown)[] = [];

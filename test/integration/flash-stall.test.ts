@@ -15,8 +15,8 @@ import { createDispatcher } from '../../electron/dispatcher';
 import type { EventName, EventPayload } from '../../electron/contract';
 import { flashEsp32 } from '../../drivers/esp32/flash-esp32';
 import { FlashdeckError } from '../../drivers/common/errors';
-import { startEsp32Sim } from '../sim/esp32/start-sim';
-import { incompressibleImage } from '../sim/esp32/esp-image-builder';
+import { startEsp32Sim } from '../../simulators/esp32/start-sim';
+import { incompressibleImage } from '../../simulators/esp32/esp-image-builder';
 import { FAST, openRig, sameBytes, type Rig } from './esp32-rig';
 
 const root = resolve(import.meta.dirname, '..', '..');

@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openSerialLink } from '../../drivers/common/serial-port-link';
 import { flashNrf52 } from '../../drivers/nrf52/flash-nrf52';
-import { startSecureDfuSim } from '../sim/nrf52/secure-dfu-sim';
-import { startLegacyDfuSim } from '../sim/nrf52/legacy-dfu-sim';
-import { SimPortWatch } from '../sim/nrf52/sim-port-watch';
-import { Uf2DriveSim } from '../sim/nrf52/uf2-drive-sim';
-import { appFiles, tinygoApp } from '../sim/nrf52/fixtures';
+import { startSecureDfuSim } from '../../simulators/nrf52/secure-dfu-sim';
+import { startLegacyDfuSim } from '../../simulators/nrf52/legacy-dfu-sim';
+import { SimPortWatch } from '../../simulators/nrf52/sim-port-watch';
+import { Uf2DriveSim } from '../../simulators/nrf52/uf2-drive-sim';
+import { appFiles, tinygoApp } from '../../simulators/nrf52/fixtures';
 import { cleanupAfterEach, FEATHER_APP, DONGLE_APP, DONGLE_BOOT } from './nrf52-rig';
 
 const defer = cleanupAfterEach();

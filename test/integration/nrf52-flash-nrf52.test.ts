@@ -5,10 +5,10 @@ import path from 'node:path';
 import { openSerialLink } from '../../drivers/common/serial-port-link';
 import { FlashdeckError } from '../../drivers/common/errors';
 import { flashNrf52 } from '../../drivers/nrf52/flash-nrf52';
-import { startSecureDfuSim } from '../sim/nrf52/secure-dfu-sim';
-import { SimPortWatch } from '../sim/nrf52/sim-port-watch';
-import { Uf2DriveSim } from '../sim/nrf52/uf2-drive-sim';
-import { appFiles, tinygoApp } from '../sim/nrf52/fixtures';
+import { startSecureDfuSim } from '../../simulators/nrf52/secure-dfu-sim';
+import { SimPortWatch } from '../../simulators/nrf52/sim-port-watch';
+import { Uf2DriveSim } from '../../simulators/nrf52/uf2-drive-sim';
+import { appFiles, tinygoApp } from '../../simulators/nrf52/fixtures';
 import { cleanupAfterEach } from './nrf52-rig';
 
 const defer = cleanupAfterEach();

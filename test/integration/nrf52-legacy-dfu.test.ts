@@ -7,10 +7,10 @@ import { flashLegacyDfu, type LegacyDfuTiming } from '../../drivers/nrf52/legacy
 import { touchSerialPortAt1200 } from '../../drivers/nrf52/touch-1200';
 import { buildLegacyPackage, encodeLegacyInitPacket, legacyManifest } from '../../drivers/nrf52/legacy-package';
 import { writeZip } from '../../drivers/nrf52/dfu-zip';
-import { LegacyDfuBootloaderSim, startLegacyDfuSim, type StartLegacyDfuSimOptions, type StartedLegacyDfuSim } from '../sim/nrf52/legacy-dfu-sim';
-import { SimPortWatch } from '../sim/nrf52/sim-port-watch';
-import { SimBinding } from '../sim/common/sim-binding';
-import { appFiles, tinygoApp } from '../sim/nrf52/fixtures';
+import { LegacyDfuBootloaderSim, startLegacyDfuSim, type StartLegacyDfuSimOptions, type StartedLegacyDfuSim } from '../../simulators/nrf52/legacy-dfu-sim';
+import { SimPortWatch } from '../../simulators/nrf52/sim-port-watch';
+import { SimBinding } from '../../simulators/common/sim-binding';
+import { appFiles, tinygoApp } from '../../simulators/nrf52/fixtures';
 import { expectFlashError } from './expect-flash-error';
 import { cleanupAfterEach, linkOpener, FEATHER_APP, SIM_TIMING, SIM_BAUD } from './nrf52-rig';
 

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { ByteLink } from '../../drivers/common/byte-link';
 import type { FlashdeckError } from '../../drivers/common/errors';
 import { flashSecureDfu, type SecureDfuTiming } from '../../drivers/nrf52/secure-dfu';
-import { startSecureDfuSim, type StartSecureDfuSimOptions, type StartedSecureDfuSim, type SecureDfuBootloaderSim } from '../sim/nrf52/secure-dfu-sim';
-import { SimPortWatch } from '../sim/nrf52/sim-port-watch';
-import { appFiles, tinygoApp } from '../sim/nrf52/fixtures';
+import { startSecureDfuSim, type StartSecureDfuSimOptions, type StartedSecureDfuSim, type SecureDfuBootloaderSim } from '../../simulators/nrf52/secure-dfu-sim';
+import { SimPortWatch } from '../../simulators/nrf52/sim-port-watch';
+import { appFiles, tinygoApp } from '../../simulators/nrf52/fixtures';
 import { expectFlashError } from './expect-flash-error';
 import { cleanupAfterEach, linkOpener, DONGLE_APP, SIM_TIMING, SIM_BAUD } from './nrf52-rig';
 

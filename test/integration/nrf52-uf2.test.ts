@@ -8,10 +8,10 @@ import { defaultDriveRoots, findUf2Drives, fatMountsFromProcMounts, windowsRemov
 import { touchSerialPortAt1200 } from '../../drivers/nrf52/touch-1200';
 import { encodeUf2 } from '../../drivers/nrf52/uf2';
 import { imageFromBin } from '../../drivers/nrf52/firmware-image';
-import { Uf2DriveSim, type Uf2DriveSimOptions } from '../sim/nrf52/uf2-drive-sim';
-import { TinyGoAppSim } from '../sim/nrf52/tinygo-app-sim';
-import { SimBinding } from '../sim/common/sim-binding';
-import { appFiles, tinygoApp } from '../sim/nrf52/fixtures';
+import { Uf2DriveSim, type Uf2DriveSimOptions } from '../../simulators/nrf52/uf2-drive-sim';
+import { TinyGoAppSim } from '../../simulators/nrf52/tinygo-app-sim';
+import { SimBinding } from '../../simulators/common/sim-binding';
+import { appFiles, tinygoApp } from '../../simulators/nrf52/fixtures';
 import { expectFlashError } from './expect-flash-error';
 import { cleanupAfterEach, FEATHER_APP } from './nrf52-rig';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { SerialPort } from 'serialport';
 import { SerialPortStream } from '@serialport/stream';
-import { attachToPty } from '../sim/common/pty-transport';
-import { SimBinding } from '../sim/common/sim-binding';
-import type { SimDevice, SimSignals, SimSink } from '../sim/common/sim-device';
+import { attachToPty } from '../../simulators/common/pty-transport';
+import { SimBinding } from '../../simulators/common/sim-binding';
+import type { SimDevice, SimSignals, SimSink } from '../../simulators/common/sim-device';
 
 /** Upper-cases what it hears and remembers control lines: enough to see a transport work. */
 class ShoutingDevice implements SimDevice {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { Board } from '../../electron/contract';
 import { espFlasher } from '../../electron/services/flash/esp-flasher';
 import { findBoard } from '../../drivers/common/board-catalogue';
-import { tinygoStyleImage } from '../sim/esp32/esp-image-builder';
+import { tinygoStyleImage } from '../../simulators/esp32/esp-image-builder';
 
 const board = (chip: string): Board => ({
   id: randomUUID(),

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { CHIPS } from '../../drivers/esp32/chips';
 import { inspectEspImage, planImageWrite } from '../../drivers/esp32/esp-image';
 import { FlashdeckError } from '../../drivers/common/errors';
-import { buildEspImage, tinygoStyleImage } from '../sim/esp32/esp-image-builder';
+import { buildEspImage, tinygoStyleImage } from '../../simulators/esp32/esp-image-builder';
 
 const seg = (loadAddress: number, n: number, fill = 0x11) => ({ loadAddress, data: new Uint8Array(n).fill(fill) });
 const codes = (s: ReturnType<typeof inspectEspImage>) => s.problems.map((p) => p.code);

@@ -54,9 +54,9 @@ describe('layer rules (eslint boundaries)', () => {
   });
 
   it('simulators share no code with the drivers they test', async () => {
-    expect(await layerErrors('test/sim/esp32/lint-probe.ts', "import { slipEncode } from '../../../drivers/common/slip';\nvoid slipEncode;\n")).toEqual([
+    expect(await layerErrors('simulators/esp32/lint-probe.ts', "import { slipEncode } from '../../drivers/common/slip';\nvoid slipEncode;\n")).toEqual([
       expect.stringContaining('A simulator shares no code with the driver'),
     ]);
-    expect(await layerErrors('test/sim/esp32/lint-probe.ts', "import type { ByteLink } from '../../../drivers/common/byte-link';\nexport type L = ByteLink;\n")).toEqual([]);
+    expect(await layerErrors('simulators/esp32/lint-probe.ts', "import type { ByteLink } from '../../drivers/common/byte-link';\nexport type L = ByteLink;\n")).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ import { tinygoFlashArgs } from '../../electron/services/builds/external-tools';
 import { copyHexToDaplink } from '../../drivers/nrf52/daplink-drive';
 import { imageFromHex } from '../../drivers/nrf52/hex-image';
 import { FlashdeckError } from '../../drivers/common/errors';
-import { appFiles, tinygoApp } from '../sim/nrf52/fixtures';
+import { appFiles, tinygoApp } from '../../simulators/nrf52/fixtures';
 
 let cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {

@@ -1,5 +1,5 @@
 /**
- * The simulators' own SLIP and CRCs (test/sim/common), held to published check values and to the
+ * The simulators' own SLIP and CRCs (simulators/common), held to published check values and to the
  * firmware behaviour they stand for, and cross-checked against the drivers' independent codecs:
  * the two must agree on every valid stream, so a bug in either shows up here and not silently in both.
  */
@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { crc16Ccitt, crc32 } from '../../drivers/common/crc';
 import { SlipDecoder, slipEncode } from '../../drivers/common/slip';
 import { EndTerminatedSlipDecoder, encodeEndTerminated } from '../../drivers/nrf52/end-terminated-slip';
-import { simCrc16, simCrc32 } from '../sim/common/sim-crc';
-import { SlipReceiver, slipFrame } from '../sim/common/sim-slip';
+import { simCrc16, simCrc32 } from '../../simulators/common/sim-crc';
+import { SlipReceiver, slipFrame } from '../../simulators/common/sim-slip';
 
 const ascii = (text: string) => new TextEncoder().encode(text);
 const bytes = (...values: number[]) => Uint8Array.from(values);

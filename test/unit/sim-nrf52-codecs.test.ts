@@ -8,9 +8,9 @@ import { encodeInitPacket } from '../../drivers/nrf52/init-packet';
 import { encodeHciPacket } from '../../drivers/nrf52/legacy-hci';
 import { imageFromBin } from '../../drivers/nrf52/firmware-image';
 import { encodeUf2 } from '../../drivers/nrf52/uf2';
-import { ANY_SOFTDEVICE, DFU_PACKET, hciAck, readInitPacket, receiveHciPacket } from '../sim/nrf52/sim-hci';
-import { decodeCommandObject, wordAt, wordsLe } from '../sim/nrf52/sim-secure-dfu-codec';
-import { appStartBehind, blocksInSectors, driveVerdict, NRF52840_FAMILY } from '../sim/nrf52/sim-uf2';
+import { ANY_SOFTDEVICE, DFU_PACKET, hciAck, readInitPacket, receiveHciPacket } from '../../simulators/nrf52/sim-hci';
+import { decodeCommandObject, wordAt, wordsLe } from '../../simulators/nrf52/sim-secure-dfu-codec';
+import { appStartBehind, blocksInSectors, driveVerdict, NRF52840_FAMILY } from '../../simulators/nrf52/sim-uf2';
 
 // seq 1, ack 2, integrity + reliable; vendor packet, 4-byte payload (DATA); header sum 0; CRC-16/CCITT-FALSE 0xF4C0.
 const HCI_DATA = Uint8Array.of(0xd1, 0x4e, 0x00, 0xe1, 0x04, 0x00, 0x00, 0x00, 0xc0, 0xf4);

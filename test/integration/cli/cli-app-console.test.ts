@@ -8,8 +8,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAppServices } from '../../../electron/services/app-services';
 import type { EventPayload } from '../../../electron/contract';
-import { startEsp32Sim } from '../../sim/esp32/start-sim';
-import { tinygoStyleImage } from '../../sim/esp32/esp-image-builder';
+import { startEsp32Sim } from '../../../simulators/esp32/start-sim';
+import { tinygoStyleImage } from '../../../simulators/esp32/esp-image-builder';
 import { projectRoot, runCli, tempDataDir } from './run-cli';
 
 const cleanups: (() => unknown)[] = [];

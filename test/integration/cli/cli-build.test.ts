@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { startEsp32Sim, type Esp32Sim } from '../../sim/esp32/start-sim';
+import { startEsp32Sim, type Esp32Sim } from '../../../simulators/esp32/start-sim';
 import { projectRoot, runCli, tempDataDir } from './run-cli';
 
 const LEAKY_CACHE = join(projectRoot, 'test', 'fixtures', 'programs', 'leaky-cache');

@@ -6,8 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startEsp32Sim, type Esp32Sim } from '../../sim/esp32/start-sim';
-import { tinygoStyleImage } from '../../sim/esp32/esp-image-builder';
+import { startEsp32Sim, type Esp32Sim } from '../../../simulators/esp32/start-sim';
+import { tinygoStyleImage } from '../../../simulators/esp32/esp-image-builder';
 import { openDatabase } from '../../../electron/services/store/database';
 import { FlashLog } from '../../../electron/services/store/flash-log';
 import { manualBoardId } from '../../../electron/services/ports/board-identity';

@@ -9,8 +9,8 @@ import { execFileSync } from 'node:child_process';
 import { findOnPath } from '../../../electron/services/ports/port-lister';
 import { findSymbolizer } from '../../../electron/services/console/panic-symbolizer';
 import { join } from 'node:path';
-import { startEsp32Sim } from '../../sim/esp32/start-sim';
-import { tinygoStyleImage } from '../../sim/esp32/esp-image-builder';
+import { startEsp32Sim } from '../../../simulators/esp32/start-sim';
+import { tinygoStyleImage } from '../../../simulators/esp32/esp-image-builder';
 import { projectRoot, runCli, tempDataDir } from './run-cli';
 
 const cleanups: (() => unknown)[] = [];

@@ -5,8 +5,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startLegacyDfuSim } from '../../sim/nrf52/legacy-dfu-sim';
-import { appFiles, tinygoApp } from '../../sim/nrf52/fixtures';
+import { startLegacyDfuSim } from '../../../simulators/nrf52/legacy-dfu-sim';
+import { appFiles, tinygoApp } from '../../../simulators/nrf52/fixtures';
 import { runCli, tempDataDir } from './run-cli';
 
 const cleanups: (() => unknown)[] = [];

@@ -7,8 +7,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startEsp32Sim, type Esp32Sim } from '../../sim/esp32/start-sim';
-import type { SelftestRig } from '../../sim/esp32/selftest-app';
+import { startEsp32Sim, type Esp32Sim } from '../../../simulators/esp32/start-sim';
+import type { SelftestRig } from '../../../simulators/esp32/selftest-app';
 import { projectRoot, runCli, tempDataDir } from './run-cli';
 
 const SELFTEST = join(projectRoot, 'test', 'fixtures', 'programs', 'selftest');

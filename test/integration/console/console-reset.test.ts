@@ -4,8 +4,8 @@
  * toggle, and the user's DTR/RTS toggles surviving a reconnect.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { SimBinding } from '../../sim/common/sim-binding';
-import type { SimDevice, SimSignals, SimSink } from '../../sim/common/sim-device';
+import { SimBinding } from '../../../simulators/common/sim-binding';
+import type { SimDevice, SimSignals, SimSink } from '../../../simulators/common/sim-device';
 import { createConsoleHarness, type ConsoleHarness } from './console-harness';
 
 /** Records control-line changes with their time, and prints a banner when EN is released after a pulse. */

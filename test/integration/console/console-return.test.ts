@@ -3,8 +3,8 @@
  * back, not the first port of the same model (two Feathers without serial numbers look alike).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { attachToPty, type PtyAttachment } from '../../sim/common/pty-transport';
-import { TinyGoAppSim } from '../../sim/app/tinygo-app-sim';
+import { attachToPty, type PtyAttachment } from '../../../simulators/common/pty-transport';
+import { TinyGoAppSim } from '../../../simulators/app/tinygo-app-sim';
 import { createConsoleHarness } from './console-harness';
 
 const FEATHER = { vendorId: '239a', productId: '8029' };

@@ -9,8 +9,8 @@ import { FlashdeckError } from '../../../drivers/common/errors';
 import { classifyPortError, type PortErrorKind } from '../../../drivers/common/port-errors';
 import { openPortForFlashing } from '../../../electron/services/flash/open-port';
 import { touchSerialPortAt1200 } from '../../../drivers/nrf52/touch-1200';
-import { SimBinding } from '../../sim/common/sim-binding';
-import { TinyGoAppSim } from '../../sim/app/tinygo-app-sim';
+import { SimBinding } from '../../../simulators/common/sim-binding';
+import { TinyGoAppSim } from '../../../simulators/app/tinygo-app-sim';
 import { createConsoleHarness, type ConsoleHarness } from './console-harness';
 
 const WORDINGS: { os: string; message: string; kind: PortErrorKind; code: string }[] = [

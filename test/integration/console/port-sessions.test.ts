@@ -9,9 +9,9 @@ import { chmodSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SerialPort } from 'serialport';
-import { attachToPty, type PtyAttachment } from '../../sim/common/pty-transport';
-import { SimBinding } from '../../sim/common/sim-binding';
-import { TinyGoAppSim } from '../../sim/app/tinygo-app-sim';
+import { attachToPty, type PtyAttachment } from '../../../simulators/common/pty-transport';
+import { SimBinding } from '../../../simulators/common/sim-binding';
+import { TinyGoAppSim } from '../../../simulators/app/tinygo-app-sim';
 import { createConsoleHarness, type ConsoleHarness } from './console-harness';
 import { findPortHolders } from '../../../electron/services/ports/port-open-errors';
 

@@ -8,7 +8,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { appModelFor, type AppOptions } from '../../sim/esp32/app-model';
+import { appModelFor, type AppOptions } from '../../../simulators/esp32/app-model';
 import { decodePlotterLine } from '../../../electron/services/telemetry/plotter-line';
 import { HeapAnalysis } from '../../../renderer/telemetry/heap-analysis';
 

@@ -1,6 +1,6 @@
 /** A PortWatch over a simulated USB bus: simulators add and remove ports as boards re-enumerate. */
-import { FlashdeckError, cancelledError } from '../../../drivers/common/errors';
-import type { PortWatch, SerialPortInfo } from '../../../drivers/common/port-watch';
+import { FlashdeckError, cancelledError } from '../../drivers/common/errors';
+import type { PortWatch, SerialPortInfo } from '../../drivers/common/port-watch';
 
 export class SimPortWatch implements PortWatch {
   private ports: SerialPortInfo[] = [];

@@ -8,7 +8,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { SerialPortInfo } from '../../../drivers/common/port-watch';
+import type { SerialPortInfo } from '../../drivers/common/port-watch';
 import { appStartBehind, blocksInSectors, driveVerdict, type DriveBlock } from './sim-uf2';
 import { SimFlash } from './sim-flash';
 import { SimPortWatch } from './sim-port-watch';

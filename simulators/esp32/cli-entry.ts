@@ -1,4 +1,4 @@
-/** `npm run sim -- esp32 …`: an ESP chip in download mode on a pty (see test/sim/cli.ts). */
+/** `npm run sim -- esp32 …`: an ESP chip in download mode on a pty (see simulators/cli.ts). */
 import { parseArgs } from 'node:util';
 import type { RunningSim } from '../cli';
 import type { SimChipName } from './chip-profiles';

@@ -1,5 +1,5 @@
 /**
- * `npm run sim -- nrf52-legacy-dfu | nrf52-secure-dfu | nrf52-uf2 --drive DIR` (see test/sim/cli.ts).
+ * `npm run sim -- nrf52-legacy-dfu | nrf52-secure-dfu | nrf52-uf2 --drive DIR` (see simulators/cli.ts).
  *
  * The DFU simulators drop their port when the image is activated, as a USB board does; to keep one
  * path usable across flashes they are served behind a stable symlink (printed on the first line)

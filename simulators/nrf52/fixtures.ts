@@ -1,11 +1,11 @@
 /** TinyGo-style nRF52 images built in code, in every file format a user may drop. */
-import { imageFromBin } from '../../../drivers/nrf52/firmware-image';
-import { imageToHex } from '../../../drivers/nrf52/hex-image';
-import { elfFromSegments } from '../../../drivers/nrf52/elf-image';
-import { encodeUf2 } from '../../../drivers/nrf52/uf2';
-import { buildLegacyPackage, legacyManifest } from '../../../drivers/nrf52/legacy-package';
-import { buildSecurePackage, secureZipFromPackage } from '../../../drivers/nrf52/secure-package';
-import { writeZip } from '../../../drivers/nrf52/dfu-zip';
+import { imageFromBin } from '../../drivers/nrf52/firmware-image';
+import { imageToHex } from '../../drivers/nrf52/hex-image';
+import { elfFromSegments } from '../../drivers/nrf52/elf-image';
+import { encodeUf2 } from '../../drivers/nrf52/uf2';
+import { buildLegacyPackage, legacyManifest } from '../../drivers/nrf52/legacy-package';
+import { buildSecurePackage, secureZipFromPackage } from '../../drivers/nrf52/secure-package';
+import { writeZip } from '../../drivers/nrf52/dfu-zip';
 import { seededRandom } from '../common/faults';
 
 /** An application image: a Cortex-M vector table (SP in RAM, reset handler inside the image) then seeded pseudo-code. */
