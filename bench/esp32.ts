@@ -20,9 +20,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { ESPLoader, Transport } from 'esptool-js';
 import { flashEsp32 } from '../drivers/esp32/flash-esp32';
 import { openSerialLink } from '../drivers/common/serial-port-link';
-import { tinygoStyleImage } from '../test/sim/esp32/esp-image-builder';
-import { type Esp32Sim, startEsp32Sim } from '../test/sim/esp32/start-sim';
-import { NodeWebSerialPort } from '../test/sim/esp32/web-serial-adapter';
+import { tinygoStyleImage } from '../simulators/esp32/esp-image-builder';
+import { type Esp32Sim, startEsp32Sim } from '../simulators/esp32/start-sim';
+import { NodeWebSerialPort } from '../simulators/esp32/web-serial-adapter';
 
 const MiB = 1024 * 1024;
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');

@@ -12,10 +12,10 @@ import path from 'node:path';
 import { openSerialLink, type OpenedLink } from '../drivers/common/serial-port-link';
 import { flashLegacyDfu } from '../drivers/nrf52/legacy-dfu';
 import { flashSecureDfu } from '../drivers/nrf52/secure-dfu';
-import { startLegacyDfuSim } from '../test/sim/nrf52/legacy-dfu-sim';
-import { startSecureDfuSim } from '../test/sim/nrf52/secure-dfu-sim';
-import { SimPortWatch } from '../test/sim/nrf52/sim-port-watch';
-import { appFiles, tinygoApp } from '../test/sim/nrf52/fixtures';
+import { startLegacyDfuSim } from '../simulators/nrf52/legacy-dfu-sim';
+import { startSecureDfuSim } from '../simulators/nrf52/secure-dfu-sim';
+import { SimPortWatch } from '../simulators/nrf52/sim-port-watch';
+import { appFiles, tinygoApp } from '../simulators/nrf52/fixtures';
 
 const BAUD = 115200;
 const IMAGE_BYTES = 200 * 1024;

@@ -2,7 +2,7 @@
  * A simulated device that prints lines at a set pace (5 ms ticks) into a pty, for the console and
  * telemetry benches; and the percentile both report frame times with.
  */
-import type { SimDevice, SimSink } from '../test/sim/common/sim-device';
+import type { SimDevice, SimSink } from '../simulators/common/sim-device';
 
 export abstract class PacedStreamer implements SimDevice {
   private sink: SimSink | null = null;

@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createAppServices, type AppServices } from '../electron/services/app-services';
 import type { EventPayload } from '../electron/contract';
-import { tinygoStyleImage } from '../test/sim/esp32/esp-image-builder';
+import { tinygoStyleImage } from '../simulators/esp32/esp-image-builder';
 
 const root = resolve(import.meta.dirname, '..');
 const MiB = 1024 * 1024;

@@ -16,7 +16,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CDPSession } from 'playwright-core';
 import { launchBrowser, projectRoot, removeDir, startServe } from '../test/e2e/harness';
-import { attachToPty } from '../test/sim/common/pty-transport';
+import { attachToPty } from '../simulators/common/pty-transport';
 import { PacedStreamer, percentile } from './paced-stream';
 import { decodePlotterLine } from '../electron/services/telemetry/plotter-line';
 
