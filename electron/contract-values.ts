@@ -200,6 +200,22 @@ export function takesAddress(kind: ImageKind): boolean {
   return ADDRESS_CHOSEN.has(kind);
 }
 
+/**
+ * Boards the app can simulate in-process ("Try with a simulated board"): each behaves like the real
+ * bootloader byte for byte, with the board's buttons. The words are its name in the window.
+ */
+export const SIMULATED_BOARD_KINDS = {
+  esp32: 'Simulated ESP32 DevKitC',
+} as const;
+export type SimulatedBoardKind = keyof typeof SIMULATED_BOARD_KINDS;
+
+/** A simulated board's buttons, as its header offers them (what each did is said after the press). */
+export const SIMULATED_BUTTONS = {
+  en: 'Press EN',
+  'boot-en': 'Hold BOOT, tap EN',
+} as const;
+export type SimulatedButton = keyof typeof SIMULATED_BUTTONS;
+
 /** The keys of a value-to-label map as a non-empty tuple, for z.enum. */
 export function keysOf<T extends Record<string, string>>(labels: T): [keyof T & string, ...(keyof T & string)[]] {
   return Object.keys(labels) as [keyof T & string, ...(keyof T & string)[]];

@@ -20,6 +20,8 @@ import {
   STAGES,
   GC_KINDS,
   keysOf,
+  SIMULATED_BOARD_KINDS,
+  SIMULATED_BUTTONS,
   LINE_ENDINGS,
   HISTORY_EXPORT_FORMATS,
   MAX_BUILD_TAGS,
@@ -42,6 +44,8 @@ export type { ErrorCode };
 export const stageSchema = z.enum(keysOf(STAGES));
 export const flashMethodSchema = z.enum(keysOf(FLASH_METHODS));
 export const imageKindSchema = z.enum(keysOf(IMAGE_KINDS));
+export const simulatedBoardKindSchema = z.enum(keysOf(SIMULATED_BOARD_KINDS));
+export const simulatedButtonSchema = z.enum(keysOf(SIMULATED_BUTTONS));
 
 export const errorInfoSchema = z.object({
   code: errorCodeSchema,
@@ -73,6 +77,8 @@ export const boardSchema = z.object({
   present: z.boolean(),
   /** Added by path by the user, rather than found on USB. */
   manual: z.boolean(),
+  /** A board simulated inside Flashdeck ("Try with a simulated board"), not hardware; absent for real ports. */
+  simulated: simulatedBoardKindSchema.optional(),
   vendorId: z.string().optional(),
   productId: z.string().optional(),
   manufacturer: z.string().optional(),
@@ -123,6 +129,8 @@ export const appInfoSchema = z.object({
   dataDir: z.string(),
   /** Linux: whether this user can open serial ports (member of dialout/uucp), with the group name. */
   serialAccess: z.object({ ok: z.boolean(), group: z.string().nullable(), hint: z.string().nullable() }),
+  /** Whether this app can start simulated boards (the window and serve mode can; the command line cannot). */
+  simulators: z.boolean(),
 });
 export type AppInfo = z.infer<typeof appInfoSchema>;
 
@@ -664,6 +672,10 @@ export const requests = {
   'boards.forget': { args: z.object({ boardId }).strict(), result: ok },
   /** For the bench overview: each listed board's last flash and newest build's headroom (live state comes with events). */
   'boards.overview': { args: empty, result: z.array(boardOverviewSchema) },
+  'simulator.start': { args: z.object({ kind: simulatedBoardKindSchema }).strict(), result: boardSchema },
+  'simulator.press': { args: z.object({ boardId, button: simulatedButtonSchema }).strict(), result: z.object({ ok: z.literal(true), description: z.string() }) },
+  /** A sample program made for the simulated board (heap telemetry), to flash without a toolchain. */
+  'simulator.sample': { args: z.object({ boardId }).strict(), result: fileRefSchema },
   'catalogue.list': { args: empty, result: z.array(boardModelSchema) },
 
   'flash.inspect': { args: z.object({ boardId, file: fileRefSchema }).strict(), result: imageSummarySchema },

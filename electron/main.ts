@@ -6,6 +6,7 @@ import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell } fr
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createDispatcher } from './dispatcher';
+import { createInProcessBench } from '../simulators/bench/in-process-bench';
 import { createAppServices, type AppServices } from './services/app-services';
 import { CONTENT_SECURITY_POLICY } from './app-paths';
 import { rendererFileFor } from './request-target';
@@ -108,6 +109,7 @@ async function start(): Promise<void> {
     mode: 'electron',
     version: app.getVersion(),
     programsDir,
+    simulatedBench: createInProcessBench(),
     // "Log to file" in the console picks its folder with the OS dialog.
     pickFolder: async (title) => {
       const parent = BrowserWindow.getFocusedWindow();

@@ -11,6 +11,7 @@ import { extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createDispatcher } from './dispatcher';
+import { createInProcessBench } from '../simulators/bench/in-process-bench';
 import { createAppServices, type AppServicesOptions } from './services/app-services';
 import { CONTENT_SECURITY_POLICY, defaultDataDir } from './app-paths';
 import { parseRequestTarget, rendererFileFor } from './request-target';
@@ -76,6 +77,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     version,
     lister: options.lister,
     nrf: options.nrf,
+    simulatedBench: createInProcessBench(),
     log,
     programsDir: join(projectRoot, 'resources', 'programs'),
   });

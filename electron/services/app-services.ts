@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { EventHub, type Handlers } from '../dispatcher';
 import type { EventPayload } from '../contract';
+import type { BindingInterface } from '@serialport/bindings-interface';
 import { FlashdeckError } from '../../drivers/common/errors';
 import { BOARD_CATALOGUE } from '../../drivers/common/board-catalogue';
 import { openDatabase, type Db } from './store/database';
@@ -13,6 +14,8 @@ import { BoardStore } from './store/board-store';
 import { BoardRegistry } from './ports/board-registry';
 import { createSystemPortLister, type PortLister } from './ports/port-lister';
 import { checkSerialAccess } from './ports/serial-access';
+import { routedBinding, type SimulatedBench } from './ports/simulated-bench';
+import { SimulatedBoards } from './ports/simulated-boards';
 import { createDeviceWatch } from './ports/device-watch';
 import { FlashLog } from './store/flash-log';
 import { FlashService } from './flash/flash-service';
@@ -45,6 +48,8 @@ export interface AppServicesOptions {
   programsDir: string;
   /** node-serialport binding for consoles (tests: the simulator's); the OS binding by default. */
   serialBinding?: PortSessionsBinding;
+  /** Simulated boards for "Try with a simulated board" (the window and serve mode); absent on the command line. */
+  simulatedBench?: SimulatedBench;
   /** Electron: the OS folder picker (dialog.showOpenDialog); absent in browser mode. */
   pickFolder?: (title: string) => Promise<string | null>;
 }
@@ -76,8 +81,11 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   const db = openDatabase(join(options.dataDir, 'flashdeck.sqlite'));
   const settings = new SettingsStore(db);
   const boardStore = new BoardStore(db);
+  const bench = options.simulatedBench;
+  const osLister = options.lister ?? createSystemPortLister();
   const registry = new BoardRegistry({
-    lister: options.lister ?? createSystemPortLister(),
+    lister: bench ? async () => [...(await osLister()), ...bench.list()] : osLister,
+    simulatedKind: bench ? (path) => bench.kindAt(path) : undefined,
     store: boardStore,
     pollMs: options.pollMs,
     // Tests inject their own lister (simulated USB ports): they keep the plain 500 ms poll.
@@ -86,11 +94,15 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     onListError: (error) => log(`Listing serial ports failed: ${error instanceof Error ? error.message : String(error)}`),
   });
   await registry.start();
+  // Simulated boards open through their own binding; every other port through the test's or the OS's.
+  const osBinding = (): Promise<BindingInterface> =>
+    options.serialBinding ? Promise.resolve(options.serialBinding) : import('@serialport/bindings-cpp').then(({ autoDetect }) => autoDetect() as unknown as BindingInterface);
+  const serialBinding = bench ? routedBinding(bench, osBinding) : options.serialBinding;
   const portSessions = new PortSessions({
     hub,
     boards: registry,
     store: new ConsoleSettingsStore(db),
-    binding: options.serialBinding,
+    binding: serialBinding,
     defaultBaud: () => settings.get().defaultBaud,
   });
   const flashLog = new FlashLog(db);
@@ -150,8 +162,10 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     flashLog,
     flashers: { esp32: espFlasher, nrf52: createNrfFlasher(options.nrf) },
     leasePort: (boardId, reason) => leasePort(boardId, reason),
+    binding: serialBinding,
     log,
   });
+  const simulated = new SimulatedBoards(registry, bench);
 
   // The build service is created below; capacity asks it for the target and the installed TinyGo's linker script.
   let buildsRef: BuildService | null = null;
@@ -210,6 +224,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       platform: process.platform,
       dataDir: options.dataDir,
       serialAccess: checkSerialAccess(),
+      simulators: simulated.available,
     }),
     'boards.list': () => registry.refresh(),
     'boards.addByPath': ({ path, name }) => registry.addByPath(path, name),
@@ -220,6 +235,9 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     },
     'boards.overview': () =>
       Promise.all(registry.list().map(async (board) => ({ boardId: board.id, lastFlash: flashLog.recent(board.id, 1)[0] ?? null, ...(await history.latestSizes(board.id)) }))),
+    'simulator.start': ({ kind }) => simulated.start(kind),
+    'simulator.press': ({ boardId, button }) => simulated.press(boardId, button),
+    'simulator.sample': ({ boardId }) => simulated.sample(boardId),
     'catalogue.list': () =>
       BOARD_CATALOGUE.map(({ target, name, family, chip, flashMethod, outputFormat, led }) => ({ target, name, family, chip, flashMethod, outputFormat, led })),
     'flash.inspect': ({ boardId, file }) => flash.inspect(boardId, file),
@@ -326,6 +344,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       stopRecording();
       recorder.endAll();
       registry.stop();
+      await bench?.close();
       db.close();
     },
   };

@@ -3,6 +3,7 @@
  * leases the board's port from its console session, runs the driver with progress events, records
  * the attempt (success or failure) in the flash log, and hands the port back.
  */
+import type { BindingInterface } from '@serialport/bindings-interface';
 import { randomUUID } from 'node:crypto';
 import type { Board, EventPayload, FileRef, ImageSummary, RequestResult } from '../../contract';
 import type { EventHub } from '../../dispatcher';
@@ -30,6 +31,8 @@ export interface FlashServiceOptions {
   flashLog: FlashLog;
   flashers: Record<'esp32' | 'nrf52', FamilyFlasher>;
   leasePort?: LeasePort;
+  /** node-serialport binding the drivers open ports with: the OS one unless the app simulates boards (or a test passes a simulator's). */
+  binding?: BindingInterface;
   now?: () => number;
   /** Where what cannot reach the window goes (the app's log). */
   log?: (line: string) => void;
@@ -106,6 +109,7 @@ export class FlashService {
           signal,
           onProgress,
           onChipDetected,
+          binding: this.options.binding,
         }),
       ),
     );

@@ -3,6 +3,7 @@
  * path, and what the user told us about each (name, pinned target). Emits the whole list when it
  * changes, and lets drivers wait for a board to come back (PortWatch).
  */
+import type { SimulatedBoardKind } from '../../contract-values';
 import { existsSync } from 'node:fs';
 import type { Board } from '../../contract';
 import type { PortWatch, SerialPortInfo } from '../../../drivers/common/port-watch';
@@ -24,6 +25,8 @@ export interface BoardRegistryOptions {
    */
   deviceWatch?: (onChange: () => void) => () => void;
   watchedPollMs?: number;
+  /** Which simulated board a listed port is, if any (the app's simulated bench). */
+  simulatedKind?: (path: string) => SimulatedBoardKind | undefined;
   /** Whether a manually added path exists now. */
   pathExists?: (path: string) => boolean;
   /** What a path added by hand may be (platform and file kinds); the machine's own by default. */
@@ -232,12 +235,14 @@ export class BoardRegistry {
       const id = boardIdOf(port);
       const record = records.get(id);
       seenPaths.add(port.path);
+      const simulated = this.options.simulatedKind?.(port.path);
       boards.push({
         id,
         name: record?.name ?? null,
         path: port.path,
         present: true,
         manual: false,
+        ...(simulated ? { simulated } : {}),
         vendorId: port.vendorId,
         productId: port.productId,
         manufacturer: port.manufacturer,

@@ -9,6 +9,7 @@
  *   port-lease.ts        lending the port to a flash job
  */
 import { existsSync } from 'node:fs';
+import { isSimulatedPath } from './simulated-bench';
 import type { BindingInterface } from '@serialport/bindings-interface';
 import type { Board, ConsoleSettings, ConsoleState, ErrorInfoDto } from '../../contract';
 import type { ByteLink, ControlSignals } from '../../../drivers/common/byte-link';
@@ -234,8 +235,8 @@ export class PortSession {
 
   // ── internals ──
 
-  /** Whether a port's device node is there (port listings lag behind unplugs); COM ports have none to look for. */
-  private readonly pathExists = (path: string): boolean => (this.options.pathExists ?? ((p: string) => process.platform === 'win32' || existsSync(p)))(path);
+  /** Whether a port's device node is there (port listings lag behind unplugs); COM ports and simulated boards have none to look for. */
+  private readonly pathExists = (path: string): boolean => (this.options.pathExists ?? ((p: string) => process.platform === 'win32' || isSimulatedPath(p) || existsSync(p)))(path);
 
   private requireLink(stage: Stage): ByteLink {
     if (!this.opened) {

@@ -1,0 +1,96 @@
+/**
+ * "Try with a simulated board" in Chromium (serve mode, nothing else plugged in): a newcomer
+ * without hardware starts a simulated ESP32 from the empty state, sees its heap telemetry plotted
+ * from the sample it arrives with, flashes the sample program and a second image (each verified by
+ * MD5 against the simulated flash), and uses its BOOT and EN buttons, whose effect shows in the
+ * console. The board is labelled simulated in its header, the board list and the overview.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, openWindow, removeDir, screenshot, startServe, type ServeProcess } from './harness';
+import { tinygoStyleImage } from '../../simulators/esp32/esp-image-builder';
+
+describe('try with a simulated board (serve mode, no hardware)', () => {
+  let serve: ServeProcess;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+  let boardId = '';
+  const files = mkdtempSync(join(tmpdir(), 'flashdeck-simboard-'));
+  const consoleText = () => page.getByTestId('console-output').innerText();
+
+  beforeAll(async () => {
+    [serve, browser] = await Promise.all([startServe(), launchBrowser()]);
+    ({ page, errors } = await openWindow(browser, serve.url, { viewport: { width: 1400, height: 900 } }));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await serve?.stop();
+    if (serve) removeDir(serve.dataDir);
+    removeDir(files);
+  });
+
+  const flashAndVerify = async () => {
+    await page.getByRole('button', { name: /^Flash Simulated/ }).click();
+    await page.getByTestId('flash-result').filter({ hasText: 'verified by MD5' }).waitFor({ timeout: 60_000 });
+  };
+
+  it('starts from the empty state, labelled simulated, running its heap-telemetry sample', async () => {
+    await page.getByRole('heading', { name: 'Connect a board' }).waitFor();
+    await page.getByRole('button', { name: 'Try with a simulated board' }).click();
+    await page.getByTestId('board-title').filter({ hasText: 'Simulated ESP32 DevKitC' }).waitFor();
+    await expect(page.getByTestId('simulated-tag').textContent()).resolves.toBe('Simulated');
+    const entry = page.locator('nav [data-board-id]');
+    await expect(entry.textContent()).resolves.toContain('Simulated ESP32 DevKitC');
+    boardId = (await entry.getAttribute('data-board-id'))!;
+    await expect(page.getByLabel('Board model (TinyGo target)').inputValue()).resolves.toBe('esp32-coreboard-v2');
+
+    await page.getByRole('tab', { name: 'Console' }).click();
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await expect.poll(consoleText, { timeout: 15_000 }).toMatch(/uptime_ms:\d+,heap_alloc:\d+/);
+    await page.getByRole('tab', { name: 'Telemetry' }).click();
+    await expect.poll(() => page.evaluate((id) => window.__flashdeckTelemetry!.points(id), boardId), { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
+    await screenshot(page, 'simulated-board-telemetry');
+  }, 60_000);
+
+  it('flashes the sample program and then another image, each verified against the simulated flash', async () => {
+    await page.getByRole('tab', { name: 'Flash' }).click();
+    await page.getByRole('button', { name: 'Use the sample program' }).click();
+    await page.getByTestId('image-kind').filter({ hasText: 'ESP32 app image for ESP32' }).waitFor();
+    await flashAndVerify();
+
+    const second = join(files, 'hello.bin');
+    writeFileSync(second, tinygoStyleImage(0, 20 * 1024, 5));
+    await page.getByTestId('flash-file-input').setInputFiles(second);
+    await page.getByTestId('image-kind').filter({ hasText: 'ESP32 app image for ESP32' }).waitFor();
+    await flashAndVerify();
+    await expect(page.locator('table.history tr').count()).resolves.toBe(2);
+    expect(errors).toEqual([]);
+  }, 120_000);
+
+  it('its BOOT and EN buttons do what they do on the real board, and the console shows it', async () => {
+    await page.getByRole('tab', { name: 'Console' }).click();
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.getByRole('button', { name: 'Hold BOOT, tap EN' }).click();
+    await page.getByTestId('simulated-said').filter({ hasText: 'ROM loader waits for a download' }).waitFor();
+    await expect.poll(consoleText, { timeout: 10_000 }).toContain('waiting for download');
+
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.getByRole('button', { name: 'Press EN' }).click();
+    await page.getByTestId('simulated-said').filter({ hasText: 'runs the program in its flash' }).waitFor();
+    // The second image is in flash now: it says hello instead of printing heap samples.
+    await expect.poll(consoleText, { timeout: 10_000 }).toContain('Hello from TinyGo on ESP32');
+    await screenshot(page, 'simulated-board-console');
+  }, 60_000);
+
+  it('is labelled simulated on the bench overview', async () => {
+    await page.getByRole('button', { name: 'Bench overview' }).click();
+    const card = page.locator(`[data-testid="overview-card"][data-board-id="${boardId}"]`);
+    await expect(card.textContent()).resolves.toContain('Simulated ESP32 DevKitC');
+    expect(errors).toEqual([]);
+  });
+});
