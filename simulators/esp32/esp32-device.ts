@@ -285,7 +285,7 @@ export class Esp32SimDevice implements SimDevice {
     this.boot('download');
   }
 
-  /** Software reset (stub FLASH_END(0), watchdog): boot again as strapped now. */
+  /** Software reset (stub FLASH_END(0), watchdog), or the user taps EN with BOOT released: boot again as strapped now. */
   softReset(): void {
     this.holdInReset();
     const download = !this.options.usbJtag && this.signals.dtr && !this.signals.rts;

@@ -11,7 +11,7 @@ import { mkdir, rm, symlink } from 'node:fs/promises';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { RunningSim } from '../cli';
+import type { ControlKey, RunningSim } from '../cli';
 import type { SimDevice } from '../common/sim-device';
 import { attachToPty, type PtyAttachment } from '../common/pty-transport';
 import { LegacyDfuBootloaderSim } from './legacy-dfu-sim';
@@ -21,8 +21,29 @@ import { TinyGoAppSim } from './tinygo-app-sim';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
+const REPLUG_MS = 1000;
+
+export const NRF52_LEGACY_CONTROLS = {
+  reset: { key: 'r', describe: 'double-tap RESET: the board re-plugs in its bootloader; a DFU in progress is dropped' },
+} satisfies Record<string, ControlKey>;
+
+export const NRF52_SECURE_CONTROLS = {
+  reset: { key: 'r', describe: 'press RESET: the dongle re-plugs in its bootloader; a DFU in progress resumes (the SDK keeps it)' },
+} satisfies Record<string, ControlKey>;
+
+export const NRF52_UF2_CONTROLS = {
+  reset: { key: 'r', describe: 'double-tap RESET: the board mounts its UF2 drive again; a half-copied file is dropped' },
+} satisfies Record<string, ControlKey>;
+
 /** Serves `device` on ptys behind `linkPath`, re-attaching `replugMs` after each disconnect. */
-async function serveReplugging(device: SimDevice, linkPath: string, baud: number, throttle: boolean, onReplug: () => void, replugMs = 1000): Promise<{ close(): Promise<void> }> {
+async function serveReplugging(
+  device: SimDevice,
+  linkPath: string,
+  baud: number,
+  throttle: boolean,
+  onReplug: () => void,
+  replugMs = REPLUG_MS,
+): Promise<{ unplug(): void; close(): Promise<void> }> {
   let current: PtyAttachment | null = null;
   let closing = false;
   const attach = async () => {
@@ -41,6 +62,8 @@ async function serveReplugging(device: SimDevice, linkPath: string, baud: number
   };
   await attach();
   return {
+    /** The board resets: its port goes away and comes back in the bootloader. */
+    unplug: () => void current?.close(),
     close: async () => {
       closing = true;
       await current?.close();
@@ -73,7 +96,20 @@ export async function startNrf52LegacyCli(args: string[]): Promise<RunningSim> {
   });
   const linkPath = stableLinkPath('nrf52-legacy-dfu');
   const served = await serveReplugging(sim, linkPath, baud, !values['no-throttle'], () => sim.enterBootloader());
-  return { hostPath: linkPath, describe: `Adafruit nRF52 bootloader (legacy serial DFU, app at ${values['app-start']}) at ${baud} baud`, close: served.close };
+  return {
+    hostPath: linkPath,
+    describe: `Adafruit nRF52 bootloader (legacy serial DFU, app at ${values['app-start']}) at ${baud} baud`,
+    controls: {
+      reset: {
+        ...NRF52_LEGACY_CONTROLS.reset,
+        run: () => {
+          served.unplug();
+          return `RESET double-tapped: the port goes away and comes back in the bootloader in ${REPLUG_MS} ms.`;
+        },
+      },
+    },
+    close: served.close,
+  };
 }
 
 export async function startNrf52SecureCli(args: string[]): Promise<RunningSim> {
@@ -99,7 +135,20 @@ export async function startNrf52SecureCli(args: string[]): Promise<RunningSim> {
     sim.replug();
   };
   const served = await serveReplugging(sim, linkPath, baud, !values['no-throttle'], fresh);
-  return { hostPath: linkPath, describe: `nRF52840 Dongle open DFU bootloader (Secure DFU, MTU ${values.mtu}) at ${baud} baud`, close: served.close };
+  return {
+    hostPath: linkPath,
+    describe: `nRF52840 Dongle open DFU bootloader (Secure DFU, MTU ${values.mtu}) at ${baud} baud`,
+    controls: {
+      reset: {
+        ...NRF52_SECURE_CONTROLS.reset,
+        run: () => {
+          served.unplug();
+          return `RESET pressed: the port goes away and comes back in the bootloader in ${REPLUG_MS} ms.`;
+        },
+      },
+    },
+    close: served.close,
+  };
 }
 
 export async function startNrf52Uf2Cli(args: string[]): Promise<RunningSim> {
@@ -144,6 +193,15 @@ export async function startNrf52Uf2Cli(args: string[]): Promise<RunningSim> {
   return {
     hostPath: `${attachment.hostPath} ${uf2.driveDir}`,
     describe: `Adafruit UF2 bootloader drive ${uf2.driveDir} (SoftDevice ${values.softdevice}); app console on ${attachment.hostPath}`,
+    controls: {
+      reset: {
+        ...NRF52_UF2_CONTROLS.reset,
+        run: () => {
+          uf2.enterBootloader().catch((error: Error) => log(`the drive could not be mounted again: ${error.message}`));
+          return `RESET double-tapped: the drive ${uf2.driveDir} mounts again in a moment.`;
+        },
+      },
+    },
     close: async () => {
       clearInterval(watcher);
       clearInterval(speedPoller);
