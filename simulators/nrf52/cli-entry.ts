@@ -56,7 +56,10 @@ async function serveReplugging(
       setTimeout(() => {
         if (closing) return;
         onReplug();
-        void attach();
+        attach().then(
+          () => log(`board back in its bootloader at ${linkPath}`),
+          (error: Error) => log(`the board could not re-plug (${error.message}); restart the simulator`),
+        );
       }, replugMs);
     });
   };

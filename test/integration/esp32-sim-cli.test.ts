@@ -1,10 +1,11 @@
 /**
  * `npm run sim -- esp32 --chip esp32c3` as a user (or the app's e2e tests) would run it: the first
- * stdout line is a pty path; flashing through it works; the board's buttons work from stdin;
- * SIGTERM stops it.
+ * stdout line is a pty path; flashing through it works; the board's buttons work from stdin (and
+ * the nRF52 bootloader's reset); SIGTERM stops it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { readlink } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { flashEsp32 } from '../../drivers/esp32/flash-esp32';
@@ -164,5 +165,23 @@ describe('npm run sim -- esp32', () => {
     const code = await new Promise((resolve) => child.once('exit', resolve));
     expect(code).toBe(2);
     expect(stderr).toMatch(/esp32\s+ESP32-family/);
+  });
+});
+
+describe('npm run sim -- nrf52-legacy-dfu', () => {
+  it('re-plugs the board in its bootloader on `reset`, behind the same path', async () => {
+    const cli = runCli(['nrf52-legacy-dfu', '--no-throttle'], 'pipe');
+    try {
+      const linkPath = await firstStdoutLine(cli.child);
+      cli.child.stdin!.write('reset\n');
+      await cli.stderrShows(/RESET double-tapped: the port goes away[\s\S]*board left the port; re-plugging in its bootloader/);
+      await cli.stderrShows(/board back in its bootloader at /);
+      expect(await readlink(linkPath)).toMatch(/^\/dev\/pts\/\d+$/);
+      // The path the user opened before the reset opens again.
+      const { close } = await openSerialLink(linkPath);
+      await close();
+    } finally {
+      await cli.stop();
+    }
   });
 });
