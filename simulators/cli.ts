@@ -93,7 +93,7 @@ function listenForControls(controls: Record<string, SimControl>, stop: () => voi
   for (const [name, control] of Object.entries(controls)) byWord.set(name, control).set(control.key, control);
   const listKeys = () => log([stdin.isTTY ? 'Keys:' : 'Commands, one a line (the key works too):', ...controlLines({ ...controls, help: HELP, quit: QUIT })].join('\n'));
   const press = (word: string) => {
-    if (word === '') return;
+    if (word.trim() === '') return; // Enter, space: no button
     if (word === QUIT.key || word === 'quit' || word === '\u0003' || word === '\u0004') return stop();
     if (word === HELP.key || word === 'help') return listKeys();
     const control = byWord.get(word);
