@@ -91,7 +91,6 @@ async function openConsoleFor(page: Page, path: string): Promise<string> {
   await entry.waitFor();
   await entry.click();
   await page.getByRole('tab', { name: 'Console' }).click();
-  await page.getByTestId('console').getByRole('button', { name: 'Connect', exact: true }).click();
   await page.getByTestId('console-state').filter({ hasText: 'Connected' }).waitFor();
   return `port:${path}`;
 }

@@ -29,7 +29,7 @@ interface SimProcess {
 }
 
 function startSim(): Promise<SimProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'test', 'sim', 'cli.ts'), 'esp32', '--baud', '115200'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'simulators', 'cli.ts'), 'esp32', '--baud', '115200'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'ignore'],
     shell: false,

@@ -4,6 +4,7 @@
  */
 import type { AppInfo, Board, BoardModelDto, Settings } from '../electron/contract';
 import { on, onConnectionState, request, type ConnectionState } from './api';
+import { isString, recall, remember, WINDOW_KEYS } from './lib/window-state';
 
 export const app = $state({
   boards: [] as Board[],
@@ -22,8 +23,6 @@ export const app = $state({
 export function showTab(tab: string): void {
   app.requestedTab = tab;
 }
-
-const SELECTED_KEY = 'flashdeck.selectedBoard';
 
 /**
  * The selected board as last seen. A board that vanishes (reset into its bootloader, unplugged)
@@ -51,7 +50,7 @@ export function followBoard(fromId: string, toId: string): void {
 
 /** The board the user last picked (it may be gone from the list for now). */
 export function rememberedBoardId(): string | null {
-  return localStorage.getItem(SELECTED_KEY);
+  return recall(WINDOW_KEYS.selectedBoard, null, isString);
 }
 
 /** `known`: the board as a reply just gave it, for when its boards.changed event has not arrived yet. */
@@ -60,7 +59,7 @@ export function selectBoard(id: string | null, known?: Board): void {
   lastSelected = app.boards.find((board) => board.id === id) ?? (known?.id === id ? known : null);
   app.showSettings = false;
   app.showOverview = false;
-  if (id) localStorage.setItem(SELECTED_KEY, id);
+  if (id) remember(WINDOW_KEYS.selectedBoard, id);
 }
 
 /** The bench overview in front; picking a card (or a board on the left) leaves it. */
@@ -76,7 +75,7 @@ function setBoards(boards: Board[]): void {
   else if (lastSelected?.id === app.selectedId) return; // keep showing it while it is away
   if (!app.selectedId || !selected) {
     // Only the board the user last picked comes back by itself; otherwise the bench overview shows every board.
-    const remembered = localStorage.getItem(SELECTED_KEY);
+    const remembered = rememberedBoardId();
     const pick = boards.find((board) => board.id === remembered);
     app.selectedId = pick?.id ?? null;
     lastSelected = pick ?? null;

@@ -5,11 +5,15 @@
  */
 import type { ConsoleLine, StyleRun } from './console-line-parser';
 
+const PANIC = 1;
+const SENT = 2;
+
 export class LineRing {
   private texts: string[];
   private times: Float64Array;
   private runs: (StyleRun[] | null)[];
-  private panics: Uint8Array;
+  /** Per line: PANIC and SENT bits. */
+  private flags: Uint8Array;
   private head = 0;
   /** Lines held now. */
   count = 0;
@@ -20,7 +24,7 @@ export class LineRing {
     this.texts = new Array<string>(capacity);
     this.times = new Float64Array(capacity);
     this.runs = new Array<StyleRun[] | null>(capacity).fill(null);
-    this.panics = new Uint8Array(capacity);
+    this.flags = new Uint8Array(capacity);
   }
 
   /** Absolute number of the oldest line held. */
@@ -33,7 +37,7 @@ export class LineRing {
     this.texts[slot] = line.text;
     this.times[slot] = line.t;
     this.runs[slot] = line.runs;
-    this.panics[slot] = line.panic ? 1 : 0;
+    this.flags[slot] = (line.panic ? PANIC : 0) | (line.sent ? SENT : 0);
     if (this.count < this.capacity) this.count++;
     else this.head = (this.head + 1) % this.capacity;
     this.total++;
@@ -50,7 +54,10 @@ export class LineRing {
     return this.runs[(this.head + index) % this.capacity];
   }
   isPanic(index: number): boolean {
-    return this.panics[(this.head + index) % this.capacity] === 1;
+    return (this.flags[(this.head + index) % this.capacity] & PANIC) !== 0;
+  }
+  isSent(index: number): boolean {
+    return (this.flags[(this.head + index) % this.capacity] & SENT) !== 0;
   }
 
   clear(): void {
@@ -67,15 +74,15 @@ export class LineRing {
     const texts = new Array<string>(capacity);
     const times = new Float64Array(capacity);
     const runs = new Array<StyleRun[] | null>(capacity).fill(null);
-    const panics = new Uint8Array(capacity);
+    const flags = new Uint8Array(capacity);
     for (let i = 0; i < keep; i++) {
       const from = this.count - keep + i;
       texts[i] = this.text(from);
       times[i] = this.time(from);
       runs[i] = this.styleRuns(from);
-      panics[i] = this.isPanic(from) ? 1 : 0;
+      flags[i] = this.flags[(this.head + from) % this.capacity];
     }
-    Object.assign(this, { texts, times, runs, panics, head: 0, count: keep, capacity });
+    Object.assign(this, { texts, times, runs, flags, head: 0, count: keep, capacity });
   }
 }
 

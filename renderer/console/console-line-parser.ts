@@ -21,6 +21,8 @@ export interface ConsoleLine {
   runs: StyleRun[] | null;
   /** A TinyGo / Go panic line. */
   panic: boolean;
+  /** Sent by this window (a TX line), not received from the board. */
+  sent?: boolean;
 }
 
 interface SgrState {

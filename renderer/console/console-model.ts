@@ -50,9 +50,20 @@ export class ConsoleModel {
     this.lines = new LineRing(scrollbackLines);
   }
 
+  /** Lines this window sent, shown as TX lines among the received ones. */
+  private sentLines = 0;
+
   /** Lines completed since the console was created (the count benchmarks compare with lines sent). */
   get linesReceived(): number {
-    return this.lines.total;
+    return this.lines.total - this.sentLines;
+  }
+
+  /** A TX line: what this window sent, at `t`, among the board's lines (after any line still arriving). */
+  addSent(text: string, t: number): void {
+    this.origin ??= t;
+    this.lines.push({ t, text, runs: null, panic: false, sent: true });
+    this.sentLines++;
+    this.version++;
   }
 
   get pending(): boolean {

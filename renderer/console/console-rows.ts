@@ -19,13 +19,20 @@ export function formatTimestamp(t: number, mode: TimestampMode, origin: number |
 
 /** Fills a row element with a console line. `search` is lower-case, or '' for none. */
 export function renderLine(element: HTMLElement, line: ConsoleLine, timestamps: TimestampMode, origin: number | null, search: string, current: boolean): void {
-  element.className = `vr-row line${line.panic ? ' panic' : ''}${current ? ' current-match' : ''}`;
+  element.className = `vr-row line${line.panic ? ' panic' : ''}${line.sent ? ' sent' : ''}${current ? ' current-match' : ''}`;
   element.textContent = '';
   if (timestamps !== 'off') {
     const stamp = document.createElement('span');
     stamp.className = 'ts';
     stamp.textContent = formatTimestamp(line.t, timestamps, origin);
     element.append(stamp);
+  }
+  if (line.sent) {
+    const marker = document.createElement('span');
+    marker.className = 'dir';
+    marker.textContent = SENT_MARKER;
+    marker.title = 'Sent from this window';
+    element.append(marker);
   }
   const body = document.createElement('span');
   body.className = 'tx';
@@ -82,15 +89,18 @@ export function formatHexRow(offset: number, bytes: Uint8Array): string {
 }
 
 /** The scrollback as text for the clipboard: each line with its timestamp when they are shown, the unfinished line last. */
+/** What marks a TX line, on screen and in copied text. */
+export const SENT_MARKER = 'TX ›';
+
 export function scrollbackText(
-  lines: { readonly count: number; text(at: number): string; time(at: number): number },
+  lines: { readonly count: number; text(at: number): string; time(at: number): number; isSent(at: number): boolean },
   partial: { text: string } | null,
   mode: TimestampMode,
   origin: number | null,
 ): string[] {
   const out: string[] = [];
   for (let i = 0; i < lines.count; i++) {
-    const text = lines.text(i);
+    const text = lines.isSent(i) ? `${SENT_MARKER} ${lines.text(i)}` : lines.text(i);
     out.push(mode === 'off' ? text : `${formatTimestamp(lines.time(i), mode, origin)} ${text}`);
   }
   if (partial) out.push(partial.text);

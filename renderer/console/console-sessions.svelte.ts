@@ -4,6 +4,7 @@
  * mounted views to redraw. Exposes `window.__flashdeckConsole` so tests and the benchmark can
  * read the data model (never the DOM).
  */
+import { SvelteSet } from 'svelte/reactivity';
 import type { ConsoleSettings, ConsoleStatus } from '../../electron/contract';
 import { on, request } from '../api';
 import { app, onEachConnection, rememberedBoardId, selectBoard } from '../app-state.svelte';
@@ -122,7 +123,11 @@ $effect.root(() => {
   });
 });
 
+/** Boards whose console the user disconnected in this window: their Console tab does not connect by itself again. */
+export const closedByUser = new SvelteSet<string>();
+
 export async function openConsole(boardId: string, settings?: Partial<ConsoleSettings>): Promise<ConsoleStatus> {
+  closedByUser.delete(boardId);
   consoleModel(boardId);
   const status = await request('console.open', { boardId, ...(settings ? { settings } : {}) });
   consoleStatus[boardId] = status;
@@ -130,6 +135,7 @@ export async function openConsole(boardId: string, settings?: Partial<ConsoleSet
 }
 
 export async function closeConsole(boardId: string): Promise<void> {
+  closedByUser.add(boardId);
   await request('console.close', { boardId });
   const status = await request('console.status', { boardId });
   consoleStatus[boardId] = status;

@@ -58,8 +58,8 @@ describe('the bench overview and board identity (serve mode, three simulated ESP
   it('shows three boards at once: one with its console open, one flashing with its progress on the card and the sidebar badge, one idle', async () => {
     await addBoardByPath(page, sims[CONSOLE].hostPath, ESP32_DEVKIT);
     await rename('Console bench');
+    // The Console tab connects by itself when it opens.
     await page.getByRole('tab', { name: 'Console' }).click();
-    await page.getByRole('button', { name: 'Connect', exact: true }).click();
     await page.getByTestId('board-console-state').filter({ hasText: 'Console: connected' }).waitFor();
 
     await addBoardByPath(page, sims[FLASHING].hostPath, ESP32_DEVKIT);

@@ -39,9 +39,9 @@ describe('Console and Telemetry tabs (npm run serve, Chromium)', () => {
   const boardId = () => `port:${board.hostPath}`;
   const modelLines = () => page.evaluate((id) => window.__flashdeckConsole!.lines(id), boardId());
 
-  it('sends a typed command, shows the echo with a timestamp, its bytes in hex, and logs it to a file', async () => {
+  it('connects when its tab opens, sends a typed command (a TX line), shows the echo with a timestamp, its bytes in hex, and logs it to a file', async () => {
+    // No Connect click: the tab connects by itself, as a serial monitor does.
     await page.getByRole('tab', { name: 'Console' }).click();
-    await page.getByTestId('console').getByRole('button', { name: 'Connect', exact: true }).click();
     await page.getByTestId('console-state').filter({ hasText: 'Connected' }).waitFor();
 
     await page.getByLabel('Log folder').fill(logDir);
@@ -59,12 +59,25 @@ describe('Console and Telemetry tabs (npm run serve, Chromium)', () => {
     await row.waitFor();
     await expect(row.locator('.ts').textContent()).resolves.toMatch(/^\+\s*\d+\.\d{3}$/);
     await expect(row.locator('.tx').textContent()).resolves.toBe('echo: hello flashdeck');
+    // What was sent shows as a TX line before the echo, marked apart from the board's output.
+    const sent = page.getByTestId('console-output').locator('.vr-row.sent', { hasText: 'hello flashdeck' });
+    await expect(sent.locator('.dir').textContent()).resolves.toBe('TX ›');
+    await expect(sent.locator('.tx').textContent()).resolves.toBe('hello flashdeck');
+    // TX lines off: the next line sent leaves only the board's echo (the setting survives a reload).
+    await page.getByLabel('TX lines').uncheck();
+    await input.fill('quiet line');
+    await input.press('Enter');
+    await expect.poll(modelLines, { timeout: 5000 }).toContain('echo: quiet line');
+    expect(await modelLines()).not.toContain('quiet line');
+    await page.getByLabel('TX lines').check();
 
     // Absolute timestamps: a wall-clock time.
     await page.getByLabel('Timestamps').selectOption('absolute');
     await expect.poll(() => row.locator('.ts').textContent()).toMatch(/^\d\d:\d\d:\d\d\.\d{3}$/);
 
-    // Send history: ↑ brings the last line back.
+    // Send history: ↑ brings the last line back, ↑ again the one before.
+    await input.press('ArrowUp');
+    await expect(input.inputValue()).resolves.toBe('quiet line');
     await input.press('ArrowUp');
     await expect(input.inputValue()).resolves.toBe('hello flashdeck');
     await input.fill('');

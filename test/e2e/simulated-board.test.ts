@@ -50,7 +50,6 @@ describe('try with a simulated board (serve mode, no hardware)', () => {
     await expect(page.getByLabel('Board model (TinyGo target)').inputValue()).resolves.toBe('esp32-coreboard-v2');
 
     await page.getByRole('tab', { name: 'Console' }).click();
-    await page.getByRole('button', { name: 'Connect', exact: true }).click();
     await expect.poll(consoleText, { timeout: 15_000 }).toMatch(/uptime_ms:\d+,heap_alloc:\d+/);
     await page.getByRole('tab', { name: 'Telemetry' }).click();
     await expect.poll(() => page.evaluate((id) => window.__flashdeckTelemetry!.points(id), boardId), { timeout: 15_000 }).toBeGreaterThanOrEqual(3);

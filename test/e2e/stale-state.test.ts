@@ -55,13 +55,17 @@ describe('every message follows the current state, never a previous file, job or
     await addBoardByPath(page, sim.hostPath);
     await expect(page.getByTestId('board-state').textContent()).resolves.toBe('Plugged in');
     await page.getByTestId('board-console-state').filter({ hasText: 'Console: closed' }).waitFor();
+    // Opening the Console tab connects it: header and tab say so together.
     await page.getByRole('tab', { name: 'Console' }).click();
-    await expect(page.getByTestId('console-state').textContent()).resolves.toBe('Closed');
-    await page.getByRole('button', { name: 'Connect', exact: true }).click();
     await page.getByTestId('console-state').filter({ hasText: 'Connected' }).waitFor();
     await page.getByTestId('board-console-state').filter({ hasText: 'Console: connected' }).waitFor();
     await page.getByRole('button', { name: 'Disconnect', exact: true }).click();
     await page.getByTestId('board-console-state').filter({ hasText: 'Console: closed' }).waitFor();
+    await expect(page.getByTestId('console-state').textContent()).resolves.toBe('Closed');
+    // Disconnected by the user: coming back to the tab does not connect it again behind their back.
+    await page.getByRole('tab', { name: 'Flash' }).click();
+    await page.getByRole('tab', { name: 'Console' }).click();
+    await page.waitForTimeout(500);
     await expect(page.getByTestId('console-state').textContent()).resolves.toBe('Closed');
   });
 

@@ -1,6 +1,7 @@
 /** The console tab's tools as plain modules: search, copy, the send box, its history and file upload. */
 import { describe, expect, it } from 'vitest';
 import { LineRing } from '../../../renderer/console/console-buffer';
+import { ConsoleModel } from '../../../renderer/console/console-model';
 import { scrollbackText } from '../../../renderer/console/console-rows';
 import { ConsoleSearch, MAX_MATCHES } from '../../../renderer/console/console-search';
 import { composeSend, FILE_CHUNK_BYTES, sendInChunks, stepHistory, withHistoryEntry } from '../../../renderer/console/console-send';
@@ -48,6 +49,22 @@ describe('copy', () => {
     const lines = ring(['one', 'two']);
     expect(scrollbackText(lines, { text: 'thr' }, 'off', null)).toEqual(['one', 'two', 'thr']);
     expect(scrollbackText(lines, null, 'relative', 1000)).toEqual(['+    0.000 one', '+    0.250 two']);
+  });
+
+  it('marks the lines this window sent (TX lines), and they survive a smaller scrollback with their mark', () => {
+    const model = new ConsoleModel(10);
+    model.addSent('status', 5000);
+    model.lines.push({ t: 5010, text: 'ok: running', runs: null, panic: false });
+    expect(scrollbackText(model.lines, null, 'off', null)).toEqual(['TX › status', 'ok: running']);
+    expect(model.linesReceived).toBe(1);
+    model.lines.push({ t: 5020, text: 'panic: boom', runs: null, panic: true });
+    model.addSent('again', 5030);
+    model.setScrollback(3);
+    expect([0, 1, 2].map((i) => [model.lines.text(i), model.lines.isSent(i), model.lines.isPanic(i)])).toEqual([
+      ['ok: running', false, false],
+      ['panic: boom', false, true],
+      ['again', true, false],
+    ]);
   });
 });
 
