@@ -52,6 +52,8 @@ export const errorInfoSchema = z.object({
   stage: stageSchema,
   message: z.string(),
   hint: z.string().optional(),
+  /** Raw facts behind the message (places searched, a tool's output): shown behind "Details". */
+  details: z.array(z.string()).optional(),
 });
 export type ErrorInfoDto = z.infer<typeof errorInfoSchema>;
 
@@ -602,7 +604,8 @@ export const programInfoSchema = z.object({
   ),
   requiresLed: z.boolean(),
   console: z.string(),
-  notes: z.array(z.string()),
+  /** Shown only where they apply (resources/programs/catalogue.ts ProgramNote): chips, targets, TinyGo versions. */
+  notes: z.array(z.object({ text: z.string(), chips: z.array(z.string()).optional(), targets: z.array(z.string()).optional(), tinygoBelow: z.string().optional() })),
 });
 export type ProgramInfo = z.infer<typeof programInfoSchema>;
 

@@ -127,7 +127,7 @@ export function pathForFile(file: File): string | null {
 }
 
 /** Human text of any error, with its next step. */
-export function describeError(error: unknown): { message: string; hint?: string; code?: string } {
-  if (error instanceof ApiError) return { message: error.info.message, hint: error.info.hint, code: error.info.code };
+export function describeError(error: unknown): { message: string; hint?: string; code?: string; details?: string[] } {
+  if (error instanceof ApiError) return { message: error.info.message, hint: error.info.hint, code: error.info.code, details: error.info.details };
   return { message: error instanceof Error ? error.message : String(error) };
 }

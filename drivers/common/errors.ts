@@ -17,12 +17,15 @@ export interface ErrorInfo {
   message: string;
   /** What to do next, for a person ("Hold BOOT and tap EN, then retry."). */
   hint?: string;
+  /** Raw facts behind the message (places searched, a tool's output), for a "Details" toggle and bug reports. */
+  details?: string[];
 }
 
 export class FlashdeckError extends Error implements ErrorInfo {
   readonly code: ErrorCode;
   readonly stage: Stage;
   readonly hint?: string;
+  readonly details?: string[];
 
   constructor(info: ErrorInfo, options?: { cause?: unknown }) {
     super(info.message, options);
@@ -30,10 +33,11 @@ export class FlashdeckError extends Error implements ErrorInfo {
     this.code = info.code;
     this.stage = info.stage;
     this.hint = info.hint;
+    this.details = info.details;
   }
 
   toInfo(): ErrorInfo {
-    return { code: this.code, stage: this.stage, message: this.message, ...(this.hint ? { hint: this.hint } : {}) };
+    return { code: this.code, stage: this.stage, message: this.message, ...(this.hint ? { hint: this.hint } : {}), ...(this.details?.length ? { details: this.details } : {}) };
   }
 }
 

@@ -29,7 +29,19 @@ export interface CatalogueProgram {
   console: 'arduino-plotter' | 'arduino-plotter-or-teleplot' | 'text' | 'none';
   /** Garbage collectors it cannot build with. */
   unsupportedGc: string[];
-  notes: string[];
+  notes: ProgramNote[];
+}
+
+/**
+ * A note shown with a program, only where it applies: for boards of these chips (the catalogue's
+ * chip names), these TinyGo targets, or an installed TinyGo older than `tinygoBelow`. No condition:
+ * every board.
+ */
+export interface ProgramNote {
+  text: string;
+  chips?: string[];
+  targets?: string[];
+  tinygoBelow?: string;
 }
 
 /** Boards whose TinyGo board file defines no machine.LED (reference 8.1 / 8.2). */
@@ -60,7 +72,12 @@ export const PROGRAMS: readonly CatalogueProgram[] = [
     requiresLed: true,
     console: 'none',
     unsupportedGc: [],
-    notes: ['Boards without machine.LED (XIAO ESP32C3, QT Py ESP32-C3, M5Stack, micro:bit v2, …) cannot build it: use LED test with an LED pin.'],
+    notes: [
+      {
+        text: 'Boards without machine.LED (XIAO ESP32C3, QT Py ESP32-C3, M5Stack, micro:bit v2, …) cannot build it: use LED test with an LED pin.',
+        targets: [...BOARDS_WITHOUT_LED, ...CHIP_ONLY_TARGETS],
+      },
+    ],
   },
   {
     id: 'led-test',
@@ -80,8 +97,8 @@ export const PROGRAMS: readonly CatalogueProgram[] = [
     console: 'text',
     unsupportedGc: [],
     notes: [
-      'nRF52 DKs (pca10056, pca10040) cycle LED1–LED4; Feather nRF52840 cycles its red and blue LEDs; other boards their single LED.',
-      'Chip-only targets (esp32, esp32c3, nrf52840) need the "ledpin" build tag and an LED GPIO.',
+      { text: 'nRF52 DKs (pca10056, pca10040) cycle LED1–LED4; Feather nRF52840 cycles its red and blue LEDs; other boards their single LED.', chips: ['nRF52840', 'nRF52832'] },
+      { text: 'Chip-only targets (esp32, esp32c3, nrf52840) need the "ledpin" build tag and an LED GPIO.', targets: ['esp32', 'esp32c3', 'nrf52840'] },
     ],
   },
   {
@@ -102,8 +119,8 @@ export const PROGRAMS: readonly CatalogueProgram[] = [
     console: 'arduino-plotter-or-teleplot',
     unsupportedGc: ['none'],
     notes: [
-      'TinyGo 0.33 has no MemStats.HeapAlloc: the app adds the memstats_noheapalloc tag and heap_alloc then reports HeapInuse.',
-      'ESP32-C3 USB-Serial-JTAG output can stall while no program reads the port.',
+      { text: 'TinyGo 0.33 has no MemStats.HeapAlloc: the app adds the memstats_noheapalloc tag and heap_alloc then reports HeapInuse.', tinygoBelow: '0.34' },
+      { text: 'ESP32-C3 USB-Serial-JTAG output can stall while no program reads the port.', chips: ['ESP32-C3'] },
     ],
   },
   {
@@ -117,7 +134,7 @@ export const PROGRAMS: readonly CatalogueProgram[] = [
     requiresLed: false,
     console: 'arduino-plotter',
     unsupportedGc: ['none'],
-    notes: ['With -gc=leaking memory is never freed and the board stops with "panic: runtime error …: out of memory".'],
+    notes: [{ text: 'With -gc=leaking memory is never freed and the board stops with "panic: runtime error …: out of memory".' }],
   },
 ];
 

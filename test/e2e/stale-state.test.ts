@@ -106,4 +106,27 @@ describe('every message follows the current state, never a previous file, job or
     await screenshot(page, 'stale-state-flash');
     expect(errors).toEqual([]);
   });
+
+  it('the Programs tab says at once that TinyGo is missing: a short sentence, the install page as a link, a way to Settings, the places searched behind Details; notes only for this board', async () => {
+    await page.getByRole('tab', { name: 'Programs' }).click();
+    const missing = page.getByTestId('toolchain-missing');
+    await missing.waitFor();
+    await expect(missing.textContent()).resolves.toMatch(/^TinyGo was not found on PATH or in the \d+ usual install places\./);
+    // Sentence and next step are apart (no "places.Install"), and the install page is a link.
+    await expect(missing.innerText()).resolves.not.toMatch(/\.Install/);
+    await expect(missing.getByRole('link', { name: /^https:\/\/tinygo\.org\/getting-started\/install/ }).count()).resolves.toBe(1);
+    await expect(missing.locator('details').getAttribute('open')).resolves.toBeNull();
+    await missing.getByText('Details').click();
+    await expect(missing.locator('details li').first().textContent()).resolves.toMatch(/^Searched \//);
+    // A plain ESP32: no note about the ESP32-C3's USB-Serial-JTAG, none about an older TinyGo it does not have.
+    await page.getByRole('button', { name: /Heap telemetry/ }).click();
+    await expect(page.getByTestId('program-note').filter({ hasText: 'USB-Serial-JTAG' }).count()).resolves.toBe(0);
+    await expect(page.getByTestId('program-note').filter({ hasText: 'TinyGo 0.33' }).count()).resolves.toBe(0);
+    await screenshot(page, 'programs-without-tinygo');
+    await missing.getByRole('button', { name: 'Open Settings' }).click();
+    await page.getByTestId('toolchain-problem').first().waitFor();
+    // In Settings the same problem offers no button to Settings.
+    await expect(page.getByRole('button', { name: 'Open Settings' }).count()).resolves.toBe(0);
+    expect(errors).toEqual([]);
+  });
 });

@@ -200,12 +200,13 @@ export async function locateTinygo(ctx: LocatorContext, settingsPath?: string | 
     const lastSettingsCandidate = candidate.source === 'settings' && candidates[index + 1]?.source !== 'settings';
     if (lastSettingsCandidate) throw await settingInvalid(ctx, settingsPath!.trim());
   }
-  const searched = candidates.map((c) => pathApi(ctx.platform).dirname(c.path));
+  const searched = [...new Set(candidates.map((c) => pathApi(ctx.platform).dirname(c.path)))];
   throw new FlashdeckError({
     code: 'TINYGO_NOT_FOUND',
     stage: 'toolchain',
-    message: `TinyGo was not found on PATH or in the usual install places (${[...new Set(searched)].join(', ')}).`,
+    message: `TinyGo was not found on PATH or in the ${searched.length} usual install places.`,
     hint: installHint(ctx.platform) + ' Or set the path to the tinygo executable in Settings.',
+    details: searched.map((dir) => `Searched ${dir}`),
   });
 }
 

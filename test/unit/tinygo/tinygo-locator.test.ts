@@ -92,7 +92,9 @@ describe('locateTinygo', () => {
   it('says where it looked and how to install when nothing is found', async () => {
     const error = await locateTinygo(context('linux', { PATH: '/usr/bin' }, [])).catch((e) => e);
     expect(error).toMatchObject({ code: 'TINYGO_NOT_FOUND' });
-    expect(error.message).toContain('/usr/local/lib/tinygo/bin');
+    // A short sentence; the places searched are its details (behind "Details" in the window).
+    expect(error.message).toMatch(/^TinyGo was not found on PATH or in the \d+ usual install places\.$/);
+    expect(error.toInfo().details).toContain('Searched /usr/local/lib/tinygo/bin');
     expect(error.hint).toMatch(/releases/);
     const mac = await locateTinygo(context('darwin', { PATH: '' }, [])).catch((e) => e);
     expect(mac.hint).toMatch(/brew/);
