@@ -86,6 +86,47 @@ describe('try with a simulated board (serve mode, no hardware)', () => {
     await screenshot(page, 'simulated-board-console');
   }, 60_000);
 
+  it('the main actions work from the keyboard, listed by ?', async () => {
+    const selectedTab = () => page.locator('[role="tab"][aria-selected="true"]').textContent();
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('?');
+    const help = page.getByTestId('shortcut-help');
+    await help.getByText('Connect or disconnect the console').waitFor();
+    await page.keyboard.press('Escape');
+    await help.waitFor({ state: 'detached' });
+
+    await page.keyboard.press('2');
+    await expect.poll(selectedTab).toBe('Console');
+    await page.keyboard.press('c');
+    await page.getByTestId('console-state').filter({ hasText: 'Closed' }).waitFor();
+    await page.keyboard.press('c');
+    await page.getByTestId('console-state').filter({ hasText: 'Connected' }).waitFor();
+    await expect.poll(consoleText, { timeout: 10_000 }).not.toBe('');
+    await page.keyboard.press('l');
+    await expect.poll(() => page.evaluate((id) => window.__flashdeckConsole!.stats(id)!.linesHeld, boardId)).toBeLessThanOrEqual(1);
+    // '/' puts the cursor in the search box; what is typed there is text, not shortcuts.
+    await page.keyboard.press('/');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Search console');
+    await page.keyboard.type('Hello');
+    await expect(page.getByLabel('Search console').inputValue()).resolves.toBe('Hello');
+    await expect.poll(selectedTab).toBe('Console');
+    await page.getByLabel('Search console').blur();
+
+    // On the Flash tab, f flashes the chosen image again.
+    await page.keyboard.press('1');
+    await expect.poll(selectedTab).toBe('Flash');
+    const second = join(files, 'again.bin');
+    writeFileSync(second, tinygoStyleImage(0, 12 * 1024, 8));
+    await page.getByTestId('flash-file-input').setInputFiles(second);
+    await page.getByTestId('image-kind').filter({ hasText: 'ESP32 app image for ESP32' }).waitFor();
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('f');
+    await page.getByTestId('flash-result').filter({ hasText: 'verified by MD5' }).waitFor({ timeout: 60_000 });
+    await page.keyboard.press('o');
+    await page.getByRole('heading', { name: 'Bench overview' }).waitFor();
+    expect(errors).toEqual([]);
+  }, 90_000);
+
   it('is labelled simulated on the bench overview', async () => {
     await page.getByRole('button', { name: 'Bench overview' }).click();
     const card = page.locator(`[data-testid="overview-card"][data-board-id="${boardId}"]`);
