@@ -29,8 +29,8 @@ export function onShortcut(action: ShortcutAction, handler: () => void): () => v
 }
 
 function typingIn(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false;
-  return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName);
+  const element = target as Partial<Pick<HTMLElement, 'tagName' | 'isContentEditable'>> | null;
+  return Boolean(element?.isContentEditable) || ['INPUT', 'TEXTAREA', 'SELECT'].includes(element?.tagName ?? '');
 }
 
 /** The action a key press asks for, or null (typing, a modifier held, not a shortcut). */

@@ -12,6 +12,12 @@ describe('keymap', () => {
     expect(new Set(SHORTCUTS.map((s) => s.key)).size).toBe(SHORTCUTS.length);
   });
 
+  it('lets the user type in fields', () => {
+    expect(press('c', { target: { tagName: 'INPUT' } as unknown as EventTarget })).toBeNull();
+    expect(press('/', { target: { tagName: 'DIV', isContentEditable: true } as unknown as EventTarget })).toBeNull();
+    expect(press('c', { target: { tagName: 'BUTTON' } as unknown as EventTarget })).toBe('console-toggle');
+  });
+
   it('leaves Ctrl, Alt and Cmd combinations to the browser and the OS', () => {
     expect(press('l', { ctrlKey: true })).toBeNull();
     expect(press('1', { altKey: true })).toBeNull();
