@@ -6,6 +6,7 @@
  */
 import uPlot from 'uplot';
 import type { BoardCapacity, HistorySeries } from '../../electron/contract';
+import { onThemeChange, THEMED_AXIS } from '../lib/chart-theme';
 import { bytes, changeMarkers, flagsText, hasSizes, stackedSeries, type ChangeMarker } from './history-model';
 
 export interface SizeChartOptions {
@@ -32,6 +33,7 @@ export class SizeChart {
   lastDrawMs = 0;
   private drawStarted: number | null = null;
   private renderStarted = 0;
+  private readonly stopThemeWatch: () => void;
   /** Milliseconds uPlot's last draw took (clear to markers), whatever caused it (data, zoom, pan). */
   lastRenderMs = 0;
 
@@ -71,8 +73,12 @@ export class SizeChart {
           { label: 'RAM capacity', stroke: '#d1242f', dash: [6, 4], width: 1.5, points: { show: false }, value: capacityValue('ram') },
         ],
         axes: [
-          { label: 'Build', values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) && t >= 0 && t < this.series.ids.length ? `#${this.series.ids[t]}` : '')) },
-          { size: 80, values: (_u, ticks) => ticks.map((t) => (t >= 1024 * 1024 ? `${(t / 1048576).toFixed(1)} MiB` : `${Math.round(t / 1024)} KiB`)) },
+          {
+            ...THEMED_AXIS,
+            label: 'Build',
+            values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) && t >= 0 && t < this.series.ids.length ? `#${this.series.ids[t]}` : '')),
+          },
+          { ...THEMED_AXIS, size: 80, values: (_u, ticks) => ticks.map((t) => (t >= 1024 * 1024 ? `${(t / 1048576).toFixed(1)} MiB` : `${Math.round(t / 1024)} KiB`)) },
         ],
         hooks: {
           drawClear: [() => (this.renderStarted = performance.now())],
@@ -94,6 +100,7 @@ export class SizeChart {
       [[], [], [], [], [], [], []],
       host,
     );
+    this.stopThemeWatch = onThemeChange(() => this.plot.redraw(false));
     // A click selects the build under the cursor; a drag (zoom) does not.
     let down: { x: number; y: number } | null = null;
     this.plot.over.addEventListener('mousedown', (e) => (down = { x: e.clientX, y: e.clientY }));
@@ -148,6 +155,7 @@ export class SizeChart {
   }
 
   destroy(): void {
+    this.stopThemeWatch();
     this.plot.destroy();
   }
 

@@ -6,6 +6,7 @@
  */
 import uPlot from 'uplot';
 import { Decimator, lowerBound } from './decimate';
+import { onThemeChange, THEMED_AXIS } from '../lib/chart-theme';
 
 export type XRange = [number, number];
 
@@ -34,9 +35,6 @@ export interface ChartSpec {
   markers?: () => ChartMarkers;
   format?: (value: number) => string;
 }
-
-const GRID = { stroke: 'rgba(140,149,159,0.2)' };
-const AXIS = '#8c959f';
 
 export class TimeChart {
   readonly plot: uPlot;
@@ -78,13 +76,13 @@ export class TimeChart {
         ],
         bands: spec.bands,
         axes: [
-          { stroke: AXIS, grid: GRID, label: spec.clock === 'device' ? 'device uptime (s)' : undefined },
+          { ...THEMED_AXIS, label: spec.clock === 'device' ? 'device uptime (s)' : undefined },
           ...spec.axes.map((axis) => ({
             scale: axis.scale,
             label: axis.label,
             side: axis.side ?? 3,
-            stroke: AXIS,
-            grid: axis.side === 1 ? { show: false } : GRID,
+            ...THEMED_AXIS,
+            grid: axis.side === 1 ? { show: false } : THEMED_AXIS.grid,
             size: 80,
             values: (_u: uPlot, splits: number[]) => splits.map(format),
           })),
@@ -105,7 +103,10 @@ export class TimeChart {
       element,
     );
     this.plot.over.addEventListener('wheel', this.wheel, { passive: false });
+    this.stopThemeWatch = onThemeChange(() => this.plot.redraw(false));
   }
+
+  private readonly stopThemeWatch: () => void;
 
   /** Draws samples [start, start+count) of x and ys (decimated to about two points per pixel), within `zoom` when set. */
   update(x: Float64Array, ys: Float64Array[], start: number, count: number, zoom: XRange | null): void {
@@ -137,6 +138,7 @@ export class TimeChart {
   }
 
   destroy(): void {
+    this.stopThemeWatch();
     this.plot.over.removeEventListener('wheel', this.wheel);
     this.plot.destroy();
   }
