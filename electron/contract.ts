@@ -158,7 +158,14 @@ export const imageSummarySchema = z.object({
   problems: z.array(imageProblemSchema),
   /** Whether the blocking problems may be overridden with force: true. */
   overridable: z.boolean(),
-  details: z.record(z.string(), z.string()),
+  /** ESP app images: the header's facts, as the ROM checks them. */
+  espImage: z.object({ entry: z.number().int(), segments: z.number().int(), checksumOk: z.boolean(), sha256Ok: z.boolean().nullable() }).optional(),
+  /** nRF52 images: the flash range the data covers and how many bytes that is (not the file's size). */
+  writes: z.object({ start: z.number().int(), end: z.number().int(), bytes: z.number().int() }).optional(),
+  /** The SoftDevice an nRF52 image is linked after ("S140 6.1.1"), or "none". */
+  softDevice: z.string().optional(),
+  /** A UF2 file's family ID. */
+  uf2Family: z.number().int().optional(),
 });
 export type ImageSummary = z.infer<typeof imageSummarySchema>;
 

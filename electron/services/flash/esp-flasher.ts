@@ -5,7 +5,6 @@ import { openPortForFlashing } from './open-port';
 import { openReturningBoard } from './reopen-port';
 import type { FamilyFlasher, FlashInput, FlashRun } from './family-flasher';
 
-const hex = (value: number) => `0x${value.toString(16)}`;
 
 /**
  * One inspection per file: the flash service inspects the file it was given before the job and
@@ -39,13 +38,6 @@ export const espFlasher: FamilyFlasher = {
       problems.push({ code: 'OFFSET_REQUIRED', severity: 'error', message: `This is not an ESP app image: ${OFFSET_HINT[0].toLowerCase()}${OFFSET_HINT.slice(1)}` });
       overridable = false;
     }
-    const details: Record<string, string> = { kind: summary.kind };
-    if (summary.image) {
-      details.entry = hex(summary.image.entry);
-      details.segments = String(summary.image.segments.length);
-      details.checksum = summary.image.checksumOk ? 'ok' : 'bad';
-      if (summary.image.sha256Ok !== null) details.sha256 = summary.image.sha256Ok ? 'ok' : 'bad';
-    }
     return {
       fileName,
       size: bytes.length,
@@ -56,7 +48,9 @@ export const espFlasher: FamilyFlasher = {
       offset: chosenOffset,
       problems,
       overridable,
-      details,
+      ...(summary.image
+        ? { espImage: { entry: summary.image.entry, segments: summary.image.segments.length, checksumOk: summary.image.checksumOk, sha256Ok: summary.image.sha256Ok } }
+        : {}),
     };
   },
 

@@ -163,7 +163,6 @@ export class FlashService {
           method: null,
           offset: null,
           overridable: false,
-          details: {},
           problems: [
             {
               code: 'UNKNOWN_IMAGE',

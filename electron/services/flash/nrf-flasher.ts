@@ -74,12 +74,9 @@ export function createNrfFlasher(options: NrfFlasherOptions = {}): FamilyFlasher
         offset: info.start,
         problems,
         overridable: false,
-        details: {
-          range: `${hex(info.start)}–${hex(info.end)}`,
-          bytes: String(info.size),
-          ...(info.softDevice ? { softDevice: info.softDevice } : {}),
-          ...(info.familyId !== undefined ? { uf2Family: hex(info.familyId) } : {}),
-        },
+        writes: { start: info.start, end: info.end, bytes: info.size },
+        ...(info.softDevice ? { softDevice: info.softDevice } : {}),
+        ...(info.familyId !== undefined ? { uf2Family: info.familyId } : {}),
       };
     },
 
