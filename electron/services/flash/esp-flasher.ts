@@ -5,7 +5,6 @@ import { openPortForFlashing } from './open-port';
 import { openReturningBoard } from './reopen-port';
 import type { FamilyFlasher, FlashInput, FlashRun } from './family-flasher';
 
-
 /**
  * One inspection per file: the flash service inspects the file it was given before the job and
  * hands the same bytes to flash(), which passes the result on to the driver.
