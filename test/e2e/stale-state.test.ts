@@ -127,6 +127,9 @@ describe('every message follows the current state, never a previous file, job or
     await page.getByTestId('toolchain-problem').first().waitFor();
     // In Settings the same problem offers no button to Settings.
     await expect(page.getByRole('button', { name: 'Open Settings' }).count()).resolves.toBe(0);
+    // And Settings has its way back to the board, where the same tab is still open.
+    await page.getByRole('button', { name: 'Back to ESP32 DevKitC / Core Board V2' }).click();
+    await page.locator('[role="tab"][aria-selected="true"]', { hasText: 'Programs' }).waitFor();
     expect(errors).toEqual([]);
   });
 });
