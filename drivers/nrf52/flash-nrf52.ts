@@ -117,8 +117,13 @@ export async function flashNrf52(options: FlashNrf52Options): Promise<FlashOutco
       });
     }
     case 'nrf-secure-dfu': {
-      const boardPort = await bootloaderPort(plan, options, "Press the dongle's side RESET button: the red LED pulses and the Open DFU Bootloader (USB 1915:521F) appears.");
-      const appIdentity = await appIdentityFor(plan, options.portWatch);
+      // A port added by path (a UART, a simulator on a pty) has no USB identity to find the bootloader by or to
+      // wait for the app's return with: the port the user picked is the bootloader, and CRC-32 is the proof.
+      const given = options.appPortPath ? await listedPort(options.portWatch, options.appPortPath) : undefined;
+      const byPath = given && !given.vendorId ? given : undefined;
+      const boardPort =
+        byPath ?? (await bootloaderPort(plan, options, "Press the dongle's side RESET button: the red LED pulses and the Open DFU Bootloader (USB 1915:521F) appears."));
+      const appIdentity = byPath ? undefined : await appIdentityFor(plan, options.portWatch);
       return withLink(options, boardPort.path, (link) => flashSecureDfu(link, { ...common, portWatch: options.portWatch, appIdentity, boardPort, timing: options.secureTiming }));
     }
     case 'nrf-legacy-dfu': {

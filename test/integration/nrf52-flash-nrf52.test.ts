@@ -48,6 +48,26 @@ describe('flashNrf52 routes by target', () => {
     expect(dongle.sim.appBytes(app.length)).toEqual(app);
   });
 
+  it('pca10059 on a port added by path (no USB identity, e.g. npm run sim on a pty): the picked port is the bootloader, verified by CRC-32', async () => {
+    const app = tinygoApp(16 * 1024, 0x1000, 6);
+    const dongle = await startSecureDfuSim({ baud: 1_000_000, timing: { timeScale: 0.05 }, activationMs: 100 });
+    defer(dongle.close);
+    // The OS lists no USB port at all: only the path the user typed exists.
+    const watch = new SimPortWatch([]);
+    const outcome = await flashNrf52({
+      target: 'pca10059',
+      image: appFiles(app, 0x1000).secureZip,
+      fileName: 'dongle.zip',
+      portWatch: watch,
+      appPortPath: dongle.hostPath,
+      openLink: (portPath) => openSerialLink(portPath),
+      bootloaderWaitMs: 500,
+      secureTiming: { responseTimeoutMs: 300, disconnectTimeoutMs: 1000, reenumerateTimeoutMs: 1500 },
+    });
+    expect(outcome).toMatchObject({ verifiedBy: 'crc32', details: { protocol: 'Nordic Secure DFU' } });
+    expect(dongle.sim.appBytes(app.length)).toEqual(app);
+  });
+
   it('feather-nrf52840: touches the app port and copies to the UF2 drive', async () => {
     const app = tinygoApp(16 * 1024, 0x26000, 6);
     const base = await mkdtemp(path.join(tmpdir(), 'flashdeck-route-'));
