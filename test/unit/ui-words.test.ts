@@ -20,6 +20,7 @@ import {
   STAGES,
   THEMES,
 } from '../../electron/contract-values';
+import { SHORTCUTS } from '../../renderer/lib/keymap';
 
 const root = resolve(import.meta.dirname, '..', '..');
 
@@ -226,13 +227,14 @@ describe('labels in sentence case (docs/ui-words.md)', () => {
     ).toEqual([]);
   });
 
-  it('the word maps of electron/contract-values.ts the window shows are in sentence case', () => {
+  it('the word maps the window shows (electron/contract-values.ts, the keyboard shortcuts) are in sentence case', () => {
     const maps = { STAGES, FLASH_METHODS, IMAGE_KINDS, SIMULATED_BOARD_KINDS, SIMULATED_BUTTONS, THEMES, LINE_ENDINGS, CONSOLE_FLOW_CONTROLS, CONSOLE_TIMESTAMPS };
     const titled = Object.entries(maps).flatMap(([map, words]) =>
       Object.entries(words as Record<string, string>)
         .filter(([, text]) => isTitleCase(text))
         .map(([key, text]) => `${map}.${key} "${text}"`),
     );
+    for (const shortcut of SHORTCUTS) if (isTitleCase(shortcut.label)) titled.push(`SHORTCUTS ${shortcut.key} "${shortcut.label}"`);
     expect(titled).toEqual([]);
   });
 });
