@@ -68,6 +68,12 @@ describe('try with a simulated board (serve mode, no hardware)', () => {
     await page.getByTestId('image-kind').filter({ hasText: 'ESP32 app image for ESP32' }).waitFor();
     await flashAndVerify();
     await expect(page.locator('table.history tr').count()).resolves.toBe(2);
+    // Size history counts flashed images too, not only builds: each with its share of the board's flash.
+    await page.getByRole('tab', { name: 'Size history' }).click();
+    const sizes = page.getByTestId('flashed-images').getByTestId('flashed-size');
+    await expect.poll(() => sizes.count()).toBe(2);
+    await expect(sizes.first().textContent()).resolves.toMatch(/^20\.0 KiB \(\d+\.\d % of the [\d.]+ [KM]iB app flash\)$/);
+    await page.getByRole('tab', { name: 'Flash' }).click();
     expect(errors).toEqual([]);
   }, 120_000);
 
