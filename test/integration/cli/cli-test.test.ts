@@ -42,8 +42,10 @@ describe('flashdeck test', () => {
     expect(xml).toContain('<property name="target" value="esp32-coreboard-v2"/>');
     expect(xml).toMatch(/<property name="buildId" value="build-[0-9a-f]+"\/>/);
     expect(xml).toMatch(/<testcase name="TestHeapAlloc" classname="flashdeck\.[^"]+\.selftest"><\/testcase>/);
-    // The captured output runs from the boot banner after the flash's reset to the verdict.
-    expect(xml).toMatch(/<system-out><!\[CDATA\[ets [^]*entry 0x[0-9a-f]+\n=== RUN {3}TestTimerMonotonic\n[^]*\nPASS\]\]><\/system-out>/);
+    // The captured output runs from what the board printed after the flash to the verdict. The boot banner is in it
+    // when the console had the port back before the ROM printed it: until then the driver holds the port (and drops what it
+    // reads after its reset) or the port is closed (hardware drops what arrives then), so the banner is not promised.
+    expect(xml).toMatch(/<system-out><!\[CDATA\[(ets [^]*entry 0x[0-9a-f]+\n)?=== RUN {3}TestTimerMonotonic\n[^]*\nPASS\]\]><\/system-out>/);
   });
 
   it('fails with exit 1 on the FAIL line, and --json carries the verdict, the deciding line and the output', async () => {
