@@ -102,11 +102,11 @@ export const CONSOLE_DATA_BITS = [5, 6, 7, 8] as const;
 export const CONSOLE_PARITIES = ['none', 'even', 'odd', 'mark', 'space'] as const;
 export const CONSOLE_STOP_BITS = [1, 1.5, 2] as const;
 /** Flow control and how the window names it. */
-export const CONSOLE_FLOW_CONTROLS = { none: 'none', rtscts: 'RTS/CTS', xonxoff: 'XON/XOFF' } as const;
+export const CONSOLE_FLOW_CONTROLS = { none: 'None', rtscts: 'RTS/CTS', xonxoff: 'XON/XOFF' } as const;
 /** Line endings the console can append to what it sends, and how the window names them. */
 export const LINE_ENDINGS = { none: 'No line ending', lf: 'LF', cr: 'CR', crlf: 'CR+LF' } as const;
 /** Console timestamp styles and how the window names them. */
-export const CONSOLE_TIMESTAMPS = { off: 'off', relative: 'relative', absolute: 'absolute' } as const;
+export const CONSOLE_TIMESTAMPS = { off: 'Off', relative: 'Relative', absolute: 'Absolute' } as const;
 /** Window themes and how Settings names them. */
 export const THEMES = { system: 'Follow the system', light: 'Light', dark: 'Dark' } as const;
 

@@ -63,7 +63,7 @@ export async function selectBoards(services: AppServices, choice: BoardChoice): 
     throw new FlashdeckError({
       code: 'BOARD_NOT_CONNECTED',
       stage: 'boards',
-      message: `${missing.map(boardLabel).join(', ')} ${missing.length === 1 ? 'is' : 'are'} not connected.`,
+      message: `${missing.map(boardLabel).join(', ')} ${missing.length === 1 ? 'is' : 'are'} not plugged in.`,
       hint: 'Plug the board in (or check the port path) and try again.',
     });
   }

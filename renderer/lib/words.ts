@@ -26,3 +26,15 @@ export function imageKindLabel(kind: ImageKind): string {
 export function flashMethodLabel(method: FlashMethod | null): string {
   return method ? FLASH_METHODS[method] : 'None fits this board';
 }
+
+/** A build's state as its badge says it ("Queued (#2 in line)", "Building", "Done"). */
+const BUILD_STATES = { queued: 'Queued', running: 'Building', done: 'Done', failed: 'Failed', cancelled: 'Cancelled' } as const;
+export function buildStateLabel(state: keyof typeof BUILD_STATES, position = 0): string {
+  return BUILD_STATES[state] + (state === 'queued' && position > 0 ? ` (#${position} in line)` : '');
+}
+
+/** How a finished comparison of flags ended, to follow "Comparison #3 …". */
+const COMPARISON_ENDS = { running: 'running', done: 'finished', failed: 'failed', cancelled: 'cancelled' } as const;
+export function comparisonEnd(state: keyof typeof COMPARISON_ENDS): string {
+  return COMPARISON_ENDS[state];
+}

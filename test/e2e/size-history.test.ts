@@ -53,7 +53,7 @@ describe('Size history and flag matrix in Chromium (stand-in tinygo)', () => {
     await page.getByRole('button', { name: 'Build only' }).click();
     await page
       .getByTestId('build-state')
-      .filter({ hasText: /^done$/ })
+      .filter({ hasText: /^Done$/ })
       .waitFor({ timeout: 30_000 });
   }
 
@@ -147,7 +147,7 @@ describe('Size history and flag matrix in Chromium (stand-in tinygo)', () => {
     // Defaults: -opt z,s × -gc conservative,leaking; add -gc=none (fails to link: the program allocates).
     await matrix.locator('fieldset', { hasText: '-gc' }).getByLabel('none').check();
     await matrix.getByRole('button', { name: 'Build 6 variants' }).click();
-    await page.getByTestId('matrix-progress').filter({ hasText: 'done: 6 of 6 variants, 2 failed' }).waitFor({ timeout: 60_000 });
+    await page.getByTestId('matrix-progress').filter({ hasText: 'finished: 6 of 6 variants, 2 failed' }).waitFor({ timeout: 60_000 });
     const results = matrix.getByTestId('matrix-row');
     await expect(results.count()).resolves.toBe(6);
     await expect(matrix.locator('[data-testid="matrix-row"][data-ok="false"]').count()).resolves.toBe(2);
@@ -170,7 +170,7 @@ describe('Size history and flag matrix in Chromium (stand-in tinygo)', () => {
     await page.getByRole('button', { name: /^Allocation stress/ }).click();
     await page.getByRole('region', { name: 'Allocation stress' }).getByRole('button', { name: 'Compare flags…' }).click();
     await page.getByText('Earlier comparisons on this board (1)').click();
-    await page.getByRole('button', { name: /#\d+ alloc-stress.*6 of 6 variants, done/ }).click();
+    await page.getByRole('button', { name: /#\d+ alloc-stress.*6 of 6 variants, finished/ }).click();
     await expect.poll(() => page.getByTestId('matrix-row').count(), { timeout: 10_000 }).toBe(6);
     expect(errors).toEqual([]);
   });

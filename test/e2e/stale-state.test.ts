@@ -76,7 +76,7 @@ describe('every message follows the current state, never a previous file, job or
     writeFileSync(file, data);
     await page.getByTestId('flash-file-input').setInputFiles(file);
     // The board's family is unknown and the bytes say nothing: the window asks for the target.
-    await page.getByTestId('image-problem').filter({ hasText: "Pick the board's TinyGo target above." }).waitFor();
+    await page.getByTestId('image-problem').filter({ hasText: 'Pick the board model (its TinyGo target) above.' }).waitFor();
     await expect(page.getByRole('button', { name: /^Flash / }).isDisabled()).resolves.toBe(true);
 
     // The target is picked: the same file is read again for an ESP32, without choosing it again.

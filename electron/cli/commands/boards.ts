@@ -10,7 +10,7 @@ export const boardsCommand = defineCommand({
   summary: 'Lists serial ports and boards: VID:PID, serial number, what Flashdeck guesses the board is, and its pinned TinyGo target.',
   usage: 'flashdeck boards [--all] [--json]',
   options: {
-    all: { type: 'boolean', description: 'Also list boards that are remembered but not connected.' },
+    all: { type: 'boolean', description: 'Also list boards that are remembered but not plugged in.' },
   },
   positionals: { min: 0, max: 0 },
   async run({ values, out, services }) {
@@ -38,7 +38,7 @@ export const boardsCommand = defineCommand({
       formatTable(
         ['PORT', 'USB ID', 'SERIAL', 'BOARD', 'TARGET', 'NAME'],
         boards.map((board) => [
-          board.path + (board.present ? '' : ' (not connected)'),
+          board.path + (board.present ? '' : ' (not plugged in)'),
           board.vendorId ? `${board.vendorId}:${board.productId ?? '????'}` : '-',
           board.serialNumber ?? '-',
           board.guess.label,

@@ -180,8 +180,8 @@ export class BuildService {
       throw new FlashdeckError({
         code: 'TARGET_REQUIRED',
         stage: 'build',
-        message: `Flashdeck does not know which TinyGo target ${board.name ?? board.path} is.`,
-        hint: "Pick the board's TinyGo target at the top of the window, then build again.",
+        message: `Flashdeck does not know which board model (TinyGo target) ${board.name ?? board.path} is.`,
+        hint: 'Pick the board model (its TinyGo target) at the top of the window, then build again.',
       });
     }
     return target;

@@ -65,7 +65,7 @@ export class FlashService {
       throw new FlashdeckError({
         code: 'BOARD_NOT_CONNECTED',
         stage: 'starting',
-        message: `${board.path} is not connected.`,
+        message: `${board.path} is not plugged in.`,
         hint: 'Plug the board in (or check the port path) and try again.',
       });
     const loaded = await loadFileRef(file);
@@ -167,7 +167,7 @@ export class FlashService {
             {
               code: 'UNKNOWN_IMAGE',
               severity: 'error',
-              message: `Flashdeck does not recognise ${file.name} as an ESP32 or nRF52 image, and the board's family is unknown. Pick the board's TinyGo target above.`,
+              message: `Flashdeck does not recognise ${file.name} as an ESP32 or nRF52 image, and the board's family is unknown. Pick the board model (its TinyGo target) above.`,
             },
           ],
         },

@@ -43,7 +43,7 @@ export function createNrfFlasher(options: NrfFlasherOptions = {}): FamilyFlasher
         problems.push({
           code: 'TARGET_REQUIRED',
           severity: 'error',
-          message: `Pick ${board.name ?? 'this board'}'s TinyGo target at the top: it decides whether Flashdeck copies a UF2 file or speaks DFU.`,
+          message: `Pick ${board.name ?? 'this board'}'s model (its TinyGo target) at the top: it decides whether Flashdeck copies a UF2 file or speaks DFU.`,
         });
       } else {
         const plan = planNrfFlash(target, info.kind);

@@ -32,7 +32,7 @@ export class FlagExperiments {
         code: 'TARGET_REQUIRED',
         stage: 'experiment',
         message: 'Flashdeck does not know which TinyGo target this board is, so it cannot compare flags for it.',
-        hint: "Pick the board's TinyGo target at the top of the window, then compare flags again.",
+        hint: 'Pick the board model (its TinyGo target) at the top of the window, then compare flags again.',
       });
     }
     if ([...this.running.keys()].some((id) => this.store.get(id)?.boardId === boardId)) {

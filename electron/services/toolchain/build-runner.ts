@@ -384,7 +384,7 @@ async function runBuildWith(request: BuildRequest, extraArgs: string[]): Promise
         code: 'BUILD_TIMEOUT',
         stage: 'build',
         message: `The build did not finish within ${Math.round((request.timeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS) / 1000)} s and was stopped.`,
-        hint: 'The first build for a target compiles the runtime and can take minutes; raise the build timeout in Settings, or retry.',
+        hint: 'The first build for a target compiles the runtime and can take minutes. Retry: TinyGo keeps what it compiled in its cache, so the next build gets further.',
       },
     };
   }
