@@ -206,6 +206,7 @@ export function takesAddress(kind: ImageKind): boolean {
  */
 export const SIMULATED_BOARD_KINDS = {
   esp32: 'Simulated ESP32 DevKitC',
+  'nrf52-uf2': 'Simulated Feather nRF52840',
 } as const;
 export type SimulatedBoardKind = keyof typeof SIMULATED_BOARD_KINDS;
 
@@ -213,8 +214,15 @@ export type SimulatedBoardKind = keyof typeof SIMULATED_BOARD_KINDS;
 export const SIMULATED_BUTTONS = {
   en: 'Press EN',
   'boot-en': 'Hold BOOT, tap EN',
+  reset: 'Press RESET',
+  'double-reset': 'Double-tap RESET',
 } as const;
 export type SimulatedButton = keyof typeof SIMULATED_BUTTONS;
+/** Which buttons each simulated board has, as the real board does. */
+export const SIMULATED_BOARD_BUTTONS: Record<SimulatedBoardKind, readonly SimulatedButton[]> = {
+  esp32: ['en', 'boot-en'],
+  'nrf52-uf2': ['reset', 'double-reset'],
+};
 
 /** The keys of a value-to-label map as a non-empty tuple, for z.enum. */
 export function keysOf<T extends Record<string, string>>(labels: T): [keyof T & string, ...(keyof T & string)[]] {

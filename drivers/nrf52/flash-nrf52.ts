@@ -3,6 +3,7 @@
  * (planNrfFlash), gets the board into the right mode, finds its port or drive, and runs the
  * driver. Boards that need a probe or vendor tool are the caller's (`tinygo flash`, run by the build service).
  */
+import type { BindingInterface } from '@serialport/bindings-interface';
 import type { ByteLink } from '../common/byte-link';
 import { FlashdeckError } from '../common/errors';
 import type { FlashOutcome, ProgressListener } from '../common/flash-job';
@@ -29,9 +30,18 @@ export interface FlashNrf52Options {
   openLink(path: string, baudRate: number): Promise<OpenedLink>;
   /** The board's current application port, for the 1200-baud touch (UF2) or the UART (legacy DFU). */
   appPortPath?: string;
-  /** Defaults to touchSerialPortAt1200 on the real serial binding. */
+  /**
+   * The user added that port by path (a UART, a simulator on a pty): it has no USB identity to find a
+   * bootloader by, so the port itself is taken as the board in whatever mode the user put it.
+   */
+  portAddedByPath?: boolean;
+  /** Defaults to touchSerialPortAt1200 on `binding`. */
   touchPort?(path: string): Promise<void>;
+  /** node-serialport binding for the default 1200-baud touch: the OS one unless the app simulates boards (or a test passes one). */
+  binding?: BindingInterface;
   driveRoots?: string[];
+  /** Searched for UF2 drives besides the OS's mount points (a simulated board's drive folder). */
+  extraDriveRoots?: string[];
   /** Runs PowerShell to list Windows drive letters (the services' runner). */
   powerShell?: PowerShellRunner;
   signal?: AbortSignal;
@@ -102,7 +112,7 @@ export async function flashNrf52(options: FlashNrf52Options): Promise<FlashOutco
   const common = { image: options.image, fileName: options.fileName, signal: options.signal, onProgress: options.onProgress };
   switch (plan.method) {
     case 'uf2': {
-      const touch = options.touchPort ?? ((path: string) => touchSerialPortAt1200({ path, signal: options.signal }));
+      const touch = options.touchPort ?? ((path: string) => touchSerialPortAt1200({ path, binding: options.binding, signal: options.signal }));
       const appPort = options.appPortPath;
       return flashUf2({
         ...common,
@@ -110,6 +120,7 @@ export async function flashNrf52(options: FlashNrf52Options): Promise<FlashOutco
         touchPort: appPort ? () => touch(appPort) : undefined,
         boardPort: appPort ? await listedPort(options.portWatch, appPort) : undefined,
         driveRoots: options.driveRoots,
+        extraDriveRoots: options.extraDriveRoots,
         powerShell: options.powerShell,
         portWatch: options.portWatch,
         appIdentity: await appIdentityFor(plan, options.portWatch),
@@ -119,8 +130,7 @@ export async function flashNrf52(options: FlashNrf52Options): Promise<FlashOutco
     case 'nrf-secure-dfu': {
       // A port added by path (a UART, a simulator on a pty) has no USB identity to find the bootloader by or to
       // wait for the app's return with: the port the user picked is the bootloader, and CRC-32 is the proof.
-      const given = options.appPortPath ? await listedPort(options.portWatch, options.appPortPath) : undefined;
-      const byPath = given && !given.vendorId ? given : undefined;
+      const byPath = options.portAddedByPath && options.appPortPath ? await listedPort(options.portWatch, options.appPortPath) : undefined;
       const boardPort =
         byPath ?? (await bootloaderPort(plan, options, "Press the dongle's side RESET button: the red LED pulses and the Open DFU Bootloader (USB 1915:521F) appears."));
       const appIdentity = byPath ? undefined : await appIdentityFor(plan, options.portWatch);

@@ -38,6 +38,8 @@ export interface FlashUf2Options {
   touchPort?: () => Promise<void>;
   /** Where drives are searched (default: the OS's mount roots). */
   driveRoots?: string[];
+  /** Searched besides those (a simulated board's drive folder). */
+  extraDriveRoots?: string[];
   platform?: NodeJS.Platform;
   powerShell?: PowerShellRunner;
   portWatch: PortWatch;
@@ -159,7 +161,7 @@ export async function flashUf2(options: FlashUf2Options): Promise<FlashOutcome> 
   const { uf2, start, end } = uf2ForFile(options.image, options.fileName, options.binBase);
   const total = uf2.length;
   const progress = (stage: Stage, bytesDone: number, message?: string) => emit({ stage, bytesDone, bytesTotal: total, bytesPerSecond: 0, etaSeconds: null, message });
-  const search = { roots: options.driveRoots, platform: options.platform, powerShell: options.powerShell };
+  const search = { roots: options.driveRoots, extraRoots: options.extraDriveRoots, platform: options.platform, powerShell: options.powerShell };
 
   // A board already in its bootloader needs no touch.
   progress('finding-drive', 0, `Image ${hex32(start)}–${hex32(end)}, ${total / 512} UF2 blocks.`);

@@ -97,6 +97,8 @@ export function fatMountsFromProcMounts(text: string): string[] {
 export interface DriveSearchOptions {
   /** Directories to search (each itself, its children and grandchildren). Replaces the OS defaults. */
   roots?: string[];
+  /** Directories searched besides the OS's (or `roots`): a simulated board's drive folder. */
+  extraRoots?: string[];
   platform?: NodeJS.Platform;
   powerShell?: PowerShellRunner;
 }
@@ -161,7 +163,10 @@ export async function candidateMountPoints(roots: DriveRoot[]): Promise<string[]
 
 /** Every mounted UF2 bootloader drive under the search roots, with its INFO_UF2.TXT facts. */
 export async function findUf2Drives(options: DriveSearchOptions = {}): Promise<Uf2Drive[]> {
-  const roots: DriveRoot[] = options.roots ? options.roots.map((p) => ({ path: p, depth: 2 })) : await defaultDriveRoots(options.platform, options.powerShell);
+  const roots: DriveRoot[] = [
+    ...(options.roots ? options.roots.map((p) => ({ path: p, depth: 2 as const })) : await defaultDriveRoots(options.platform, options.powerShell)),
+    ...(options.extraRoots ?? []).map((p) => ({ path: p, depth: 2 as const })),
+  ];
   const drives: Uf2Drive[] = [];
   for (const dir of await candidateMountPoints(roots)) {
     const infoFileName = await infoFileIn(dir);

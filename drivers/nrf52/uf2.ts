@@ -15,6 +15,12 @@ export const UF2_FLAG_FAMILY_ID = 0x2000;
 export const UF2_FAMILY_NRF52840 = 0xada52840;
 export const UF2_FAMILY_NRF52833 = 0x621e937a;
 export const UF2_FAMILY_ADAFRUIT_BOOTLOADER = 0xd663823c;
+/** What each family ID names, for people. */
+export const UF2_FAMILY_NAMES: Readonly<Record<number, string>> = {
+  [UF2_FAMILY_NRF52840]: 'nRF52840',
+  [UF2_FAMILY_NRF52833]: 'nRF52833',
+  [UF2_FAMILY_ADAFRUIT_BOOTLOADER]: 'Adafruit bootloader update',
+};
 
 export interface Uf2Block {
   flags: number;

@@ -25,7 +25,7 @@ import { HistoryService } from './history/history-service';
 import { FlagExperiments } from './history/flag-experiments';
 import { BuildService } from './builds/build-service';
 import { openInEditor } from './editor-launcher';
-import { PortSessions, type PortLease } from './ports/port-sessions';
+import { loadOsSerialBinding, PortSessions, type PortLease } from './ports/port-sessions';
 import { borrowFromApp, brokerAddress, startPortBroker, type BorrowedPort } from './ports/port-broker';
 import { ConsoleSettingsStore } from './store/console-settings-store';
 import { TelemetrySessionStore } from './store/telemetry-sessions';
@@ -84,7 +84,16 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   const bench = options.simulatedBench;
   const osLister = options.lister ?? createSystemPortLister();
   const registry = new BoardRegistry({
-    lister: bench ? async () => [...(await osLister()), ...bench.list()] : osLister,
+    // A failing OS listing (no udev, a broken native module) is reported and leaves the simulated boards listed.
+    lister: bench
+      ? async () => {
+          const os = await osLister().catch((error: unknown) => {
+            log(`Listing serial ports failed: ${error instanceof Error ? error.message : String(error)}`);
+            return [];
+          });
+          return [...os, ...(await bench.list())];
+        }
+      : osLister,
     simulatedKind: bench ? (path) => bench.kindAt(path) : undefined,
     store: boardStore,
     pollMs: options.pollMs,
@@ -95,8 +104,8 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   });
   await registry.start();
   // Simulated boards open through their own binding; every other port through the test's or the OS's.
-  const osBinding = (): Promise<BindingInterface> =>
-    options.serialBinding ? Promise.resolve(options.serialBinding) : import('@serialport/bindings-cpp').then(({ autoDetect }) => autoDetect() as unknown as BindingInterface);
+  let osBindingLoad: Promise<BindingInterface> | null = null;
+  const osBinding = (): Promise<BindingInterface> => (options.serialBinding ? Promise.resolve(options.serialBinding) : (osBindingLoad ??= loadOsSerialBinding()));
   const serialBinding = bench ? routedBinding(bench, osBinding) : options.serialBinding;
   const portSessions = new PortSessions({
     hub,
@@ -160,7 +169,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     hub,
     settings,
     flashLog,
-    flashers: { esp32: espFlasher, nrf52: createNrfFlasher(options.nrf) },
+    flashers: { esp32: espFlasher, nrf52: createNrfFlasher({ ...options.nrf, extraDriveRoots: bench ? () => bench.driveRoots() : undefined }) },
     leasePort: (boardId, reason) => leasePort(boardId, reason),
     binding: serialBinding,
     log,
@@ -231,6 +240,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     'boards.update': ({ boardId, name, target }) => registry.update(boardId, { name, target }),
     'boards.forget': async ({ boardId }) => {
       await registry.forget(boardId);
+      await simulated.forget(boardId);
       return { ok: true as const };
     },
     'boards.overview': () =>

@@ -361,7 +361,12 @@ export class Esp32SimDevice implements SimDevice {
 
   private enqueue(frame: Uint8Array): void {
     this.queue.push({ frame, at: performance.now() });
-    void this.pump();
+    // The simulator runs inside the app too ("Try with a simulated board"): a fault in it ends this command, never the process.
+    this.pump().catch((error: unknown) => {
+      this.busy = false;
+      this.queue = [];
+      this.emitText(`simulator fault: ${error instanceof Error ? error.message : String(error)}\r\n`);
+    });
   }
 
   private async pump(): Promise<void> {

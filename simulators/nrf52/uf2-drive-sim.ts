@@ -106,6 +106,16 @@ export class Uf2DriveSim {
     void this.enterBootloader();
   };
 
+  /** RESET pressed once in the bootloader: it starts the application, and the drive goes away. */
+  async leaveBootloader(): Promise<void> {
+    if (this.state !== 'bootloader') return;
+    this.state = 'restarting';
+    this.received.clear();
+    await fs.rm(this.driveDir, { recursive: true, force: true });
+    this.events.push('drive vanished');
+    setTimeout(() => this.announceApp(), this.options.reenumerateDelayMs ?? 100);
+  }
+
   appBytes(address: number, length: number): Uint8Array {
     return this.flash.read(address, length);
   }

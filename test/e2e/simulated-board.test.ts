@@ -133,6 +133,40 @@ describe('try with a simulated board (serve mode, no hardware)', () => {
     expect(errors).toEqual([]);
   }, 90_000);
 
+  it('a simulated Feather nRF52840: its program prints heap telemetry, the sample UF2 flashes through its drive (1200-baud touch, copy, back as its program), and its RESET button', async () => {
+    await page.getByRole('button', { name: 'nRF52840', exact: true }).click();
+    await page.getByTestId('board-title').filter({ hasText: 'Simulated Feather nRF52840' }).waitFor();
+    await expect(page.getByLabel('Board model (TinyGo target)').inputValue()).resolves.toBe('feather-nrf52840');
+    await page.getByRole('tab', { name: 'Console' }).click();
+    await page.getByTestId('console-state').filter({ hasText: 'Connected' }).waitFor();
+    await expect.poll(consoleText, { timeout: 15_000 }).toMatch(/uptime_ms:\d+,heap_alloc:\d+/);
+
+    await page.getByRole('tab', { name: 'Flash' }).click();
+    await page.getByRole('button', { name: 'Use the sample program' }).click();
+    await page.getByTestId('image-kind').filter({ hasText: 'UF2' }).waitFor();
+    await page.getByRole('button', { name: /^Flash Simulated Feather/ }).click();
+    await page.getByTestId('flash-result').filter({ hasText: 'verified by the board coming back' }).waitFor({ timeout: 60_000 });
+    // Size history counts what the UF2 writes (24.0 KiB of program), not the file (twice that: 512-byte blocks carry 256 bytes).
+    await page.getByRole('tab', { name: 'Size history' }).click();
+    await expect(page.getByTestId('flashed-size').first().textContent()).resolves.toMatch(/^24\.0 KiB \(/);
+    // The console follows the board back to its program.
+    await page.getByRole('tab', { name: 'Console' }).click();
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await expect.poll(consoleText, { timeout: 20_000 }).toMatch(/uptime_ms:\d+/);
+
+    // Double-tap RESET: the bootloader takes over (the program's port goes); RESET once: the program is back.
+    await page.getByRole('button', { name: 'Double-tap RESET' }).click();
+    await page.getByTestId('simulated-said').filter({ hasText: 'bootloader mounts its FTHR840BOOT drive' }).waitFor();
+    await page.getByTestId('board-state').filter({ hasText: 'Not plugged in' }).waitFor({ timeout: 10_000 });
+    await page.getByRole('button', { name: 'Press RESET' }).click();
+    await page
+      .getByTestId('board-state')
+      .filter({ hasText: /^Plugged in$/ })
+      .waitFor({ timeout: 10_000 });
+    await screenshot(page, 'simulated-nrf52');
+    expect(errors).toEqual([]);
+  }, 120_000);
+
   it('is labelled simulated on the bench overview', async () => {
     await page.getByRole('button', { name: 'Bench overview' }).click();
     const card = page.locator(`[data-testid="overview-card"][data-board-id="${boardId}"]`);

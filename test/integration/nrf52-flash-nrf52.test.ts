@@ -60,6 +60,7 @@ describe('flashNrf52 routes by target', () => {
       fileName: 'dongle.zip',
       portWatch: watch,
       appPortPath: dongle.hostPath,
+      portAddedByPath: true,
       openLink: (portPath) => openSerialLink(portPath),
       bootloaderWaitMs: 500,
       secureTiming: { responseTimeoutMs: 300, disconnectTimeoutMs: 1000, reenumerateTimeoutMs: 1500 },

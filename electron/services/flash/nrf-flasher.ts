@@ -8,6 +8,7 @@ import type { ImageSummary } from '../../contract';
 
 type Problem = ImageSummary['problems'][number];
 import { flashNrf52, inspectNrfImage, planNrfFlash } from '../../../drivers/nrf52';
+import { UF2_FAMILY_NAMES } from '../../../drivers/nrf52/uf2';
 import { openPortForFlashing } from './open-port';
 import { probeToolOnPath, runPowerShell } from '../builds/external-tools';
 import type { FamilyFlasher, FlashInput, FlashRun } from './family-flasher';
@@ -23,6 +24,8 @@ export interface NrfFlasherOptions {
   driveRoots?: string[];
   /** The 1200-baud touch (default: open the port at 1200 baud and drop DTR). */
   touchPort?: (path: string) => Promise<void>;
+  /** Searched for UF2 drives besides the OS's mount points (the simulated boards' drive folder, once there is one). */
+  extraDriveRoots?: () => string[];
 }
 
 export function createNrfFlasher(options: NrfFlasherOptions = {}): FamilyFlasher {
@@ -76,7 +79,7 @@ export function createNrfFlasher(options: NrfFlasherOptions = {}): FamilyFlasher
         overridable: false,
         writes: { start: info.start, end: info.end, bytes: info.size },
         ...(info.softDevice ? { softDevice: info.softDevice } : {}),
-        ...(info.familyId !== undefined ? { uf2Family: info.familyId } : {}),
+        ...(info.familyId !== undefined ? { uf2Family: { id: info.familyId, chip: UF2_FAMILY_NAMES[info.familyId] ?? null } } : {}),
       };
     },
 
@@ -87,8 +90,11 @@ export function createNrfFlasher(options: NrfFlasherOptions = {}): FamilyFlasher
         image: run.bytes,
         fileName: run.fileName,
         portWatch: run.portWatch,
-        openLink: (path, baudRate) => openPortForFlashing(path, run.board, baudRate),
+        openLink: (path, baudRate) => openPortForFlashing(path, run.board, baudRate, run.binding),
+        binding: run.binding,
+        extraDriveRoots: options.extraDriveRoots?.(),
         appPortPath: run.board.present ? run.path : undefined,
+        portAddedByPath: run.board.manual && !run.board.vendorId,
         driveRoots: options.driveRoots,
         touchPort: options.touchPort,
         toolProbe: probeToolOnPath,

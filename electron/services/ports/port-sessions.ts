@@ -248,7 +248,7 @@ export class PortSessions {
 
   private binding(): Promise<BindingInterface> {
     if (this.options.binding) return Promise.resolve(this.options.binding);
-    this.bindingPromise ??= import('@serialport/bindings-cpp').then(({ autoDetect }) => autoDetect() as unknown as BindingInterface);
+    this.bindingPromise ??= loadOsSerialBinding();
     return this.bindingPromise;
   }
 }
@@ -257,6 +257,11 @@ export class PortSessions {
  * The settings a request changes: a key present with the value undefined (IPC keeps those, JSON
  * drops them) changes nothing, rather than erasing the baud rate the session runs at.
  */
+/** The OS's node-serialport binding, loaded on first use (a machine without the native module still starts). */
+export function loadOsSerialBinding(): Promise<BindingInterface> {
+  return import('@serialport/bindings-cpp').then(({ autoDetect }) => autoDetect() as unknown as BindingInterface);
+}
+
 function givenSettings(settings: Partial<ConsoleSettings>): Partial<ConsoleSettings> {
   return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)) as Partial<ConsoleSettings>;
 }

@@ -14,7 +14,9 @@ export interface SimulatedBench {
   /** Opens simulated ports only (paths with SIMULATED_PATH_PREFIX). */
   binding: BindingInterface;
   /** The simulated ports plugged in now, as the OS lister would report them. */
-  list(): SerialPortInfo[];
+  list(): Promise<SerialPortInfo[]>;
+  /** Folders where simulated boards mount their UF2 drives, searched besides the OS's mount points. */
+  driveRoots(): string[];
   /** Plugs in a new simulated board; resolves with its port path and the TinyGo target of the board it plays. */
   start(kind: SimulatedBoardKind): Promise<{ path: string; target: string }>;
   /** The kind of board at `path`, or undefined when no simulated board is there. */
@@ -23,6 +25,8 @@ export interface SimulatedBench {
   press(path: string, button: SimulatedButton): string;
   /** A program made for this kind of simulated board (it prints heap telemetry): its file name and bytes. */
   sample(kind: SimulatedBoardKind): { name: string; bytes: Uint8Array };
+  /** Unplugs the board at `path` for good (the user forgot it). */
+  remove(path: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -25,34 +25,47 @@ export class SimulatedBoards {
     const boards = await this.registry.refresh();
     const board = boards.find((candidate) => candidate.path === started.path);
     if (!board) throw new Error(`The simulated board at ${started.path} did not appear in the board list.`);
-    const count = boards.filter((candidate) => candidate.simulated === kind).length;
+    this.started.set(board.id, { path: started.path, kind });
+    const count = [...this.started.values()].filter((other) => other.kind === kind).length;
     const name = SIMULATED_BOARD_KINDS[kind] + (count > 1 ? ` #${count}` : '');
     return this.registry.update(board.id, { name, target: started.target });
   }
 
+  /** A forgotten simulated board is unplugged for good, not left running unseen. */
+  async forget(boardId: string): Promise<void> {
+    const started = this.started.get(boardId);
+    if (!started || !this.bench) return;
+    this.started.delete(boardId);
+    await this.bench.remove(started.path);
+    await this.registry.refresh();
+  }
+
+  /** Its buttons work whether or not its port is there now (a board in its UF2 bootloader has no serial port). */
   press(boardId: string, button: SimulatedButton): { ok: true; description: string } {
     const bench = this.requireBench();
-    const board = this.requireSimulated(boardId);
-    return { ok: true, description: bench.press(board.path, button) };
+    return { ok: true, description: bench.press(this.requireStarted(boardId).path, button) };
   }
 
   sample(boardId: string): FileRef {
     const bench = this.requireBench();
-    const board = this.requireSimulated(boardId);
-    const { name, bytes } = bench.sample(board.simulated!);
+    const { name, bytes } = bench.sample(this.requireStarted(boardId).kind);
     return { name, dataBase64: Buffer.from(bytes).toString('base64') };
   }
 
-  private requireSimulated(boardId: string): Board {
-    const board = this.registry.require(boardId);
-    if (!board.simulated || !board.present)
-      throw new FlashdeckError({
-        code: 'SIMULATOR_UNAVAILABLE',
-        stage: 'starting',
-        message: `${board.name ?? board.guess.label} is ${board.simulated ? 'a simulated board that is gone (Flashdeck restarted since)' : 'real hardware, not a simulated board'}.`,
-        hint: board.simulated ? 'Start a new simulated board from the board list.' : 'Press the buttons on the board itself.',
-      });
-    return board;
+  /** Boards this app started, by board id: their port comes and goes, the id stays. */
+  private readonly started = new Map<string, { path: string; kind: SimulatedBoardKind }>();
+
+  private requireStarted(boardId: string): { path: string; kind: SimulatedBoardKind } {
+    const started = this.started.get(boardId);
+    if (started) return started;
+    const board = this.registry.get(boardId);
+    const real = board !== undefined && !board.simulated;
+    throw new FlashdeckError({
+      code: 'SIMULATOR_UNAVAILABLE',
+      stage: 'starting',
+      message: real ? `${board.name ?? board.guess.label} is real hardware, not a simulated board.` : 'That simulated board is gone (Flashdeck restarted since it was started).',
+      hint: real ? 'Press the buttons on the board itself.' : 'Start a new simulated board from the board list.',
+    });
   }
 
   private requireBench(): SimulatedBench {
