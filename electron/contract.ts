@@ -164,8 +164,8 @@ export const imageSummarySchema = z.object({
   writes: z.object({ start: z.number().int(), end: z.number().int(), bytes: z.number().int() }).optional(),
   /** The SoftDevice an nRF52 image is linked after ("S140 6.1.1"), or "none". */
   softDevice: z.string().optional(),
-  /** A UF2 file's family ID. */
-  uf2Family: z.number().int().optional(),
+  /** A UF2 file's family ID, and the chip it names when Flashdeck knows it. */
+  uf2Family: z.object({ id: z.number().int(), chip: z.string().nullable() }).optional(),
 });
 export type ImageSummary = z.infer<typeof imageSummarySchema>;
 
@@ -193,7 +193,10 @@ export const flashRecordSchema = z.object({
   ok: z.boolean(),
   method: z.string(),
   fileName: z.string(),
+  /** The file's size. */
   bytes: z.number(),
+  /** Bytes of flash the image occupies (a HEX or UF2 file carries less data than its size); null when not known (`tinygo flash`, older records). */
+  flashBytes: z.number().nullable(),
   verifiedBy: z.string().nullable(),
   errorCode: z.string().nullable(),
   errorMessage: z.string().nullable(),

@@ -28,3 +28,8 @@ export function modelChoices(board: Pick<Board, 'target' | 'guess'>, catalogue: 
   const familyName = family === 'esp32' ? 'ESP32' : family === 'nrf52' ? 'nRF52' : null;
   return { models: [...guessed, ...rest], narrowedTo: familyName ? `${familyName} boards` : null };
 }
+
+/** The board's chip: its model's, else the one a flash read, else the USB guess's (undefined when none says). */
+export function boardChip(board: Board, model: BoardModelDto | undefined): string | undefined {
+  return model?.chip ?? board.detected?.chip ?? board.guess.chip;
+}

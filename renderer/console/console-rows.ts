@@ -88,10 +88,10 @@ export function formatHexRow(offset: number, bytes: Uint8Array): string {
   return `${offset.toString(16).padStart(8, '0')}  ${hex} |${ascii}|`;
 }
 
-/** The scrollback as text for the clipboard: each line with its timestamp when they are shown, the unfinished line last. */
 /** What marks a TX line, on screen and in copied text. */
 export const SENT_MARKER = 'TX ›';
 
+/** The scrollback as text for the clipboard: each line with its timestamp when they are shown, the unfinished line last. */
 export function scrollbackText(
   lines: { readonly count: number; text(at: number): string; time(at: number): number; isSent(at: number): boolean },
   partial: { text: string } | null,

@@ -11,8 +11,6 @@ export interface ImageFact {
   value: string;
 }
 
-const UF2_FAMILIES: Record<number, string> = { 0xada52840: 'nRF52840', 0x1b57745f: 'nRF52' };
-
 export function imageFacts(summary: ImageSummary): ImageFact[] {
   const facts: ImageFact[] = [];
   if (summary.writes) {
@@ -21,10 +19,7 @@ export function imageFacts(summary: ImageSummary): ImageFact[] {
     facts.push({ label: 'Writes', value: `${formatBytes(bytes)} to ${formatHex(start)}–${formatHex(end)}${fileNote}` });
   }
   if (summary.softDevice) facts.push({ label: 'SoftDevice', value: summary.softDevice === 'none' ? 'None: the image runs without one' : summary.softDevice });
-  if (summary.uf2Family !== undefined) {
-    const family = UF2_FAMILIES[summary.uf2Family];
-    facts.push({ label: 'UF2 family', value: `${formatHex(summary.uf2Family)}${family ? ` (${family})` : ''}` });
-  }
+  if (summary.uf2Family) facts.push({ label: 'UF2 family', value: `${formatHex(summary.uf2Family.id)}${summary.uf2Family.chip ? ` (${summary.uf2Family.chip})` : ''}` });
   if (summary.espImage) {
     const image = summary.espImage;
     facts.push({ label: 'Entry point', value: formatHex(image.entry) });

@@ -28,15 +28,27 @@ export function onShortcut(action: ShortcutAction, handler: () => void): () => v
   };
 }
 
+/** Inputs that are not for typing: a key pressed on them is still a shortcut. */
+const NOT_TYPED = new Set(['checkbox', 'radio', 'button', 'submit', 'reset', 'range', 'color', 'file']);
+
 function typingIn(target: EventTarget | null): boolean {
-  const element = target as Partial<Pick<HTMLElement, 'tagName' | 'isContentEditable'>> | null;
-  return Boolean(element?.isContentEditable) || ['INPUT', 'TEXTAREA', 'SELECT'].includes(element?.tagName ?? '');
+  const element = target as (Partial<Pick<HTMLElement, 'tagName' | 'isContentEditable'>> & { type?: string }) | null;
+  if (element?.isContentEditable) return true;
+  if (element?.tagName === 'INPUT') return !NOT_TYPED.has(element.type ?? 'text');
+  return element?.tagName === 'TEXTAREA' || element?.tagName === 'SELECT';
 }
 
-/** The action a key press asks for, or null (typing, a modifier held, not a shortcut). */
-export function shortcutOf(event: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'altKey' | 'metaKey' | 'target'>): ShortcutAction | null {
-  if (event.ctrlKey || event.altKey || event.metaKey || typingIn(event.target)) return null;
-  return SHORTCUTS.find((shortcut) => shortcut.key === event.key)?.action ?? null;
+/** While a dialog is open (the shortcut list), only its own keys work: nothing happens behind it. */
+let dialogOpen = false;
+export function setDialogOpen(open: boolean): void {
+  dialogOpen = open;
+}
+
+/** The action a key press asks for, or null (typing, a modifier held, a held key repeating, not a shortcut). */
+export function shortcutOf(event: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'altKey' | 'metaKey' | 'target' | 'repeat' | 'defaultPrevented'>): ShortcutAction | null {
+  if (event.ctrlKey || event.altKey || event.metaKey || event.repeat || event.defaultPrevented || typingIn(event.target)) return null;
+  const action = SHORTCUTS.find((shortcut) => shortcut.key === event.key)?.action ?? null;
+  return dialogOpen && action !== 'help' ? null : action;
 }
 
 /** Listens on `target` (the window); returns the function that stops listening. */

@@ -98,7 +98,7 @@ export const PROGRAMS: readonly CatalogueProgram[] = [
     unsupportedGc: [],
     notes: [
       { text: 'nRF52 DKs (pca10056, pca10040) cycle LED1–LED4; Feather nRF52840 cycles its red and blue LEDs; other boards their single LED.', chips: ['nRF52840', 'nRF52832'] },
-      { text: 'Chip-only targets (esp32, esp32c3, nrf52840) need the "ledpin" build tag and an LED GPIO.', targets: ['esp32', 'esp32c3', 'nrf52840'] },
+      { text: 'Chip-only targets (esp32, esp32c3, nrf52840, …) need the "ledpin" build tag and an LED GPIO.', targets: [...CHIP_ONLY_TARGETS] },
     ],
   },
   {

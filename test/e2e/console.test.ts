@@ -63,7 +63,7 @@ describe('Console and Telemetry tabs (npm run serve, Chromium)', () => {
     const sent = page.getByTestId('console-output').locator('.vr-row.sent', { hasText: 'hello flashdeck' });
     await expect(sent.locator('.dir').textContent()).resolves.toBe('TX ›');
     await expect(sent.locator('.tx').textContent()).resolves.toBe('hello flashdeck');
-    // TX lines off: the next line sent leaves only the board's echo (the setting survives a reload).
+    // TX lines off: the next line sent leaves only the board's echo.
     await page.getByLabel('TX lines').uncheck();
     await input.fill('quiet line');
     await input.press('Enter');

@@ -57,7 +57,10 @@ describe('Flashdeck in the browser (npm run serve)', () => {
   it('shows the board as gone when its port disappears, within a second', async () => {
     const page = await browser.newPage();
     await page.goto(serve.url);
-    await page.getByTestId('board-state').filter({ hasText: 'Plugged in' }).waitFor();
+    await page
+      .getByTestId('board-state')
+      .filter({ hasText: /^Plugged in$/ })
+      .waitFor();
     const started = Date.now();
     await board.close();
     await page.getByTestId('board-state').filter({ hasText: 'Port not found' }).waitFor({ timeout: 5000 });

@@ -102,6 +102,7 @@ describe("the overview card's words", () => {
     method: 'esp-serial',
     fileName: 'blink.bin',
     bytes: 40960,
+    flashBytes: 40960,
     verifiedBy: 'md5',
     errorCode: null,
     errorMessage: null,

@@ -24,7 +24,7 @@ describe('image facts', () => {
   });
 
   it('a UF2 names its family; an ESP image its header checks in words', () => {
-    expect(imageFacts({ ...base, kind: 'uf2', uf2Family: 0xada52840 })).toEqual([{ label: 'UF2 family', value: '0xada52840 (nRF52840)' }]);
+    expect(imageFacts({ ...base, kind: 'uf2', uf2Family: { id: 0xada52840, chip: 'nRF52840' } })).toEqual([{ label: 'UF2 family', value: '0xada52840 (nRF52840)' }]);
     const esp = imageFacts({ ...base, family: 'esp32', kind: 'tinygo-app', espImage: { entry: 0x400d0020, segments: 3, checksumOk: true, sha256Ok: false } });
     expect(esp.map((fact) => `${fact.label}: ${fact.value}`)).toEqual([
       'Entry point: 0x400d0020',

@@ -161,7 +161,10 @@ describe('board registry', () => {
     const { reg } = registry([], new Set(['/dev/pts/8']));
     const manual = await reg.addByPath('/dev/pts/8');
     await reg.noteDetectedChip(manual.id, { chip: 'ESP8266', description: 'ESP8266', at: 1 });
+    // Kept as read (the header shows it), but it names no board and narrows nothing: Flashdeck flashes no ESP8266.
+    expect(reg.get(manual.id)!.detected).toEqual({ chip: 'ESP8266', description: 'ESP8266', at: 1 });
     expect(reg.get(manual.id)!.guess.label).toBe('Unknown board');
+    expect(reg.get(manual.id)!.guess.family).toBeUndefined();
     await expect(reg.noteDetectedChip('port:/dev/gone', { chip: 'ESP32', description: 'ESP32', at: 1 })).resolves.toBeUndefined();
     expect(reg.get('port:/dev/gone')).toBeUndefined();
   });

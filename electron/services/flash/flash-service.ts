@@ -93,6 +93,7 @@ export class FlashService {
       fileName: input.fileName,
       method: summary.method ?? 'unknown',
       bytes: input.bytes.length,
+      flashBytes: summary.writes?.bytes ?? input.bytes.length,
       artifactSha256: artifactSha256(loaded.bytes),
       path: board.path,
       returnIds: flasher!.returnIdentities?.(input) ?? [],
@@ -197,7 +198,7 @@ export class FlashService {
     const board = this.options.registry.require(boardId);
     const job = this.newJob(boardId);
     this.launch(
-      this.run(job, { fileName: label, method, bytes: 0, path: board.path, returnIds: [], artifactSha256 }, ({ path, signal, onProgress }) =>
+      this.run(job, { fileName: label, method, bytes: 0, flashBytes: null, path: board.path, returnIds: [], artifactSha256 }, ({ path, signal, onProgress }) =>
         execute({ path, signal, onProgress }),
       ),
     );
@@ -223,7 +224,7 @@ export class FlashService {
    */
   private async run(
     job: Job,
-    what: { fileName: string; method: string; bytes: number; path: string; returnIds: string[]; artifactSha256: string | null },
+    what: { fileName: string; method: string; bytes: number; flashBytes: number | null; path: string; returnIds: string[]; artifactSha256: string | null },
     execute: (context: { path: string; signal: AbortSignal; onProgress: ProgressListener }) => Promise<FlashOutcome>,
   ): Promise<void> {
     const { hub, flashLog } = this.options;
@@ -236,7 +237,15 @@ export class FlashService {
     let lease: PortLease | undefined;
     let logId: number | undefined;
     try {
-      logId = flashLog.begin({ boardId: job.boardId, startedAt, method: what.method, fileName, bytes: what.bytes, artifactSha256: what.artifactSha256 });
+      logId = flashLog.begin({
+        boardId: job.boardId,
+        startedAt,
+        method: what.method,
+        fileName,
+        bytes: what.bytes,
+        flashBytes: what.flashBytes,
+        artifactSha256: what.artifactSha256,
+      });
       const emitProgress = throttleProgress((progress) => hub.emit('flash.progress', { jobId: job.id, boardId: job.boardId, fileName, progress }));
       emitProgress({ stage: 'connecting', bytesDone: 0, bytesTotal: what.bytes, bytesPerSecond: 0, etaSeconds: null });
       lease = this.options.leasePort ? await this.options.leasePort(job.boardId, `Flashing ${fileName}`) : { path: what.path, release: async () => {} };
@@ -254,7 +263,16 @@ export class FlashService {
     const result = { durationMs: now() - startedAt, ok: !failure, verifiedBy: outcome?.verifiedBy, errorCode: error?.code, errorMessage: error?.message };
     try {
       if (logId === undefined)
-        flashLog.record({ boardId: job.boardId, startedAt, method: what.method, fileName, bytes: what.bytes, artifactSha256: what.artifactSha256, ...result });
+        flashLog.record({
+          boardId: job.boardId,
+          startedAt,
+          method: what.method,
+          fileName,
+          bytes: what.bytes,
+          flashBytes: what.flashBytes,
+          artifactSha256: what.artifactSha256,
+          ...result,
+        });
       else flashLog.finish(logId, result);
     } catch (logError) {
       this.log(`Could not record the flash of ${fileName} in the flash log: ${messageOf(logError)}`);

@@ -196,6 +196,14 @@ export const MIGRATIONS: readonly Migration[] = [
   ALTER TABLE boards ADD COLUMN detected_at INTEGER;
   `,
   },
+  {
+    version: 7,
+    // A .hex or .uf2 file is two to three times the data it writes: the size history's flashed images need the data.
+    purpose: 'the bytes of flash each attempt writes (the image data, not the file), where known',
+    sql: `
+  ALTER TABLE flashes ADD COLUMN flash_bytes INTEGER;
+  `,
+  },
 ];
 
 export function openDatabase(file: string, options: { schemaVersion?: number } = {}): Db {

@@ -8,6 +8,8 @@ export interface FlashAttempt {
   method: string;
   fileName: string;
   bytes: number;
+  /** Bytes of flash the image occupies (its data, not the file: a HEX or UF2 file is larger); null when not known. */
+  flashBytes?: number | null;
   /** SHA-256 (hex) of the image written; the size history finds the build that made it. Null when not known (`tinygo flash`). */
   artifactSha256?: string | null;
 }
@@ -39,8 +41,8 @@ export class FlashLog {
   begin(attempt: FlashAttempt): number {
     const result = this.db
       .prepare(
-        `INSERT INTO flashes (board_id, started_at, duration_ms, ok, method, file_name, bytes, finished, owner_pid, artifact_sha256)
-         VALUES (@boardId, @startedAt, 0, 0, @method, @fileName, @bytes, 0, @pid, @sha)`,
+        `INSERT INTO flashes (board_id, started_at, duration_ms, ok, method, file_name, bytes, flash_bytes, finished, owner_pid, artifact_sha256)
+         VALUES (@boardId, @startedAt, 0, 0, @method, @fileName, @bytes, @flashBytes, 0, @pid, @sha)`,
       )
       .run({
         boardId: attempt.boardId,
@@ -48,6 +50,7 @@ export class FlashLog {
         method: attempt.method,
         fileName: attempt.fileName,
         bytes: attempt.bytes,
+        flashBytes: attempt.flashBytes ?? null,
         pid: process.pid,
         sha: attempt.artifactSha256?.toLowerCase() ?? null,
       });
@@ -87,7 +90,7 @@ export class FlashLog {
   recent(boardId: string, limit = 50): FlashRecord[] {
     const rows = this.db
       .prepare(
-        `SELECT id, started_at AS startedAt, duration_ms AS durationMs, ok, method, file_name AS fileName, bytes,
+        `SELECT id, started_at AS startedAt, duration_ms AS durationMs, ok, method, file_name AS fileName, bytes, flash_bytes AS flashBytes,
                 verified_by AS verifiedBy, error_code AS errorCode, error_message AS errorMessage, artifact_sha256 AS artifactSha256
          FROM flashes WHERE board_id = ? AND finished = 1 ORDER BY started_at DESC, id DESC LIMIT ?`,
       )

@@ -274,6 +274,8 @@ describe('port sessions over a pseudo-terminal', () => {
     const exited = new Promise((resolve) => holder.once('exit', resolve));
     stopHolder();
     await exited;
+    // flock's sleep child holds the lock until it too has died: wait until no process holds it (CI under load lost this race).
+    await expect.poll(() => findPortHolders(pty.hostPath).some((h) => h.locks), { timeout: 5000 }).toBe(false);
     await expect(h.sessions.open(added.id)).resolves.toMatchObject({ state: 'connected' });
   });
 

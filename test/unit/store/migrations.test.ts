@@ -135,7 +135,7 @@ describe('schema migrations', () => {
       old.prepare(`INSERT INTO boards (id, name, target, manual_path, created_at) VALUES ('port:/dev/pts/3', 'Bench ESP', NULL, '/dev/pts/3', 1)`).run();
       old.close();
       const db = openDatabase(file);
-      expect(db.pragma('user_version', { simple: true })).toBe(6);
+      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
       const store = new BoardStore(db);
       expect(store.get('port:/dev/pts/3')).toEqual({ id: 'port:/dev/pts/3', name: 'Bench ESP', target: null, manualPath: '/dev/pts/3', detected: null });
       store.save('port:/dev/pts/3', { detected: { chip: 'ESP32', description: 'ESP32 (revision v3.1)', at: 42 } });
@@ -146,6 +146,30 @@ describe('schema migrations', () => {
         target: 'esp32-coreboard-v2',
         detected: { chip: 'ESP32', description: 'ESP32 (revision v3.1)', at: 42 },
       });
+      db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('upgrades a schema-6 database to 7: earlier flashes keep their file size and have no known footprint; new ones record the data they write', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flashdeck-migrate-'));
+    try {
+      const file = join(dir, 'flashdeck.sqlite');
+      const old = openDatabase(file, { schemaVersion: 6 });
+      old
+        .prepare(
+          `INSERT INTO flashes (board_id, started_at, duration_ms, ok, method, file_name, bytes, verified_by, finished) VALUES ('b1', 1, 10, 1, 'uf2', 'blink.uf2', 81920, 're-enumerated', 1)`,
+        )
+        .run();
+      old.close();
+      const db = openDatabase(file);
+      const log = new FlashLog(db);
+      log.record({ boardId: 'b1', startedAt: 2, method: 'uf2', fileName: 'blink.hex', bytes: 112_640, flashBytes: 40_960, durationMs: 10, ok: true, verifiedBy: 're-enumerated' });
+      expect(log.recent('b1').map(({ fileName, bytes, flashBytes }) => ({ fileName, bytes, flashBytes }))).toEqual([
+        { fileName: 'blink.hex', bytes: 112_640, flashBytes: 40_960 },
+        { fileName: 'blink.uf2', bytes: 81_920, flashBytes: null },
+      ]);
       db.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
