@@ -19,8 +19,9 @@ export interface ModelChoices {
 }
 
 export function modelChoices(board: Pick<Board, 'target' | 'guess'>, catalogue: readonly BoardModelDto[]): ModelChoices {
-  // A picked model decides the guess (main derives it), so the guess's family is the board's in every case.
-  const family = board.guess.family;
+  // A picked model decides the guess (main derives it), so the guess's family is the board's, except behind a
+  // USB-UART bridge: "likely an ESP32" is a hint there (a Feather nRF52832 has the same CP2104), so every model stays offered.
+  const family = board.guess.confidence === 'bridge' ? undefined : board.guess.family;
   const inFamily = catalogue.filter((model) => !family || model.family === family || model.target === board.target);
   const guessed = board.guess.targets.map((target) => inFamily.find((model) => model.target === target)).filter((model) => model !== undefined);
   const byName = (a: BoardModelDto, b: BoardModelDto) => a.name.localeCompare(b.name, 'en');

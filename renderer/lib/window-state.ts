@@ -10,6 +10,8 @@ export const WINDOW_KEYS = {
   tab: 'tab',
   consoleShowSent: 'console.showSent',
   historyPageSize: 'history.pageSize',
+  telemetryWindow: 'telemetry.windowSeconds',
+  telemetryLowHeapPercent: 'telemetry.lowHeapPercent',
 } as const;
 export type WindowKey = (typeof WINDOW_KEYS)[keyof typeof WINDOW_KEYS];
 
@@ -40,3 +42,4 @@ export function remember(key: WindowKey, value: unknown): void {
 
 export const isString = (value: unknown): value is string => typeof value === 'string';
 export const isBoolean = (value: unknown): value is boolean => typeof value === 'boolean';
+export const isNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);

@@ -61,6 +61,8 @@ describe('the bench overview and board identity (serve mode, three simulated ESP
     // The Console tab connects by itself when it opens.
     await page.getByRole('tab', { name: 'Console' }).click();
     await page.getByTestId('board-console-state').filter({ hasText: 'Console: connected' }).waitFor();
+    // Back on the Flash tab, so the boards added next do not open their consoles too (the Console tab connects the board it shows).
+    await page.getByRole('tab', { name: 'Flash' }).click();
 
     await addBoardByPath(page, sims[FLASHING].hostPath, ESP32_DEVKIT);
     await rename('Flash bench');

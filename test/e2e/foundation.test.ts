@@ -57,6 +57,9 @@ describe('Flashdeck in the browser (npm run serve)', () => {
   it('shows the board as gone when its port disappears, within a second', async () => {
     const page = await browser.newPage();
     await page.goto(serve.url);
+    // A new window remembers no board: it opens on the bench overview, and the user picks the board.
+    await page.getByRole('heading', { name: 'Bench overview' }).waitFor();
+    await page.locator('nav [data-board-id]').first().click();
     await page
       .getByTestId('board-state')
       .filter({ hasText: /^Plugged in$/ })

@@ -83,6 +83,12 @@ describe('board models offered for a board', () => {
     const firstOther = esp.models.findIndex((model) => model.chip !== 'ESP32');
     expect(esp.models.slice(0, firstOther).every((model) => model.chip === 'ESP32')).toBe(true);
     expect(esp.models.slice(firstOther).some((model) => model.chip === 'ESP32')).toBe(false);
+
+    // A CP210x bridge only hints "likely an ESP32": the Feather nRF52832 has the same CP2104, so every model stays offered, the hinted ones first.
+    const bridge = modelChoices(board({ manual: false, usb: ['10c4', 'ea60'] }), catalogue);
+    expect(bridge.narrowedTo).toBeNull();
+    expect(bridge.models.map((model) => model.target)).toContain('pca10040-s132v6');
+    expect(bridge.models.slice(0, 3).map((model) => model.target)).toEqual(['m5stack', 'm5stack-core2', 'pca10040-s132v6']);
   });
 
   it('names the model picked, or an exact guess; a chip alone names no model', () => {

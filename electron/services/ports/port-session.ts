@@ -121,10 +121,23 @@ export class PortSession {
   }
 
   /** Opens the port (or, if the board is away, starts waiting for it). Never throws for port problems: they become the 'error' state. */
-  async open(): Promise<void> {
+  open(): Promise<void> {
     this.closedByUser = false;
-    if (this.state === 'connected' || this.state === 'paused-for-flash') return;
-    if (this.state === 'waiting-for-board' || this.state === 'reconnecting') return;
+    // Two windows (or a click and the tab's own connect) asking at once share one opening: the port is opened once.
+    if (this.opening) return this.opening;
+    if (this.state === 'connected' || this.state === 'paused-for-flash') return Promise.resolve();
+    if (this.state === 'waiting-for-board' || this.state === 'reconnecting') return Promise.resolve();
+    const opening = this.openFirst();
+    this.opening = opening;
+    const settled = () => {
+      if (this.opening === opening) this.opening = null;
+    };
+    void opening.then(settled, settled);
+    return opening;
+  }
+
+  /** Never rejects: a port that is gone is waited for, anything else is the error state. */
+  private async openFirst(): Promise<void> {
     this.refreshIdentity();
     this.setState('opening');
     try {
@@ -137,6 +150,8 @@ export class PortSession {
       this.setState('error', { error: this.explain(error) });
     }
   }
+
+  private opening: Promise<void> | null = null;
 
   /** Closes the port for good (the console was closed). */
   async close(): Promise<void> {
@@ -217,6 +232,9 @@ export class PortSession {
     }
     this.leased = true;
     this.reconnectAbort?.abort();
+    // A port still being opened (a connect, a reconnect) would be held a moment later, under the flasher: let that
+    // finish (it sees the lease and closes again), then close what is open.
+    await this.portOpening?.catch(() => {});
     await this.closePort();
     this.dispatch.flush();
     this.refreshIdentity();
@@ -273,7 +291,20 @@ export class PortSession {
     if (board?.present) this.identity = { ...identityOf(board), usbIds: unique([...this.identity.usbIds, ...identityOf(board).usbIds]) };
   }
 
+  /** The port being opened now, if any (the lease waits for it). */
+  private portOpening: Promise<void> | null = null;
+
   private async openPort(path: string): Promise<void> {
+    const opening = this.openPortNow(path);
+    this.portOpening = opening;
+    try {
+      await opening;
+    } finally {
+      if (this.portOpening === opening) this.portOpening = null;
+    }
+  }
+
+  private async openPortNow(path: string): Promise<void> {
     const { settings } = this;
     const opened = await openSerialLink(path, {
       binding: this.options.binding,
