@@ -13,15 +13,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { SimulatedBench } from '../../electron/services/ports/simulated-bench';
 import { SIMULATED_PATH_PREFIX } from '../../electron/services/ports/simulated-bench';
-import { SIMULATED_BOARD_BUTTONS, type SimulatedButton } from '../../electron/contract-values';
+import { SIMULATED_BOARD_BUTTONS, SIMULATED_BUTTONS, type SimulatedButton } from '../../electron/contract-values';
 import { SimBinding } from '../common/sim-binding';
 import { startEsp32Sim, type Esp32Sim } from '../esp32/start-sim';
 import { SIM_CHIPS } from '../esp32/chip-profiles';
 import { buildEspImage, firmwareLikeBytes } from '../esp32/esp-image-builder';
+import { HEAP_TELEMETRY_STRINGS } from '../esp32/app-model';
 import { nrf52HeapTelemetryApp, nrf52HeapTelemetrySample, SimulatedUf2Board } from './nrf52-uf2-board';
-
-/** What the heap-telemetry program keeps in rodata (resources/programs/heap-telemetry/main.go): its labels. */
-const HEAP_TELEMETRY_STRINGS = 'uptime_ms:\0,heap_alloc:\0,heap_inuse:\0,heap_idle:\0,heap_sys:\0,total_alloc:\0,mallocs:\0,frees:\0arduino\0' + '1000\0';
 
 /**
  * An ESP32 app image shaped like a TinyGo build of heap-telemetry (rodata, data and code segments
@@ -110,7 +108,13 @@ export function createInProcessBench(): SimulatedBench {
     kindAt: (portPath) => boards.get(portPath)?.kind,
     press(portPath, button: SimulatedButton) {
       const board = at(portPath);
-      if (!SIMULATED_BOARD_BUTTONS[board.kind].includes(button)) throw new Error(`This simulated board has no ${button} button.`);
+      if (!SIMULATED_BOARD_BUTTONS[board.kind].includes(button))
+        throw new FlashdeckError({
+          code: 'SIMULATOR_UNAVAILABLE',
+          stage: 'starting',
+          message: `This simulated board has no such button ("${SIMULATED_BUTTONS[button]}").`,
+          hint: `Its buttons: ${SIMULATED_BOARD_BUTTONS[board.kind].map((name) => SIMULATED_BUTTONS[name]).join(', ')}.`,
+        });
       if (board.kind === 'nrf52-uf2') return button === 'double-reset' ? board.board.doubleReset() : board.board.reset();
       if (button === 'boot-en') {
         board.sim.device.pressBootAndTapEn();

@@ -8,9 +8,9 @@
 import { mkdir } from 'node:fs/promises';
 import nodePath from 'node:path';
 import type { SerialPortInfo } from '../../drivers/common/port-watch';
-import type { SimDevice, SimSignals, SimSink } from '../common/sim-device';
 import type { SimBinding } from '../common/sim-binding';
-import { appModelFor, type AppModel } from '../esp32/app-model';
+import { appModelFor, HEAP_TELEMETRY_STRINGS } from '../esp32/app-model';
+import { TinyGoAppSim } from '../nrf52/tinygo-app-sim';
 import { appFiles, tinygoApp } from '../nrf52/fixtures';
 import { appStartBehind } from '../nrf52/sim-uf2';
 import { SimPortWatch } from '../nrf52/sim-port-watch';
@@ -20,7 +20,6 @@ const SOFT_DEVICE = 'S140 6.1.1';
 export const FEATHER_APP_START = appStartBehind(SOFT_DEVICE);
 /** The Feather nRF52840's program, as TinyGo's USB-CDC enumerates it. */
 const FEATHER_APP_ID = { vendorId: '239a', productId: '8029', manufacturer: 'Adafruit' };
-const HEAP_TELEMETRY_STRINGS = 'uptime_ms:\0,heap_alloc:\0,heap_inuse:\0,heap_idle:\0,heap_sys:\0,total_alloc:\0,mallocs:\0,frees:\0';
 
 /** A program image shaped like a TinyGo build of heap-telemetry for the Feather (vector table, its labels in rodata). */
 export function nrf52HeapTelemetryApp(): Uint8Array {
@@ -34,54 +33,9 @@ export function nrf52HeapTelemetrySample(): Uint8Array {
   return appFiles(nrf52HeapTelemetryApp(), FEATHER_APP_START).uf2;
 }
 
-/** The program's USB serial port: prints what the flashed program prints; 1200 baud then DTR low (or close) reboots into the bootloader. */
-class FeatherProgramPort implements SimDevice {
-  private sink: SimSink | null = null;
-  private baud = 115200;
-  private timer: ReturnType<typeof setInterval> | null = null;
-  private tick = 0;
-  private touched = false;
-
-  constructor(
-    private readonly model: AppModel | null,
-    private readonly onTouch: () => void,
-    private readonly periodMs: number,
-  ) {}
-
-  attach(sink: SimSink): void {
-    this.sink = sink;
-    if (this.model) this.timer = setInterval(() => this.sink?.emit(new TextEncoder().encode(this.model!.line(this.tick++, 'nRF52840'))), this.periodMs);
-  }
-
-  receive(): void {}
-
-  hostBaudChanged(baud: number): void {
-    this.baud = baud;
-  }
-
-  setSignals(signals: SimSignals): void {
-    if (this.baud === 1200 && !signals.dtr) this.reboot();
-  }
-
-  hostClosed(): void {
-    if (this.baud === 1200) this.reboot();
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-  }
-
-  private reboot(): void {
-    if (this.touched) return;
-    this.touched = true;
-    this.onTouch();
-  }
-}
-
 export class SimulatedUf2Board {
   readonly drive: Uf2DriveSim;
-  private program: FeatherProgramPort | null = null;
+  private program: TinyGoAppSim | null = null;
 
   constructor(
     private readonly binding: SimBinding,
@@ -146,7 +100,8 @@ export class SimulatedUf2Board {
     this.unplugProgram();
     const appBytes = this.drive.appBytes(FEATHER_APP_START, 0x20000);
     const flashed = appBytes.some((byte) => byte !== 0xff);
-    const program = new FeatherProgramPort(flashed ? appModelFor(appBytes, this.periodMs) : null, () => this.doubleReset(), this.periodMs);
+    const model = flashed ? appModelFor(appBytes, this.periodMs) : null;
+    const program = new TinyGoAppSim(() => this.doubleReset(), model ? { line: (tick) => model.line(tick, 'nRF52840'), periodMs: this.periodMs } : undefined);
     this.program = program;
     this.binding.register(this.path, program, { info: { ...FEATHER_APP_ID, serialNumber: this.serialNumber } });
   }

@@ -28,6 +28,8 @@ export interface AppOptions {
 }
 
 const HEAP_LABELS = ['uptime_ms:', ',heap_alloc:', ',heap_inuse:', ',heap_idle:'];
+/** The string constants heap-telemetry keeps in rodata (resources/programs/heap-telemetry/main.go): a sample image carrying them runs as that program. */
+export const HEAP_TELEMETRY_STRINGS = 'uptime_ms:\0,heap_alloc:\0,heap_inuse:\0,heap_idle:\0,heap_sys:\0,total_alloc:\0,mallocs:\0,frees:\0arduino\0';
 const ALLOC_STRESS_LABELS = [',wave:', ',live_bytes:'];
 
 export function appModelFor(image: Uint8Array, periodMs: number, options: AppOptions = {}): AppModel {

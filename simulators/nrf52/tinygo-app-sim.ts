@@ -5,15 +5,34 @@
  */
 import type { SimDevice, SimSignals, SimSink } from '../common/sim-device';
 
+/** What the program prints: one line (or several) per tick, every `periodMs`. */
+export interface AppOutput {
+  line(tick: number): string;
+  periodMs: number;
+}
+
 export class TinyGoAppSim implements SimDevice {
   private sink: SimSink | null = null;
   private baud = 115200;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private tick = 0;
   touched = false;
 
-  constructor(private readonly onTouch: () => void) {}
+  constructor(
+    private readonly onTouch: () => void,
+    private readonly output?: AppOutput,
+  ) {}
 
   attach(sink: SimSink): void {
     this.sink = sink;
+    const output = this.output;
+    if (output) this.timer = setInterval(() => this.sink?.emit(new TextEncoder().encode(output.line(this.tick++))), output.periodMs);
+  }
+
+  /** The board stops running this program (reset, unplug): no more output. */
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
   }
 
   receive(): void {}
@@ -33,6 +52,7 @@ export class TinyGoAppSim implements SimDevice {
   private reboot(): void {
     if (this.touched) return;
     this.touched = true;
+    this.stop();
     // The application's USB device goes away; the bootloader enumerates instead.
     this.onTouch();
     this.sink?.disconnect();

@@ -236,16 +236,9 @@ export class FlashService {
     let failure: unknown;
     let lease: PortLease | undefined;
     let logId: number | undefined;
+    const attempt = { boardId: job.boardId, startedAt, method: what.method, fileName, bytes: what.bytes, flashBytes: what.flashBytes, artifactSha256: what.artifactSha256 };
     try {
-      logId = flashLog.begin({
-        boardId: job.boardId,
-        startedAt,
-        method: what.method,
-        fileName,
-        bytes: what.bytes,
-        flashBytes: what.flashBytes,
-        artifactSha256: what.artifactSha256,
-      });
+      logId = flashLog.begin(attempt);
       const emitProgress = throttleProgress((progress) => hub.emit('flash.progress', { jobId: job.id, boardId: job.boardId, fileName, progress }));
       emitProgress({ stage: 'connecting', bytesDone: 0, bytesTotal: what.bytes, bytesPerSecond: 0, etaSeconds: null });
       lease = this.options.leasePort ? await this.options.leasePort(job.boardId, `Flashing ${fileName}`) : { path: what.path, release: async () => {} };
@@ -262,17 +255,7 @@ export class FlashService {
     const error = failure ? toErrorInfo(failure, 'flashing') : undefined;
     const result = { durationMs: now() - startedAt, ok: !failure, verifiedBy: outcome?.verifiedBy, errorCode: error?.code, errorMessage: error?.message };
     try {
-      if (logId === undefined)
-        flashLog.record({
-          boardId: job.boardId,
-          startedAt,
-          method: what.method,
-          fileName,
-          bytes: what.bytes,
-          flashBytes: what.flashBytes,
-          artifactSha256: what.artifactSha256,
-          ...result,
-        });
+      if (logId === undefined) flashLog.record({ ...attempt, ...result });
       else flashLog.finish(logId, result);
     } catch (logError) {
       this.log(`Could not record the flash of ${fileName} in the flash log: ${messageOf(logError)}`);
