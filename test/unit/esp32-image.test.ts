@@ -50,6 +50,22 @@ describe('inspectEspImage', () => {
     expect(codes(inspectEspImage(image))).toEqual(['IMAGE_BAD_CHECKSUM']);
   });
 
+  it('checks the checksum wherever the file sits in memory, and finds one flipped byte anywhere in the data', () => {
+    const image = buildEspImage({ chipId: 0, segments: [seg(0x3ffb0000, 37, 0x5a), seg(0x400d0020, 70_001, 0x33)], hashAppended: false });
+    const [first, second] = inspectEspImage(image).image!.segments;
+    for (const shift of [0, 1, 2, 3]) {
+      const held = new Uint8Array(image.length + 8);
+      held.set(image, shift);
+      const view = held.subarray(shift, shift + image.length);
+      expect(inspectEspImage(view).problems).toEqual([]);
+      for (const at of [first.dataOffset + 5, second.dataOffset + 1, second.dataOffset + second.length - 1]) {
+        view[at] ^= 0x10;
+        expect(codes(inspectEspImage(view)), `byte ${at}, memory offset ${shift}`).toEqual(['IMAGE_BAD_CHECKSUM']);
+        view[at] ^= 0x10;
+      }
+    }
+  });
+
   it('rejects a stale SHA-256 (header edited after the build)', () => {
     const image = tinygoStyleImage(0, 4000);
     image[3] = 0x2f; // change flash size without recomputing the digest
