@@ -10,8 +10,11 @@
  * 2. The user's whole cycle for a 40 KiB TinyGo-style image at 921600 (reset, sync, write,
  *    verify, reset) with datasheet flash timings, erasing only what is written vs. the whole chip first.
  *
- * For Flashdeck's runs, a breakdown by stage: wall time = wire + flash wait (commands held back by
- * the simulated flash) + other (turnarounds, host and chip work, the reset pulse).
+ * For Flashdeck's runs, a breakdown by stage: wall time = wire + flash wait + other (turnarounds,
+ * host and chip work, the reset pulse). Flash wait is what the simulated flash made the host wait
+ * for: commands queued behind flash work of earlier ones (the stub writes after acknowledging), and
+ * replies held back by their own command's flash work (the ROM's erase in FLASH_BEGIN, the flash
+ * read behind SPI_FLASH_MD5). Both are also reported apart.
  *
  * Figures go to stdout as ratios and to bench/results/esp32.json with units.
  */
@@ -42,8 +45,12 @@ interface Run {
   wireSeconds: number;
   wallSeconds: number;
   wireEfficiency: number;
-  /** Seconds complete commands waited inside the simulated chip for flash erase/program to finish. */
+  /** Seconds the simulated flash made the host wait: flashQueuedSeconds + flashHeldSeconds. */
   flashBoundSeconds: number;
+  /** Seconds complete commands waited in the chip's queue behind earlier commands' flash work. */
+  flashQueuedSeconds: number;
+  /** Seconds replies waited for their own command's flash work (erase before the reply, MD5's flash read). */
+  flashHeldSeconds: number;
   /** Wall time minus wire time minus flash-bound waiting: reset, turnarounds, host work. */
   otherOverheadSeconds: number;
   effectiveBytesPerSecond: number;
@@ -66,15 +73,18 @@ interface Phase {
 /** What each stage is, for the breakdown: the stages the driver reports, named by what the time is spent on. */
 const PHASES: Record<string, string> = {
   validating: 'inspect image',
-  connecting: 'reset pulse (EN low 100 ms + boot 50 ms)',
+  connecting: 'reset pulse (EN low 100 ms, boot until the ROM banner, ≤ 50 ms)',
   syncing: 'sync',
-  detecting: 'detect chip, baud switch (50 ms settle), flash id',
+  detecting: 'detect chip, baud switch and its check, flash id',
   'uploading-stub': 'stub upload',
   erasing: 'write',
   writing: 'write',
   verifying: 'chip reads back and hashes the flash (MD5)',
   resetting: 'reset',
 };
+
+/** Seconds the simulated flash made the host wait so far (queued behind flash work, or a reply held by it). */
+const flashWaitSeconds = (sim: Esp32Sim) => (sim.device.busyWaitMs + sim.device.flashHeldMs) / 1000;
 
 /** Collects phases from a run's progress events and the simulator's own counters. */
 function phaseRecorder(sim: Esp32Sim) {
@@ -84,7 +94,7 @@ function phaseRecorder(sim: Esp32Sim) {
     if (!open) return;
     const wall = (performance.now() - open.t) / 1000;
     const wire = sim.device.wireSeconds() - open.wire;
-    const busy = sim.device.busyWaitMs / 1000 - open.busy;
+    const busy = flashWaitSeconds(sim) - open.busy;
     const commands = sim.device.commandLog.length - open.commands;
     const same = phases.find((p) => p.phase === open!.phase);
     const into = same ?? { phase: open.phase, wallSeconds: 0, wireSeconds: 0, flashWaitSeconds: 0, otherSeconds: 0, commands: 0 };
@@ -97,7 +107,7 @@ function phaseRecorder(sim: Esp32Sim) {
   };
   const start = (phase: string) => {
     close();
-    open = { phase, t: performance.now(), wire: sim.device.wireSeconds(), busy: sim.device.busyWaitMs / 1000, commands: sim.device.commandLog.length };
+    open = { phase, t: performance.now(), wire: sim.device.wireSeconds(), busy: flashWaitSeconds(sim), commands: sim.device.commandLog.length };
   };
   start('open port');
   return {
@@ -118,6 +128,11 @@ function phaseRecorder(sim: Esp32Sim) {
     },
   };
 }
+
+/** Line time over wall time once everything the simulated flash made the host wait for is set aside. */
+const excludingFlashWait = (r: Run) => round(r.wireSeconds / (r.wallSeconds - r.flashBoundSeconds));
+/** The same with only commands queued behind flash work set aside (the figure before replies held by their own flash work were counted). */
+const excludingQueuedFlashWork = (r: Run) => round(r.wireSeconds / (r.wallSeconds - r.flashQueuedSeconds));
 
 async function throughput(client: Run['client'], chip: BenchChip, image: Uint8Array, baud: number): Promise<Run> {
   // In-process binding: exact pacing at the baud and DTR/RTS, so both clients reset the board themselves.
@@ -170,8 +185,10 @@ async function throughput(client: Run['client'], chip: BenchChip, image: Uint8Ar
       wireSeconds: round(wireSeconds),
       wallSeconds: round(wallSeconds),
       wireEfficiency: round(wireSeconds / wallSeconds),
-      flashBoundSeconds: round(sim.device.busyWaitMs / 1000),
-      otherOverheadSeconds: round(wallSeconds - wireSeconds - sim.device.busyWaitMs / 1000),
+      flashBoundSeconds: round(flashWaitSeconds(sim)),
+      flashQueuedSeconds: round(sim.device.busyWaitMs / 1000),
+      flashHeldSeconds: round(sim.device.flashHeldMs / 1000),
+      otherOverheadSeconds: round(wallSeconds - wireSeconds - flashWaitSeconds(sim)),
       effectiveBytesPerSecond: Math.round(image.length / wallSeconds),
       md5: digest,
       breakdown,
@@ -215,14 +232,18 @@ async function main(): Promise<void> {
       const run = await throughput(client, chip, images[chip], baud);
       runs.push(run);
       console.log(
-        `${client.padEnd(10)} ${chip.padEnd(7)} @${String(baud).padStart(6)}: wall ${run.wallSeconds.toFixed(2)} s, wire ${run.wireBytes} B = ${run.wireSeconds.toFixed(2)} s → wire efficiency ${run.wireEfficiency.toFixed(3)} (waiting for simulated flash ${run.flashBoundSeconds.toFixed(2)} s, other ${run.otherOverheadSeconds.toFixed(2)} s), effective ${(run.effectiveBytesPerSecond / 1024).toFixed(1)} KiB/s = ${((run.effectiveBytesPerSecond * 10) / baud).toFixed(2)} × the raw line rate`,
+        `${client.padEnd(10)} ${chip.padEnd(7)} @${String(baud).padStart(6)}: wall ${run.wallSeconds.toFixed(2)} s, wire ${run.wireBytes} B = ${run.wireSeconds.toFixed(2)} s → wire efficiency ${run.wireEfficiency.toFixed(3)} (waiting for simulated flash ${run.flashBoundSeconds.toFixed(2)} s = queued ${run.flashQueuedSeconds.toFixed(2)} + replies held ${run.flashHeldSeconds.toFixed(2)}, other ${run.otherOverheadSeconds.toFixed(2)} s), effective ${(run.effectiveBytesPerSecond / 1024).toFixed(1)} KiB/s = ${((run.effectiveBytesPerSecond * 10) / baud).toFixed(2)} × the raw line rate`,
       );
       for (const p of run.breakdown ?? []) {
         console.log(
           `    ${p.phase.padEnd(42)} ${p.wallSeconds.toFixed(3)} s = wire ${p.wireSeconds.toFixed(3)} + flash wait ${p.flashWaitSeconds.toFixed(3)} + other ${p.otherSeconds.toFixed(3)} (${p.commands} commands${p.commands ? `, ${((p.otherSeconds / p.commands) * 1000).toFixed(1)} ms other each` : ''})`,
         );
       }
-      if (run.breakdown) console.log(`    wire efficiency excluding flash wait ${(run.wireSeconds / (run.wallSeconds - run.flashBoundSeconds)).toFixed(3)}`);
+      if (run.breakdown) {
+        console.log(
+          `    wire efficiency excluding flash wait ${excludingFlashWait(run).toFixed(3)} (excluding only commands queued behind flash work, as counted before: ${excludingQueuedFlashWork(run).toFixed(3)})`,
+        );
+      }
     }
   }
   const ours = (chip: BenchChip, baud: number) => runs.find((r) => r.client === 'flashdeck' && r.chip === chip && r.baud === baud)!;
@@ -242,8 +263,8 @@ async function main(): Promise<void> {
   const ourRuns = runs.filter((r) => r.client === 'flashdeck');
   const minEfficiency = Math.min(...ourRuns.map((r) => r.wireEfficiency));
   const minRatio = Math.min(...cases.map(([chip, baud]) => ratio(chip, baud)));
-  const excludingFlashWait = (r: Run) => round(r.wireSeconds / (r.wallSeconds - r.flashBoundSeconds));
   const minExcludingFlashWait = Math.min(...ourRuns.map(excludingFlashWait));
+  const minExcludingQueued = Math.min(...ourRuns.map(excludingQueuedFlashWork));
   const goals = {
     wireEfficiencyAtLeast0_90: {
       value: minEfficiency,
@@ -256,6 +277,12 @@ async function main(): Promise<void> {
       unit: 'ratio',
       pass: minExcludingFlashWait >= 0.95,
       byRun: Object.fromEntries(ourRuns.map((r) => [`${r.chip}@${r.baud}`, excludingFlashWait(r)])),
+    },
+    wireEfficiencyExcludingQueuedFlashWorkOnlyAtLeast0_95: {
+      value: minExcludingQueued,
+      unit: 'ratio',
+      pass: minExcludingQueued >= 0.95,
+      byRun: Object.fromEntries(ourRuns.map((r) => [`${r.chip}@${r.baud}`, excludingQueuedFlashWork(r)])),
     },
     ratioVsEsptoolJsAtLeast1: { value: minRatio, unit: 'ratio', pass: minRatio >= 1 },
     cycle40KiBAtMost1_5s: { value: partial.wallSeconds, unit: 's', pass: partial.wallSeconds <= 1.5 },
@@ -280,8 +307,11 @@ async function main(): Promise<void> {
       wireTime: { value: r.wireSeconds, unit: 's' },
       wallTime: { value: r.wallSeconds, unit: 's' },
       wireEfficiency: { value: r.wireEfficiency, unit: 'ratio' },
-      wireEfficiencyExcludingFlashWait: { value: round(r.wireSeconds / (r.wallSeconds - r.flashBoundSeconds)), unit: 'ratio' },
+      wireEfficiencyExcludingFlashWait: { value: excludingFlashWait(r), unit: 'ratio' },
+      wireEfficiencyExcludingQueuedFlashWork: { value: excludingQueuedFlashWork(r), unit: 'ratio' },
       flashBoundWait: { value: r.flashBoundSeconds, unit: 's' },
+      flashQueuedWait: { value: r.flashQueuedSeconds, unit: 's' },
+      flashHeldReplies: { value: r.flashHeldSeconds, unit: 's' },
       otherOverhead: { value: r.otherOverheadSeconds, unit: 's' },
       effectiveThroughput: { value: r.effectiveBytesPerSecond, unit: 'B/s' },
       effectiveVsLineRate: { value: round((r.effectiveBytesPerSecond * 10) / r.baud), unit: 'ratio' },

@@ -56,6 +56,8 @@ const SYNC_BODY = [0x07, 0x07, 0x12, 0x20, ...new Array(32).fill(0x55)];
 const ROM_SYNC_VALUE = 0x20120707;
 const ROM_FLASH_BLOCK_MAX = 0x400;
 const STUB_FLASH_BLOCK_MAX = 0x4000;
+/** The 'late' baud-switch fault: the UART changes rate this long after the CHANGE_BAUDRATE reply. */
+export const LATE_BAUD_SWITCH_MS = 60;
 const RAM_BLOCK_MAX = 0x1800;
 
 export type SimState = 'reset' | 'download' | 'stub' | 'app' | 'hung';
@@ -65,8 +67,8 @@ export interface Esp32SimFaults {
   noReplyTo?: number[];
   /** The uploaded stub never starts: MEM_END is answered, then silence until reset. */
   stubNeverStarts?: boolean;
-  /** CHANGE_BAUDRATE is acknowledged but the UART keeps its old rate. */
-  baudSwitch?: 'ok' | 'ignore';
+  /** CHANGE_BAUDRATE is acknowledged but the UART keeps its old rate ('ignore'), or changes it only LATE_BAUD_SWITCH_MS after the reply ('late'). */
+  baudSwitch?: 'ok' | 'ignore' | 'late';
   /** JEDEC id the flash answers (0xFFFFFF / 0x000000 = flash not responding). */
   flashId?: number;
   /** Multiply erase times (a tired flash chip). */
@@ -156,7 +158,15 @@ export class Esp32SimDevice implements SimDevice {
   private queue: { frame: Uint8Array; at: number }[] = [];
   /** Milliseconds complete commands waited for the chip to finish earlier work (flash-bound time). */
   busyWaitMs = 0;
+  /**
+   * Milliseconds replies waited for flash work of their own command (the ROM erasing in
+   * FLASH_BEGIN or programming a block, ERASE_*, the flash read behind SPI_FLASH_MD5, or an
+   * erase under way when the command needed the flash). Work after the reply is not counted.
+   */
+  flashHeldMs = 0;
   private busy = false;
+  /** The command being handled, until it has replied. */
+  private handling: { replied: boolean } | null = null;
   private epoch = 0;
   private regs = new Map<number, number>();
   private mem = new Map<number, Uint8Array>();
@@ -202,6 +212,7 @@ export class Esp32SimDevice implements SimDevice {
 
   resetWireLog(): void {
     this.busyWaitMs = 0;
+    this.flashHeldMs = 0;
     this.wireLog.splice(0, this.wireLog.length, { baud: this.baud, bytesIn: 0, bytesOut: 0 });
   }
 
@@ -377,7 +388,12 @@ export class Esp32SimDevice implements SimDevice {
         const { frame, at } = this.queue.shift()!;
         this.busyWaitMs += performance.now() - at;
         const epoch = this.epoch;
-        await this.handle(frame, epoch);
+        this.handling = { replied: false };
+        try {
+          await this.handle(frame, epoch);
+        } finally {
+          this.handling = null;
+        }
       }
     } finally {
       this.busy = false;
@@ -400,6 +416,7 @@ export class Esp32SimDevice implements SimDevice {
 
   private reply(op: number, value: number, payload: Uint8Array | number[] = [], status = 0, error = 0, epoch = this.epoch): void {
     if (epoch !== this.epoch) return;
+    if (this.handling) this.handling.replied = true;
     const statusBytes = this.isStub ? [status, error] : [status, error, 0, 0];
     const body = [...payload, ...statusBytes];
     const packet = new Uint8Array(8 + body.length);
@@ -490,7 +507,7 @@ export class Esp32SimDevice implements SimDevice {
         return this.md5(op, data, epoch);
       case OP.ERASE_FLASH:
         if (!this.isStub) return this.unsupported(op);
-        await this.wait(this.timing.chipEraseMsPerMb * (this.flash.size / 1048576) * (this.faults.slowEraseFactor ?? 1));
+        await this.flashBound(() => this.wait(this.timing.chipEraseMsPerMb * (this.flash.size / 1048576) * (this.faults.slowEraseFactor ?? 1)));
         if (epoch !== this.epoch) return;
         this.flash.eraseChip();
         return this.reply(op, 0);
@@ -499,7 +516,7 @@ export class Esp32SimDevice implements SimDevice {
         const [offset, size] = [u32(data, 0), u32(data, 4)];
         if (offset % SECTOR || size % SECTOR) return this.fail(op, ROM_INVALID, STUB_BAD_LEN);
         const { ok, ms } = this.flash.eraseRange(offset, size, this.timing);
-        await this.wait(ms * (this.faults.slowEraseFactor ?? 1));
+        await this.flashBound(() => this.wait(ms * (this.faults.slowEraseFactor ?? 1)));
         return ok ? this.reply(op, 0, [], 0, 0, epoch) : this.fail(op, ROM_FLASH_WRITE, STUB_SPI_FAILED, epoch);
       }
       case OP.RUN_USER_CODE:
@@ -535,11 +552,14 @@ export class Esp32SimDevice implements SimDevice {
     const newBaud = u32(data, 0);
     this.reply(op, 0);
     if (this.faults.baudSwitch === 'ignore') return;
-    // Switch once the reply has left the UART.
+    // Switch once the reply has left the UART (or, as a fault, well after).
     const replyMs = (16 * 10 * 1000) / this.baud + 1;
-    this.later(() => {
-      if (epoch === this.epoch) this.setBaud(newBaud);
-    }, replyMs);
+    this.later(
+      () => {
+        if (epoch === this.epoch) this.setBaud(newBaud);
+      },
+      this.faults.baudSwitch === 'late' ? LATE_BAUD_SWITCH_MS : replyMs,
+    );
   }
 
   private setBaud(baud: number): void {
@@ -640,7 +660,7 @@ export class Esp32SimDevice implements SimDevice {
     if (!this.isStub) {
       // The ROM erases the whole region inside FLASH_BEGIN before answering.
       const { ok, ms } = this.flash.eraseRange(offset, size, this.timing);
-      await this.wait(ms * (this.faults.slowEraseFactor ?? 1));
+      await this.flashBound(() => this.wait(ms * (this.faults.slowEraseFactor ?? 1)));
       if (epoch !== this.epoch) return;
       if (!ok) return this.fail(op, ROM_FLASH_WRITE, STUB_SPI_FAILED);
       this.write.erasedUntil = offset + size;
@@ -739,11 +759,25 @@ export class Esp32SimDevice implements SimDevice {
    * The flash chip does one thing at a time (erase or program): operations queue here.
    */
   private useFlash<T>(operation: () => Promise<T>): Promise<T> {
-    const run = this.flashQueue.then(operation);
+    const run = this.flashBound(() => this.flashQueue.then(operation));
     this.flashQueue = run.then(
       () => undefined,
       () => undefined,
     );
+    return run;
+  }
+
+  /** Flash work: while the command being handled has not replied, its reply waits for it (flashHeldMs). */
+  private flashBound<T>(work: () => Promise<T>): Promise<T> {
+    const command = this.handling && !this.handling.replied ? this.handling : null;
+    const started = performance.now();
+    const run = work();
+    if (command) {
+      const count = () => {
+        if (!command.replied) this.flashHeldMs += performance.now() - started;
+      };
+      run.then(count, count);
+    }
     return run;
   }
 

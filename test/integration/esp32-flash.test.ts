@@ -186,3 +186,26 @@ describe('raw data', () => {
     expect(sameBytes(rig.sim.flash.read(0x290000, data.length), data)).toBe(true);
   });
 });
+
+describe('what the simulated flash makes the host wait for (bench:esp32 sets it aside)', () => {
+  it('counts replies held by their own flash work (MD5 reading the flash, the ROM erasing before it answers), not the stub programming after its ack', async () => {
+    // Datasheet flash timings (timeScale 1), no line pacing: only the flash takes time.
+    const image = tinygoStyleImage(5, 256 * 1024, 21);
+    const md5Ms = (100 * image.length) / 1048576; // the stub hashes 100 ms per MiB
+    rig = await openRig({ chip: 'esp32c3', transport: 'binding', throttle: false, timeScale: 1 });
+    await flashEsp32(rig.link, image, { after: 'no-reset' });
+    const stub = rig.sim.device;
+    const programMs = (0.4 * image.length) / 256;
+    expect(stub.flashHeldMs).toBeGreaterThanOrEqual(md5Ms * 0.9);
+    // Programming happens after each ack: at most one 64 KiB erase in flight is added, never the ~400 ms of programming.
+    expect(stub.flashHeldMs).toBeLessThan(md5Ms + 150 + 50);
+    expect(programMs).toBeGreaterThan(md5Ms + 150 + 50);
+    await rig.close();
+
+    rig = await openRig({ chip: 'esp32c3', transport: 'binding', throttle: false, timeScale: 1 });
+    await flashEsp32(rig.link, image, { after: 'no-reset', useStub: false });
+    // The ROM erases the 256 KiB (four 64 KiB blocks at 150 ms) inside FLASH_BEGIN, programs each block before
+    // answering it, and hashes at a third of the stub's speed: all of it held replies.
+    expect(rig.sim.device.flashHeldMs).toBeGreaterThanOrEqual((4 * 150 + programMs + 3 * md5Ms) * 0.9);
+  });
+});
