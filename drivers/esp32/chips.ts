@@ -4,7 +4,7 @@
  * JEDEC id, and the bootloader offset. Values from esptool's targets/*.py (facts, not code).
  */
 import { FlashdeckError } from '../common/errors';
-import type { EspLoader } from './loader';
+import { EspCommandError, type EspLoader } from './loader';
 import { hex } from './protocol';
 
 export type EspChipName = 'esp32' | 'esp32s2' | 'esp32s3' | 'esp32c3' | 'esp32c6';
@@ -23,6 +23,8 @@ export interface EspChipSpec {
   imageChipId: number;
   /** READ_REG 0x40001000 values that identify this chip. */
   magicValues: number[];
+  /** The ROM answers GET_SECURITY_INFO (all but the ESP32, whose ROM and stub reject it as unknown). */
+  romHasSecurityInfo: boolean;
   /** Where the ROM looks for the first image (TinyGo writes its image here). */
   bootloaderOffset: number;
   /** The ROM sends FLASH_BEGIN with a 5th `encrypted` word (all but the ESP32 ROM). */
@@ -54,6 +56,7 @@ export const CHIPS: Record<EspChipName, EspChipSpec> = {
     displayName: 'ESP32',
     imageChipId: 0,
     magicValues: [0x00f01d83],
+    romHasSecurityInfo: false,
     bootloaderOffset: 0x1000,
     romFlashBeginHasEncryptedWord: false,
     spi: SPI_ESP32,
@@ -66,6 +69,7 @@ export const CHIPS: Record<EspChipName, EspChipSpec> = {
     displayName: 'ESP32-S2',
     imageChipId: 2,
     magicValues: [0x000007c6],
+    romHasSecurityInfo: true,
     bootloaderOffset: 0x1000,
     romFlashBeginHasEncryptedWord: true,
     spi: spiNew(0x3f402000),
@@ -83,6 +87,7 @@ export const CHIPS: Record<EspChipName, EspChipSpec> = {
     displayName: 'ESP32-S3',
     imageChipId: 9,
     magicValues: [0x9],
+    romHasSecurityInfo: true,
     bootloaderOffset: 0x0,
     romFlashBeginHasEncryptedWord: true,
     spi: spiNew(0x60002000),
@@ -95,6 +100,7 @@ export const CHIPS: Record<EspChipName, EspChipSpec> = {
     displayName: 'ESP32-C3',
     imageChipId: 5,
     magicValues: [0x6921506f, 0x1b31506f, 0x4881606f, 0x4361606f],
+    romHasSecurityInfo: true,
     bootloaderOffset: 0x0,
     romFlashBeginHasEncryptedWord: true,
     spi: spiNew(0x60002000),
@@ -107,6 +113,7 @@ export const CHIPS: Record<EspChipName, EspChipSpec> = {
     displayName: 'ESP32-C6',
     imageChipId: 13,
     magicValues: [0x2ce0806f],
+    romHasSecurityInfo: true,
     bootloaderOffset: 0x0,
     romFlashBeginHasEncryptedWord: true,
     spi: spiNew(0x60003000),
@@ -144,15 +151,26 @@ export function chipByMagic(value: number): EspChipSpec | undefined {
   return Object.values(CHIPS).find((c) => c.magicValues.includes(value >>> 0));
 }
 
-/** GET_SECURITY_INFO first (C3 and later), then the magic register (ESP32, S2). */
+/**
+ * The magic register first: its ESP32 value is unique, and the ESP32's ROM does not know
+ * GET_SECURITY_INFO (it answers eight "invalid command" replies, after which esptool even
+ * reconnects), so an ESP32 is never asked. Every other chip is named by GET_SECURITY_INFO's chip
+ * id, as esptool does (newer chips' magic values are not unique); the magic value names an
+ * ESP32-S2, whose reply has no chip id. A READ_REG refused (Secure Download Mode) leaves the chip id.
+ */
 export async function detectChip(loader: EspLoader): Promise<EspChipSpec> {
-  const security = await loader.securityInfo();
-  if (security?.chipId !== null && security?.chipId !== undefined) {
-    const chip = chipByImageId(security.chipId);
-    if (chip) return chip;
+  let magic: number | null = null;
+  try {
+    magic = await loader.readReg(CHIP_DETECT_MAGIC_REG);
+  } catch (error) {
+    const refused = error instanceof EspCommandError || (error instanceof FlashdeckError && error.code === 'ESP_UNSUPPORTED');
+    if (!refused) throw error;
   }
-  const magic = await loader.readReg(CHIP_DETECT_MAGIC_REG);
-  const chip = chipByMagic(magic);
+  const byMagic = magic === null ? undefined : chipByMagic(magic);
+  if (byMagic && !byMagic.romHasSecurityInfo) return byMagic;
+  const security = await loader.securityInfo();
+  // A chip id is the answer when there is one; only without one does the magic value decide.
+  const chip = security?.chipId != null ? chipByImageId(security.chipId) : byMagic;
   if (chip) return chip;
   const known = security?.chipId != null ? IMAGE_CHIP_NAMES[security.chipId] : undefined;
   throw new FlashdeckError({
@@ -160,7 +178,7 @@ export async function detectChip(loader: EspLoader): Promise<EspChipSpec> {
     stage: loader.stage,
     message: known
       ? `The board is an ${known}, which Flashdeck cannot flash yet.`
-      : `Unknown chip (magic value ${hex(magic)}${security?.chipId != null ? `, chip id ${security.chipId}` : ''}).`,
+      : `Unknown chip (${[magic !== null ? `magic value ${hex(magic)}` : 'the magic register cannot be read', security?.chipId != null ? `chip id ${security.chipId}` : null].filter(Boolean).join(', ')}).`,
     hint: 'Flashdeck supports ESP32, ESP32-S2, ESP32-S3, ESP32-C3 and ESP32-C6.',
   });
 }

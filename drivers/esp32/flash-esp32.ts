@@ -19,7 +19,18 @@ import { type FlashOutcome, type FlashProgress, throttleProgress } from '../comm
 import { type ChipFacts, type EspChipSpec, type FlashId, detectChip, readChipFacts, readFlashId, CHIP_DETECT_MAGIC_REG } from './chips';
 import { type DriverClock, wallClock } from '../common/clock';
 import { type EspImageSummary, inspectEspImage, planImageWrite, refuseUnwritable } from './esp-image';
-import { type EspLoader, EspRomLoader, type EspTimeouts, LoaderChannel, type LoaderOptions, endsTheJob, loaderOn, timeoutPerMb } from './loader';
+import {
+  type EspLoader,
+  EspRomLoader,
+  type EspTimeouts,
+  type FramedCommand,
+  LoaderChannel,
+  type LoaderOptions,
+  endsTheJob,
+  frameDataBlock,
+  loaderOn,
+  timeoutPerMb,
+} from './loader';
 import { FLASH_SECTOR, Op, hex } from './protocol';
 import { NoControlLinesError, type ResetStrategy, connectStrategies, runResetSequence } from './reset';
 import { type StubImage, runStub, stubFor } from './stub-loader';
@@ -154,11 +165,15 @@ function validate(job: Job): EspImageSummary {
   return summary;
 }
 
+const BANNER = /boot:(0x[0-9a-fA-F]+)(?:[^]*?(waiting for download))?/;
+/** The ROM's last banner line in download mode: the strapping pins are read, GPIO0 may go. */
+const DOWNLOAD_WAIT = /waiting for download/;
+
 /** Plays one reset sequence; a port lost in the middle is reopened and the sequence played again. */
 async function resetWithReopen(job: Job, strategy: ResetStrategy): Promise<void> {
   for (let reopened = 0; ; reopened++) {
     try {
-      return await runResetSequence(job.link, strategy, job.clock, job.options.signal);
+      return await runResetSequence(job.link, strategy, job.clock, job.options.signal, (maxMs) => job.loader.channel.waitForText(DOWNLOAD_WAIT, maxMs));
     } catch (error) {
       const reopen = job.options.reopen;
       if (!reopen || reopened >= REOPEN_ATTEMPTS || !isDisconnected(error)) throw error;
@@ -167,8 +182,6 @@ async function resetWithReopen(job: Job, strategy: ResetStrategy): Promise<void>
     }
   }
 }
-
-const BANNER = /boot:(0x[0-9a-fA-F]+)(?:[^]*?(waiting for download))?/;
 
 /** Reset into the ROM loader and SYNC, cycling reset strategies (esptool's connect loop). */
 async function connect(job: Job): Promise<{ stubRunning: boolean }> {
@@ -242,6 +255,29 @@ async function connectLoader(job: Job): Promise<void> {
   job.loader = loaderOn(job.loader.channel, stubRunning);
 }
 
+/**
+ * How long each READ_REG that confirms a new baud waits. The loader changes rate once its reply
+ * has left, so the first one goes at once (as Espressif's esp-serial-flasher does; esptool sleeps
+ * 50 ms first); one sent too early is garbled and dropped, and the next, after flushing what the
+ * change left on the line, allows a slow loader or USB adapter. 530 ms in all, esptool's 50 + 500.
+ */
+const BAUD_CONFIRM_TIMEOUTS_MS = [30, 100, 400];
+
+async function confirmBaud(job: Job): Promise<void> {
+  let lastError: unknown = null;
+  for (const timeoutMs of BAUD_CONFIRM_TIMEOUTS_MS) {
+    await job.loader.flushInput();
+    try {
+      await job.loader.readReg(CHIP_DETECT_MAGIC_REG, timeoutMs);
+      return;
+    } catch (error) {
+      if (endsTheJob(error)) throw error;
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
+
 /** CHANGE_BAUDRATE, switch the host, confirm with a READ_REG. Returns the baud in use. */
 async function switchBaud(job: Job, chip: EspChipSpec, target: number): Promise<number> {
   const { loader } = job;
@@ -252,9 +288,7 @@ async function switchBaud(job: Job, chip: EspChipSpec, target: number): Promise<
     await loader.changeBaud(chip, target, current);
     commanded = true;
     await loader.setHostBaud(target);
-    await job.clock.sleep(50, job.options.signal, job.stage);
-    await loader.flushInput();
-    await loader.readReg(CHIP_DETECT_MAGIC_REG, 500);
+    await confirmBaud(job);
     return target;
   } catch (error) {
     if (endsTheJob(error)) throw error;
@@ -345,10 +379,10 @@ async function eraseAll(job: Job, chip: EspChipSpec, flashSize: number): Promise
 }
 
 /** One *_DATA block, tried up to BLOCK_ATTEMPTS times. */
-async function writeBlock(job: Job, op: number, seq: number, blocks: number, offset: number, chunk: Uint8Array, timeoutMs: number): Promise<void> {
+async function writeBlock(job: Job, block: FramedCommand, seq: number, blocks: number, offset: number, timeoutMs: number): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await job.loader.dataBlock(op, seq, chunk, timeoutMs);
+      return await job.loader.sendDataBlock(block, timeoutMs);
     } catch (error) {
       if (endsTheJob(error)) throw error;
       if (attempt >= BLOCK_ATTEMPTS) {
@@ -384,15 +418,22 @@ async function writeImage(job: Job, chip: EspChipSpec, offset: number, deflated:
   const meter = new RateMeter(() => job.clock.now());
   const dataOp = compressed ? Op.FLASH_DEFL_DATA : Op.FLASH_DATA;
   const sentBefore = loader.bytesSent;
+  const chunkAt = (seq: number): Uint8Array => {
+    const chunk = payload.subarray(seq * blockSize, (seq + 1) * blockSize);
+    if (compressed || chunk.length === blockSize) return chunk;
+    const padded = new Uint8Array(blockSize).fill(0xff);
+    padded.set(chunk);
+    return padded;
+  };
+  let next = frameDataBlock(dataOp, 0, chunkAt(0));
   for (let seq = 0; seq < blocks; seq++) {
-    let chunk = payload.subarray(seq * blockSize, (seq + 1) * blockSize);
-    if (!compressed && chunk.length < blockSize) {
-      const padded = new Uint8Array(blockSize).fill(0xff);
-      padded.set(chunk);
-      chunk = padded;
-    }
-    const uncompressedEstimate = compressed ? Math.ceil((chunk.length * image.length) / payload.length) : chunk.length;
-    await writeBlock(job, dataOp, seq, blocks, offset, chunk, timeoutPerMb(t, t.eraseWritePerMbMs, uncompressedEstimate));
+    const block = next;
+    const chunkBytes = Math.min(blockSize, payload.length - seq * blockSize);
+    const uncompressedEstimate = compressed ? Math.ceil((chunkBytes * image.length) / payload.length) : blockSize;
+    const sent = writeBlock(job, block, seq, blocks, offset, timeoutPerMb(t, t.eraseWritePerMbMs, uncompressedEstimate));
+    // While this block is on the wire, frame the next one: the chip's ack finds it ready.
+    if (seq + 1 < blocks) next = frameDataBlock(dataOp, seq + 1, chunkAt(seq + 1));
+    await sent;
     const done = Math.min(image.length, Math.round(((seq + 1) * image.length) / blocks));
     const rate = meter.add(done);
     job.report({ stage: 'writing', bytesDone: done, bytesTotal: image.length, bytesPerSecond: rate, etaSeconds: rate > 0 ? (image.length - done) / rate : null });

@@ -123,6 +123,7 @@ export class LoaderChannel {
   private readonly trace?: LoaderOptions['trace'];
   private readonly stageOf: () => Stage;
   private ohaiSeen = false;
+  private readonly textWatchers = new Set<(text: string) => void>();
 
   constructor(link: ByteLink, options: LoaderOptions = {}) {
     this.link = link;
@@ -141,7 +142,9 @@ export class LoaderChannel {
       onNoise: (bytes) => {
         if (this.firstNoiseByte === null) this.firstNoiseByte = bytes[0];
         this.noiseSinceMark += bytes.length;
-        this.noise = (this.noise + latin1(bytes)).slice(-NOISE_KEEP);
+        const text = latin1(bytes);
+        this.noise = (this.noise + text).slice(-NOISE_KEEP);
+        for (const watch of this.textWatchers) watch(text);
         this.wake();
       },
       onInvalidEscape: () => this.wake(),
@@ -224,8 +227,12 @@ export class LoaderChannel {
   }
 
   async send(packet: Uint8Array): Promise<void> {
+    return this.sendFramed(slipEncode(packet));
+  }
+
+  /** Writes an already SLIP-framed packet (see EspLoader.frameDataBlock). */
+  async sendFramed(framed: Uint8Array): Promise<void> {
     this.checkCancelled();
-    const framed = slipEncode(packet);
     this.trace?.('out', framed);
     this.bytesSent += framed.length;
     // A chip that stops reading (USB-Serial-JTAG while firmware ignores it) stops taking bytes:
@@ -349,6 +356,33 @@ export class LoaderChannel {
     this.frames = [];
   }
 
+  /**
+   * Resolves true as soon as out-of-packet text arriving from now on matches `pattern` (a ROM
+   * banner), false once `maxMs` passed without it; rejects only on cancel.
+   */
+  waitForText(pattern: RegExp, maxMs: number): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      let seen = '';
+      let stopTimer = () => {};
+      const finish = (result: boolean | Error) => {
+        this.textWatchers.delete(watch);
+        stopTimer();
+        this.signal?.removeEventListener('abort', onAbort);
+        if (result instanceof Error) reject(result);
+        else resolve(result);
+      };
+      const watch = (text: string) => {
+        seen = (seen + text).slice(-NOISE_KEEP);
+        if (pattern.test(seen)) finish(true);
+      };
+      const onAbort = () => finish(cancelledError(this.stage));
+      if (this.signal?.aborted) return reject(cancelledError(this.stage));
+      this.textWatchers.add(watch);
+      this.signal?.addEventListener('abort', onAbort, { once: true });
+      stopTimer = this.clock.setTimer(() => finish(false), maxMs);
+    });
+  }
+
   /** The next OHAI counts (MEM_END is about to start the stub). */
   expectOhai(): void {
     this.ohaiSeen = false;
@@ -429,9 +463,14 @@ export abstract class EspLoader {
    * Throws ESP_UNSUPPORTED for "unsupported command" replies in either form.
    */
   async command(op: number, data: Uint8Array = new Uint8Array(0), options: CommandOptions = {}): Promise<Response> {
+    return this.exchange({ op, framed: slipEncode(encodeCommand(op, data, options.checksum ?? 0)) }, options);
+  }
+
+  /** Sends one framed command and returns its response (command()'s rules). */
+  private async exchange({ op, framed }: FramedCommand, options: CommandOptions): Promise<Response> {
     const timeoutMs = options.timeoutMs ?? this.timeouts.defaultMs;
     this.channel.markNoise();
-    await this.channel.send(encodeCommand(op, data, options.checksum ?? 0));
+    await this.channel.sendFramed(framed);
     const deadline = this.clock.now() + timeoutMs;
     for (let n = 0; n < MAX_FRAMES_PER_COMMAND; n++) {
       const frame = await this.channel.readFrame(Math.max(0, deadline - this.clock.now()));
@@ -566,8 +605,12 @@ export abstract class EspLoader {
 
   /** Send a *_DATA block (FLASH_DATA / FLASH_DEFL_DATA / MEM_DATA) with its checksum. */
   async dataBlock(op: number, seq: number, payload: Uint8Array, timeoutMs?: number): Promise<void> {
-    const packet = encodeDataCommand(op, seq, payload);
-    await this.command(op, packet.subarray(8), { checksum: readU32(packet, 4), timeoutMs });
+    await this.sendDataBlock(frameDataBlock(op, seq, payload), timeoutMs);
+  }
+
+  /** Send a *_DATA block framed ahead of time (the writer frames the next block while this one is on the wire). */
+  async sendDataBlock(block: FramedCommand, timeoutMs?: number): Promise<void> {
+    await this.exchange(block, { timeoutMs });
   }
 
   /**
@@ -712,6 +755,17 @@ export class EspStubLoader extends EspLoader {
 /** The loader that answered SYNC on `channel`: the ROM's, or a stub still running from an earlier session. */
 export function loaderOn(channel: LoaderChannel, stubRunning: boolean): EspLoader {
   return stubRunning ? new EspStubLoader(channel) : new EspRomLoader(channel);
+}
+
+/** A command already checksummed and SLIP-framed, ready for the wire. */
+export interface FramedCommand {
+  readonly op: number;
+  readonly framed: Uint8Array;
+}
+
+/** Frames a *_DATA block (16-byte header, payload, checksum) for sendDataBlock. */
+export function frameDataBlock(op: number, seq: number, payload: Uint8Array): FramedCommand {
+  return { op, framed: slipEncode(encodeDataCommand(op, seq, payload)) };
 }
 
 /** Whether an error ends the job at once rather than a try: the user cancelled, or the port is gone. */

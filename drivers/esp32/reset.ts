@@ -26,17 +26,22 @@ export type ResetStrategy =
   /** Hard reset for native USB (longer pulse, wait for re-enumeration to settle). */
   | 'hard-usb';
 
-type Step = Partial<ControlSignals> | number;
+/**
+ * A step: lines to set, a pause in ms, or the boot wait: GPIO0 stays low while EN rises and the
+ * ROM samples it, up to `bootMs`, or until the ROM says "waiting for download" (strapping read).
+ */
+type Step = Partial<ControlSignals> | number | { bootMs: number };
 
 const D = (dtr: boolean): Step => ({ dtr });
 const R = (rts: boolean): Step => ({ rts });
 const DR = (dtr: boolean, rts: boolean): Step => ({ dtr, rts });
+const BOOT = (bootMs: number): Step => ({ bootMs });
 
 export const RESET_SEQUENCES: Record<ResetStrategy, Step[]> = {
-  classic: [D(false), R(true), 100, D(true), R(false), 50, D(false)],
-  'classic-slow': [D(false), R(true), 100, D(true), R(false), 550, D(false)],
-  tight: [DR(false, false), DR(true, true), DR(false, true), 100, DR(true, false), 50, DR(false, false), D(false)],
-  'tight-slow': [DR(false, false), DR(true, true), DR(false, true), 100, DR(true, false), 550, DR(false, false), D(false)],
+  classic: [D(false), R(true), 100, D(true), R(false), BOOT(50), D(false)],
+  'classic-slow': [D(false), R(true), 100, D(true), R(false), BOOT(550), D(false)],
+  tight: [DR(false, false), DR(true, true), DR(false, true), 100, DR(true, false), BOOT(50), DR(false, false), D(false)],
+  'tight-slow': [DR(false, false), DR(true, true), DR(false, true), 100, DR(true, false), BOOT(550), DR(false, false), D(false)],
   'usb-jtag': [R(false), D(false), 100, D(true), R(false), 100, R(true), D(false), R(true), 100, D(false), R(false)],
   hard: [D(false), R(true), 100, R(false)],
   'hard-usb': [D(false), R(true), 200, R(false), 200],
@@ -67,11 +72,22 @@ export class NoControlLinesError extends FlashdeckError {
   }
 }
 
-/** Plays one reset sequence. Throws NoControlLinesError if the port has no control lines, ESP_DISCONNECTED if it is gone. */
-export async function runResetSequence(link: ByteLink, strategy: ResetStrategy, clock: DriverClock = wallClock, signal?: AbortSignal): Promise<void> {
+/** Resolves when the ROM has said it waits for download, or after `maxMs` (the loader channel's waitForText). */
+export type BootWatch = (maxMs: number) => Promise<unknown>;
+
+/**
+ * Plays one reset sequence. Throws NoControlLinesError if the port has no control lines,
+ * ESP_DISCONNECTED if it is gone. With `bootWatch`, the boot wait ends as soon as the ROM's banner
+ * says it waits for download; without, it lasts its full time.
+ */
+export async function runResetSequence(link: ByteLink, strategy: ResetStrategy, clock: DriverClock = wallClock, signal?: AbortSignal, bootWatch?: BootWatch): Promise<void> {
   for (const step of RESET_SEQUENCES[strategy]) {
     if (typeof step === 'number') {
       await clock.sleep(step, signal, 'connecting');
+      continue;
+    }
+    if ('bootMs' in step) {
+      await (bootWatch ? bootWatch(step.bootMs) : clock.sleep(step.bootMs, signal, 'connecting'));
       continue;
     }
     try {

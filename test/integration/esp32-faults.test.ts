@@ -135,16 +135,22 @@ describe('detecting', () => {
     }
   });
 
-  it('unsupported GET_SECURITY_INFO in either reply form falls back to the magic register', async () => {
+  it('an ESP32 is named by its magic register and never asked GET_SECURITY_INFO, whichever form its ROM rejects commands in; a C3 is asked', async () => {
     for (const unsupportedReply of ['mismatched-opcode', 'matching-opcode'] as const) {
       rig = await openRig({ chip: 'esp32', transport: 'pty', unsupportedReply });
       const image = esp32Image(4096);
       const out = await flashEsp32(rig.link, image, {});
       expect(out.details.chip).toBe('ESP32');
+      expect(rig.sim.device.commandLog).not.toContain(Op.GET_SECURITY_INFO);
       expect(sameBytes(rig.sim.flash.read(0x1000, image.length), image)).toBe(true);
       await rig.close();
       rig = null;
     }
+    rig = await openRig({ chip: 'esp32c3', transport: 'binding' });
+    const image = tinygoStyleImage(5, 4096, 3);
+    const out = await flashEsp32(rig.link, image, { ...FAST });
+    expect(out.details.chip).toBe('ESP32-C3');
+    expect(rig.sim.device.commandLog.filter((op) => op === Op.GET_SECURITY_INFO)).toHaveLength(1);
   });
 });
 
@@ -171,6 +177,20 @@ describe('stub and baud rate', () => {
     const out = await flashEsp32(rig.link, image, { ...FAST, baud: 460800 });
     expect(out.details.baud).toBe('115200');
     expect(out.details.log).toMatch(/Could not switch to 460800 baud/);
+    expect(sameBytes(rig.sim.flash.read(0x1000, image.length), image)).toBe(true);
+  });
+
+  it('a loader that changes rate late (after the first check gave up) is found at the new rate by the next check', async () => {
+    rig = await openRig({ chip: 'esp32', transport: 'binding', faults: { baudSwitch: 'late' } });
+    const device = rig.sim.device;
+    const image = esp32Image();
+    const out = await flashEsp32(rig.link, image, { ...FAST, baud: 460800 });
+    expect(out.details.baud).toBe('460800');
+    expect(out.details.log ?? '').not.toMatch(/Could not switch/);
+    // A READ_REG answered at the new rate came first after the switch, and the image crossed at 460800.
+    const fromSwitch = device.commandLog.slice(device.commandLog.indexOf(Op.CHANGE_BAUDRATE) + 1);
+    expect(fromSwitch[0]).toBe(Op.READ_REG);
+    expect(device.wireLog.find((s) => s.baud === 460800)!.bytesIn).toBeGreaterThan(image.length / 3);
     expect(sameBytes(rig.sim.flash.read(0x1000, image.length), image)).toBe(true);
   });
 

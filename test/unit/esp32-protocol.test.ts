@@ -40,7 +40,7 @@ describe('ESP loader packets', () => {
   });
 
   it('reset sequences follow esptool: classic pulls EN then releases with GPIO0 low', () => {
-    expect(RESET_SEQUENCES.classic).toEqual([{ dtr: false }, { rts: true }, 100, { dtr: true }, { rts: false }, 50, { dtr: false }]);
+    expect(RESET_SEQUENCES.classic).toEqual([{ dtr: false }, { rts: true }, 100, { dtr: true }, { rts: false }, { bootMs: 50 }, { dtr: false }]);
     expect(RESET_SEQUENCES.hard).toEqual([{ dtr: false }, { rts: true }, 100, { rts: false }]);
   });
 });
