@@ -177,6 +177,23 @@ export const FLASH_METHODS = {
 } as const;
 export type FlashMethod = keyof typeof FLASH_METHODS;
 
+/**
+ * How a driver checked what it wrote (the flash log keeps these strings as they are; the window
+ * words each in renderer/flash/flash-result.ts). `copied`: nothing confirmed the copy arrived.
+ */
+export const VERIFICATION_METHODS = [
+  'md5',
+  'crc32',
+  're-enumerated',
+  'bootloader-left',
+  'bootloader-silent',
+  'daplink-remount',
+  'copied',
+  'md5 (tinygo flash)',
+  'tinygo flash',
+] as const;
+export type VerificationMethod = (typeof VERIFICATION_METHODS)[number];
+
 /** What a dropped file is, and how the window names it. */
 export const IMAGE_KINDS = {
   'tinygo-app': 'ESP32 app image',

@@ -32,6 +32,7 @@ import {
   SCHEDULERS,
   SERIAL_KINDS,
   THEMES,
+  VERIFICATION_METHODS,
 } from './contract-values';
 
 // ── Shared shapes ────────────────────────────────────────────────────────────────────────────
@@ -181,7 +182,7 @@ export const flashProgressSchema = z.object({
 
 export const flashOutcomeSchema = z.object({
   bytesWritten: z.number(),
-  verifiedBy: z.string(),
+  verifiedBy: z.enum(VERIFICATION_METHODS),
   details: z.record(z.string(), z.string()),
 });
 export type FlashOutcomeDto = z.infer<typeof flashOutcomeSchema>;
@@ -197,7 +198,7 @@ export const flashRecordSchema = z.object({
   bytes: z.number(),
   /** Bytes of flash the image occupies (a HEX or UF2 file carries less data than its size); null when not known (`tinygo flash`, older records). */
   flashBytes: z.number().nullable(),
-  verifiedBy: z.string().nullable(),
+  verifiedBy: z.enum(VERIFICATION_METHODS).nullable(),
   errorCode: z.string().nullable(),
   errorMessage: z.string().nullable(),
   /** SHA-256 of the image written (null for `tinygo flash` and attempts recorded before it was kept). */

@@ -1,4 +1,4 @@
-import type { Stage } from '../../electron/contract-values';
+import type { Stage, VerificationMethod } from '../../electron/contract-values';
 
 /**
  * What every flashing driver reports, whatever the board family: progress while it works and a
@@ -22,8 +22,8 @@ export interface FlashProgress {
 export interface FlashOutcome {
   /** Image bytes that reached the board's flash. */
   bytesWritten: number;
-  /** How the written bytes were checked: 'md5' (ESP), 'crc32' (Secure DFU), 're-enumerated' (UF2/legacy DFU). */
-  verifiedBy: string;
+  /** How the written bytes were checked: 'md5' (ESP), 'crc32' (Secure DFU), 're-enumerated' (UF2/legacy DFU), … */
+  verifiedBy: VerificationMethod;
   /** Facts worth showing: chip, MAC, flash size, MD5, address, … */
   details: Record<string, string>;
 }

@@ -6,7 +6,7 @@
  * duplicates), and success is never assumed: STOP_DATA's result is confirmed by the bootloader
  * leaving (the port vanishes) and, with a PortWatch, by the application's USB identity appearing.
  */
-import type { Stage } from '../../electron/contract-values';
+import type { Stage, VerificationMethod } from '../../electron/contract-values';
 import type { ByteLink } from '../common/byte-link';
 import { FlashdeckError, cancelledError, type ErrorCode } from '../common/errors';
 import type { FlashOutcome, ProgressListener } from '../common/flash-job';
@@ -201,7 +201,7 @@ export async function flashLegacyDfu(link: ByteLink, options: LegacyDfuOptions):
     reader.dispose();
     throw cancelledError('verifying');
   }
-  let verifiedBy = 'bootloader-left';
+  let verifiedBy: VerificationMethod = 'bootloader-left';
   if (!left) {
     // Still open: USB boards would have vanished. Probe with a duplicate STOP_DATA (seq - 1): a bootloader
     // still in DFU mode re-ACKs it without acting; a running application does not speak HCI.

@@ -4,6 +4,7 @@
  * into a bug report. The Flash tab and Flash all both use it.
  */
 import type { FlashOutcomeDto as FlashOutcome } from '../../electron/contract';
+import type { VerificationMethod } from '../../electron/contract-values';
 import { formatBytes } from '../lib/bytes';
 
 export interface FlashResultView {
@@ -16,7 +17,7 @@ export interface FlashResultView {
 }
 
 /** How each driver's `verifiedBy` reads: the check's name and what it proved. */
-const VERIFICATIONS: Record<string, { by: string; proof: string }> = {
+const VERIFICATIONS: Record<Exclude<VerificationMethod, 'copied'>, { by: string; proof: string }> = {
   md5: { by: 'MD5', proof: "the chip's MD5 of the written flash matches the image" },
   crc32: { by: 'CRC-32', proof: "the bootloader's CRC-32 of every object matched" },
   're-enumerated': { by: 'the board coming back', proof: 'the board came back as its app' },
@@ -28,9 +29,9 @@ const VERIFICATIONS: Record<string, { by: string; proof: string }> = {
 };
 
 /** "verified by MD5": how a recorded flash was checked, in the words the result sentence uses. */
-export function verifiedByPhrase(verifiedBy: string): string {
+export function verifiedByPhrase(verifiedBy: VerificationMethod): string {
   if (verifiedBy === 'copied') return 'copied, not confirmed by the probe';
-  return `verified by ${VERIFICATIONS[verifiedBy]?.by ?? verifiedBy}`;
+  return `verified by ${VERIFICATIONS[verifiedBy].by}`;
 }
 
 /** The driver detail keys the window names, in the order it lists them. `log` repeats the flash log and is left out. */
@@ -81,7 +82,7 @@ export function describeFlashResult(fileName: string, outcome: FlashOutcome): Fl
       facts,
     };
   }
-  const check = VERIFICATIONS[outcome.verifiedBy] ?? { by: outcome.verifiedBy, proof: `checked by ${outcome.verifiedBy}` };
+  const check = VERIFICATIONS[outcome.verifiedBy];
   const where = d.address ? ` at ${d.address}` : d.range ? ` to ${d.range.replace('-', '–')}` : '';
   const onto = d.chip ? ` on the ${d.chip}${d.revision ? ` (${d.revision})` : ''}` : d.drive ? ' through the bootloader drive' : d.protocol ? ` by ${d.protocol}` : '';
   const wrote = size ? `wrote ${size} of ${fileName}${where}${onto}` : `flashed ${fileName}${where}${onto}`;

@@ -1,5 +1,6 @@
 /** Every flash attempt per board, successful or not: the "nothing lost" record of what was written. */
 import type { FlashRecord } from '../../contract';
+import { VERIFICATION_METHODS, type VerificationMethod } from '../../contract-values';
 import type { Db } from './database';
 
 export interface FlashAttempt {
@@ -17,7 +18,7 @@ export interface FlashAttempt {
 export interface FlashResult {
   durationMs: number;
   ok: boolean;
-  verifiedBy?: string | null;
+  verifiedBy?: VerificationMethod | null;
   errorCode?: string | null;
   errorMessage?: string | null;
 }
@@ -95,7 +96,8 @@ export class FlashLog {
          FROM flashes WHERE board_id = ? AND finished = 1 ORDER BY started_at DESC, id DESC LIMIT ?`,
       )
       .all(boardId, limit) as (Omit<FlashRecord, 'ok'> & { ok: number })[];
-    return rows.map((row) => ({ ...row, ok: row.ok === 1 }));
+    // A check this version does not know (a record written by a newer Flashdeck) reads as unknown, not as a broken history.
+    return rows.map((row) => ({ ...row, ok: row.ok === 1, verifiedBy: knownVerification(row.verifiedBy) }));
   }
 }
 
@@ -119,4 +121,9 @@ function isProcessAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+const KNOWN_VERIFICATIONS: ReadonlySet<string> = new Set(VERIFICATION_METHODS);
+function knownVerification(value: string | null): VerificationMethod | null {
+  return value !== null && KNOWN_VERIFICATIONS.has(value) ? (value as VerificationMethod) : null;
 }

@@ -17,6 +17,19 @@ describe('flash log', () => {
     expect(log.recent('b1')).toMatchObject([{ startedAt: 1_000, ok: true, verifiedBy: 'md5', durationMs: 1200 }]);
   });
 
+  it('reads a check this version does not know (written by a newer Flashdeck) as unknown, and the rest of the history still lists', () => {
+    const db = openDatabase(':memory:');
+    const log = new FlashLog(db);
+    log.finish(log.begin(attempt), { durationMs: 10, ok: true, verifiedBy: 'crc32' });
+    const newer = log.begin({ ...attempt, startedAt: 2_000 });
+    log.finish(newer, { durationMs: 10, ok: true, verifiedBy: 'md5' });
+    db.prepare('UPDATE flashes SET verified_by = ? WHERE id = ?').run('sha256-readback', newer);
+    expect(log.recent('b1')).toMatchObject([
+      { startedAt: 2_000, verifiedBy: null },
+      { startedAt: 1_000, verifiedBy: 'crc32' },
+    ]);
+  });
+
   it('marks an attempt whose process died unfinished as interrupted when the log is opened again, and leaves a live process its job', () => {
     const dir = mkdtempSync(join(tmpdir(), 'flashdeck-log-'));
     try {

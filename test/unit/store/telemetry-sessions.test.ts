@@ -9,6 +9,7 @@ import { TelemetrySessionStore } from '../../../electron/services/store/telemetr
 import { TelemetryRecorder } from '../../../electron/services/telemetry/telemetry-recorder';
 import { HistoryService } from '../../../electron/services/history/history-service';
 import { artifactSha256 } from '../../../electron/services/store/artifact-hash';
+import type { VerificationMethod } from '../../../electron/contract-values';
 
 const sizes = { format: 'full' as const, code: 9000, rodata: 1000, data: 200, bss: 3896, flash: 10_200, ram: 4096, packages: [] };
 const build = (db: Db, program: string, bytes: Uint8Array, startedAt: number) =>
@@ -27,7 +28,7 @@ const build = (db: Db, program: string, bytes: Uint8Array, startedAt: number) =>
     error: null,
     artifactSha256: artifactSha256(bytes),
   });
-const flash = (db: Db, bytes: Uint8Array, verifiedBy: string | null, ok = true) =>
+const flash = (db: Db, bytes: Uint8Array, verifiedBy: VerificationMethod | null, ok = true) =>
   new FlashLog(db).record({
     boardId: 'b1',
     startedAt: 5_000,
