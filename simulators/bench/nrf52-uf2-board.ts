@@ -10,7 +10,7 @@ import nodePath from 'node:path';
 import type { SerialPortInfo } from '../../drivers/common/port-watch';
 import type { SimBinding } from '../common/sim-binding';
 import { appModelFor, HEAP_TELEMETRY_STRINGS } from '../esp32/app-model';
-import { TinyGoAppSim } from '../nrf52/tinygo-app-sim';
+import { UsbCdcProgramSim } from '../nrf52/usb-cdc-program-sim';
 import { appFiles, tinygoApp } from '../nrf52/fixtures';
 import { appStartBehind } from '../nrf52/sim-uf2';
 import { SimPortWatch } from '../nrf52/sim-port-watch';
@@ -35,7 +35,7 @@ export function nrf52HeapTelemetrySample(): Uint8Array {
 
 export class SimulatedUf2Board {
   readonly drive: Uf2DriveSim;
-  private program: TinyGoAppSim | null = null;
+  private program: UsbCdcProgramSim | null = null;
 
   constructor(
     private readonly binding: SimBinding,
@@ -101,7 +101,7 @@ export class SimulatedUf2Board {
     const appBytes = this.drive.appBytes(FEATHER_APP_START, 0x20000);
     const flashed = appBytes.some((byte) => byte !== 0xff);
     const model = flashed ? appModelFor(appBytes, this.periodMs) : null;
-    const program = new TinyGoAppSim(() => this.doubleReset(), model ? { line: (tick) => model.line(tick, 'nRF52840'), periodMs: this.periodMs } : undefined);
+    const program = new UsbCdcProgramSim(() => this.doubleReset(), model ? { line: (tick) => model.line(tick, 'nRF52840'), periodMs: this.periodMs } : undefined);
     this.program = program;
     this.binding.register(this.path, program, { info: { ...FEATHER_APP_ID, serialNumber: this.serialNumber } });
   }

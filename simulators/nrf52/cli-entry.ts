@@ -17,7 +17,7 @@ import { attachToPty, type PtyAttachment } from '../common/pty-transport';
 import { LegacyDfuBootloaderSim } from './legacy-dfu-sim';
 import { SecureDfuBootloaderSim } from './secure-dfu-sim';
 import { Uf2DriveSim } from './uf2-drive-sim';
-import { TinyGoAppSim } from './tinygo-app-sim';
+import { UsbCdcProgramSim } from './usb-cdc-program-sim';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -168,7 +168,7 @@ export async function startNrf52Uf2Cli(args: string[]): Promise<RunningSim> {
   await mkdir(mountRoot, { recursive: true });
   // The application's console: a pty that reboots the board into the bootloader on a 1200-baud touch
   // where the transport can tell (in-process binding); here, the drive re-mounts 2 s after each flash.
-  const app = new TinyGoAppSim(() => void uf2.enterBootloader());
+  const app = new UsbCdcProgramSim(() => void uf2.enterBootloader());
   const attachment = await attachToPty(app, { baud: 115200 });
   // Declared after the app: its bootloader callback runs only once the drive exists.
   const uf2 = new Uf2DriveSim({ mountRoot, volumeName: values.label, softDevice: values.softdevice, reenumerateDelayMs: 200 });

@@ -11,7 +11,7 @@ export interface AppOutput {
   periodMs: number;
 }
 
-export class TinyGoAppSim implements SimDevice {
+export class UsbCdcProgramSim implements SimDevice {
   private sink: SimSink | null = null;
   private baud = 115200;
   private timer: ReturnType<typeof setInterval> | null = null;

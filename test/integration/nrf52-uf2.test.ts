@@ -9,7 +9,7 @@ import { touchSerialPortAt1200 } from '../../drivers/nrf52/touch-1200';
 import { encodeUf2 } from '../../drivers/nrf52/uf2';
 import { imageFromBin } from '../../drivers/nrf52/firmware-image';
 import { Uf2DriveSim, type Uf2DriveSimOptions } from '../../simulators/nrf52/uf2-drive-sim';
-import { TinyGoAppSim } from '../../simulators/nrf52/tinygo-app-sim';
+import { UsbCdcProgramSim } from '../../simulators/nrf52/usb-cdc-program-sim';
 import { SimBinding } from '../../simulators/common/sim-binding';
 import { appFiles, tinygoApp } from '../../simulators/nrf52/fixtures';
 import { expectFlashError } from './expect-flash-error';
@@ -65,7 +65,7 @@ describe('UF2 drive flashing', () => {
   it('resets a running TinyGo app with a 1200-baud touch (in-process binding), then copies', async () => {
     const { sim, media } = await board({ startInBootloader: false });
     const binding = new SimBinding();
-    const app1200 = new TinyGoAppSim(() => void sim.enterBootloader());
+    const app1200 = new UsbCdcProgramSim(() => void sim.enterBootloader());
     binding.register('/dev/ttySIM-app', app1200, { info: { vendorId: '239a', productId: '802a' } });
     const stages: string[] = [];
     const outcome = await flashUf2(
