@@ -3,14 +3,14 @@
  * panic, matches --fail, or matches --pass decides, in that order (a panic line can never pass).
  */
 import type { PanicReport } from '../contract';
+import { TINYGO_PANIC_START } from '../services/console/panic-symbolizer';
 
 /** Defaults follow Go's test output: its last line is `PASS`, or `FAIL` (after every `--- FAIL: TestX`, so all results are captured). */
 export const DEFAULT_PASS = /^PASS$/;
 export const DEFAULT_FAIL = /^FAIL\b/;
 
 /** How a crash reads: TinyGo's runtime (`panic: …`, at the start of a line), ESP-IDF's ROM and panic handler, a Cortex-M fault. */
-// eslint-disable-next-line no-control-regex -- ESC opens the ANSI colour codes a runtime may print before `panic:`.
-const PANIC_LINES = [/^(?:\x1b\[[0-9;]*m|\s)*panic: /, /Guru Meditation Error/, /^\s*(?:HardFault|\*\*\* HardFault)/];
+const PANIC_LINES = [TINYGO_PANIC_START, /Guru Meditation Error/, /^\s*(?:HardFault|\*\*\* HardFault)/];
 
 export type VerdictKind = 'pass' | 'fail' | 'panic';
 

@@ -23,9 +23,11 @@ export interface SymbolizeResult {
   note: string;
 }
 
-/** At the start of a line (after ANSI colour codes or spaces), as TinyGo's runtime prints it. */
+/** Where a TinyGo panic line starts: `panic: ` at the start of a line, after any ANSI colour codes or spaces. */
 // eslint-disable-next-line no-control-regex -- ESC opens the ANSI colour codes a terminal-minded runtime prints before the panic.
-const PANIC_AT = /^(?:\x1b\[[0-9;]*m|\s)*panic: runtime error at (0x[0-9a-fA-F]+): ?(.*)$/;
+export const TINYGO_PANIC_START = /^(?:\x1b\[[0-9;]*m|\s)*panic: /;
+/** A runtime panic with the address the symbolizer resolves. */
+const PANIC_AT = new RegExp(`${TINYGO_PANIC_START.source}runtime error at (0x[0-9a-fA-F]+): ?(.*)$`);
 
 /** The address and message of a TinyGo runtime panic line, or null. */
 export function parsePanicLine(line: string): PanicLine | null {
