@@ -815,7 +815,8 @@ export const requests = {
   'telemetry.sessions': { args: z.object({ boardId, limit: z.number().int().min(1).max(1000).optional() }).strict(), result: z.array(telemetrySessionInfoSchema) },
   'telemetry.session': {
     args: z.object({ sessionId: z.number().int().min(1) }).strict(),
-    result: z.object({ session: telemetrySessionInfoSchema, batch: telemetryBatchDataSchema }),
+    /** `thinnedFrom`: the session's sample count when `batch` holds fewer (a long session keeps each stretch's first, lowest and highest values); null when it holds them all. */
+    result: z.object({ session: telemetrySessionInfoSchema, batch: telemetryBatchDataSchema, thinnedFrom: z.number().int().nullable() }),
   },
   'telemetry.budget': { args: z.object({ boardId }).strict(), result: heapBudgetSchema },
   'editor.open': {

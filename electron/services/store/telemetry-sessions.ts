@@ -7,6 +7,7 @@ import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
 import type { TelemetryBatchData, TelemetrySessionInfo } from '../../contract';
 import type { Db } from './database';
 import { SizeHistory } from './size-history';
+import { SESSION_SAMPLES_SHOWN, thinBatch } from '../telemetry/thin-batch';
 
 export interface SessionHeapFigures {
   heapCapacity: number | null;
@@ -63,8 +64,11 @@ export class TelemetrySessionStore {
     return rows.map(toInfo);
   }
 
-  /** A session with all its samples as one column-aligned batch; null when there is no such session. */
-  read(sessionId: number): { session: TelemetrySessionInfo; batch: TelemetryBatchData } | null {
+  /**
+   * A session's samples as one column-aligned batch, thinned to at most `maxSamples` (thin-batch.ts),
+   * with the count it had when thinned; null when there is no such session.
+   */
+  read(sessionId: number, maxSamples = SESSION_SAMPLES_SHOWN): { session: TelemetrySessionInfo; batch: TelemetryBatchData; thinnedFrom: number | null } | null {
     const row = this.db
       .prepare(
         `SELECT s.id, s.board_id AS boardId, s.started_at AS startedAt, s.ended_at AS endedAt, s.closed, s.samples,
@@ -75,7 +79,9 @@ export class TelemetrySessionStore {
       .get(sessionId) as SessionRow | undefined;
     if (!row) return null;
     const chunks = this.db.prepare(`SELECT data FROM telemetry_chunks WHERE session_id = ? ORDER BY seq`).all(sessionId) as { data: Buffer }[];
-    return { session: toInfo(row), batch: concatBatches(chunks.map(({ data }) => JSON.parse(strFromU8(inflateSync(data))) as TelemetryBatchData)) };
+    const batch = concatBatches(chunks.map(({ data }) => JSON.parse(strFromU8(inflateSync(data))) as TelemetryBatchData));
+    const shown = thinBatch(batch, maxSamples);
+    return { session: toInfo(row), batch: shown, thinnedFrom: shown === batch ? null : batch.t.length };
   }
 }
 

@@ -136,6 +136,24 @@ describe('telemetry sessions', () => {
     }
   });
 
+  it('sends a long session thinned, and says how many samples it has', () => {
+    const db = openDatabase(':memory:');
+    const store = new TelemetrySessionStore(db);
+    const id = store.begin('b1', 0);
+    const figures = { heapCapacity: null, peakHeapInuse: null, minFreeHeap: null };
+    for (let seq = 0; seq < 10; seq++) {
+      const t = Array.from({ length: 1000 }, (_, i) => seq * 1000 + i);
+      store.appendChunk(id, seq, { t, series: { heap_inuse: t.map((v) => (v === 7_777 ? 99_999 : 1000 + (v % 50))) } }, figures);
+    }
+    const whole = store.read(id)!;
+    expect(whole.thinnedFrom).toBeNull();
+    expect(whole.batch.t).toHaveLength(10_000);
+    const thin = store.read(id, 900)!;
+    expect(thin.thinnedFrom).toBe(10_000);
+    expect(thin.batch.t.length).toBeLessThanOrEqual(900);
+    expect(Math.max(...(thin.batch.series.heap_inuse as number[]))).toBe(99_999);
+  });
+
   it('stores samples in compressed chunks, not a row per sample', () => {
     const db = openDatabase(':memory:');
     const store = new TelemetrySessionStore(db);
