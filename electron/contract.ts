@@ -814,7 +814,8 @@ export const requests = {
   'experiments.get': { args: z.object({ experimentId: z.number().int() }).strict(), result: experimentSchema },
   'telemetry.sessions': { args: z.object({ boardId, limit: z.number().int().min(1).max(1000).optional() }).strict(), result: z.array(telemetrySessionInfoSchema) },
   'telemetry.session': {
-    args: z.object({ sessionId: z.number().int().min(1) }).strict(),
+    /** `whole`: every sample, never thinned (for an export). */
+    args: z.object({ sessionId: z.number().int().min(1), whole: z.boolean().optional() }).strict(),
     /** `thinnedFrom`: the session's sample count when `batch` holds fewer (a long session keeps each stretch's first, lowest and highest values); null when it holds them all. */
     result: z.object({ session: telemetrySessionInfoSchema, batch: telemetryBatchDataSchema, thinnedFrom: z.number().int().nullable() }),
   },

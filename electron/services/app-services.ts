@@ -272,9 +272,9 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       recorder.flushAll();
       return telemetrySessions.list(boardId, limit);
     },
-    'telemetry.session': ({ sessionId }) => {
+    'telemetry.session': ({ sessionId, whole }) => {
       recorder.flushAll();
-      const found = telemetrySessions.read(sessionId);
+      const found = telemetrySessions.read(sessionId, whole ? Infinity : undefined);
       if (!found)
         throw new FlashdeckError({ code: 'SESSION_NOT_FOUND', stage: 'telemetry', message: `There is no telemetry session ${sessionId}.`, hint: 'Refresh the session list.' });
       return found;

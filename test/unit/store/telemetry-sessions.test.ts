@@ -152,6 +152,8 @@ describe('telemetry sessions', () => {
     expect(thin.thinnedFrom).toBe(10_000);
     expect(thin.batch.t.length).toBeLessThanOrEqual(900);
     expect(Math.max(...(thin.batch.series.heap_inuse as number[]))).toBe(99_999);
+    // An export asks for the session whole.
+    expect(store.read(id, Infinity)!.batch.t).toHaveLength(10_000);
   });
 
   it('stores samples in compressed chunks, not a row per sample', () => {
