@@ -23,8 +23,11 @@ export interface EspChipSpec {
   imageChipId: number;
   /** READ_REG 0x40001000 values that identify this chip. */
   magicValues: number[];
-  /** The ROM answers GET_SECURITY_INFO (all but the ESP32, whose ROM and stub reject it as unknown). */
-  romHasSecurityInfo: boolean;
+  /**
+   * Its magic value names it on its own: the ESP32 (whose ROM and stub reject GET_SECURITY_INFO)
+   * and the ESP32-S2 (whose GET_SECURITY_INFO carries no chip id). Later chips are named by chip id.
+   */
+  namedByMagic: boolean;
   /** Where the ROM looks for the first image (TinyGo writes its image here). */
   bootloaderOffset: number;
   /** The ROM sends FLASH_BEGIN with a 5th `encrypted` word (all but the ESP32 ROM). */
@@ -56,7 +59,7 @@ export const CHIPS: Record<EspChipName, EspChipSpec> = {
     displayName: 'ESP32',
     imageChipId: 0,
     magicValues: [0x00f01d83],
-    romHasSecurityInfo: false,
+    namedByMagic: true,
     bootloaderOffset: 0x1000,
     romFlashBeginHasEncryptedWord: false,
     spi: SPI_ESP32,
@@ -69,7 +72,7 @@ export const CHIPS: Record<EspChipName, EspChipSpec> = {
     displayName: 'ESP32-S2',
     imageChipId: 2,
     magicValues: [0x000007c6],
-    romHasSecurityInfo: true,
+    namedByMagic: true,
     bootloaderOffset: 0x1000,
     romFlashBeginHasEncryptedWord: true,
     spi: spiNew(0x3f402000),
@@ -87,7 +90,7 @@ export const CHIPS: Record<EspChipName, EspChipSpec> = {
     displayName: 'ESP32-S3',
     imageChipId: 9,
     magicValues: [0x9],
-    romHasSecurityInfo: true,
+    namedByMagic: false,
     bootloaderOffset: 0x0,
     romFlashBeginHasEncryptedWord: true,
     spi: spiNew(0x60002000),
@@ -100,7 +103,7 @@ export const CHIPS: Record<EspChipName, EspChipSpec> = {
     displayName: 'ESP32-C3',
     imageChipId: 5,
     magicValues: [0x6921506f, 0x1b31506f, 0x4881606f, 0x4361606f],
-    romHasSecurityInfo: true,
+    namedByMagic: false,
     bootloaderOffset: 0x0,
     romFlashBeginHasEncryptedWord: true,
     spi: spiNew(0x60002000),
@@ -113,7 +116,7 @@ export const CHIPS: Record<EspChipName, EspChipSpec> = {
     displayName: 'ESP32-C6',
     imageChipId: 13,
     magicValues: [0x2ce0806f],
-    romHasSecurityInfo: true,
+    namedByMagic: false,
     bootloaderOffset: 0x0,
     romFlashBeginHasEncryptedWord: true,
     spi: spiNew(0x60003000),
@@ -152,22 +155,22 @@ export function chipByMagic(value: number): EspChipSpec | undefined {
 }
 
 /**
- * The magic register first: its ESP32 value is unique, and the ESP32's ROM does not know
- * GET_SECURITY_INFO (it answers eight "invalid command" replies, after which esptool even
- * reconnects), so an ESP32 is never asked. Every other chip is named by GET_SECURITY_INFO's chip
- * id, as esptool does (newer chips' magic values are not unique); the magic value names an
- * ESP32-S2, whose reply has no chip id. A READ_REG refused (Secure Download Mode) leaves the chip id.
+ * The magic register first: it names an ESP32 or an ESP32-S2 on its own (namedByMagic), so the
+ * ESP32 is never asked GET_SECURITY_INFO, which its ROM rejects with eight "invalid command"
+ * replies (esptool reconnects after that). Later chips are named by GET_SECURITY_INFO's chip id,
+ * as esptool does: their magic values are not unique. A READ_REG refused in either reply form
+ * (Secure Download Mode) leaves the chip id to decide.
  */
 export async function detectChip(loader: EspLoader): Promise<EspChipSpec> {
   let magic: number | null = null;
   try {
-    magic = await loader.readReg(CHIP_DETECT_MAGIC_REG);
+    magic = await loader.readReg(CHIP_DETECT_MAGIC_REG, undefined, { mayBeRefused: true });
   } catch (error) {
     const refused = error instanceof EspCommandError || (error instanceof FlashdeckError && error.code === 'ESP_UNSUPPORTED');
     if (!refused) throw error;
   }
   const byMagic = magic === null ? undefined : chipByMagic(magic);
-  if (byMagic && !byMagic.romHasSecurityInfo) return byMagic;
+  if (byMagic?.namedByMagic) return byMagic;
   const security = await loader.securityInfo();
   // A chip id is the answer when there is one; only without one does the magic value decide.
   const chip = security?.chipId != null ? chipByImageId(security.chipId) : byMagic;

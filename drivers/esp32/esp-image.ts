@@ -14,7 +14,7 @@ import type { ImageKind } from '../../electron/contract-values';
 import { createHash } from 'node:crypto';
 import { FlashdeckError, type ErrorCode } from '../common/errors';
 import { CHIPS, type EspChipName, type EspChipSpec, IMAGE_CHIP_NAMES, chipByImageId } from './chips';
-import { hex, readU32 } from './protocol';
+import { CHECKSUM_SEED, dataChecksum, hex, readU32 } from './protocol';
 import type { Stage } from '../../electron/contract-values';
 
 export const ESP_IMAGE_MAGIC = 0xe9;
@@ -114,7 +114,7 @@ export function parseAppImage(bytes: Uint8Array, start: number, problems: EspIma
   if (segmentCount > MAX_SEGMENTS || hashByte > 1) return image;
 
   let pos = start + 24;
-  let checksum = 0xef;
+  let checksum = CHECKSUM_SEED;
   for (let i = 0; i < segmentCount; i++) {
     if (pos + 8 > bytes.length) {
       error('IMAGE_SEGMENT_OUTSIDE', `Segment ${i} header lies beyond the end of the file (${bytes.length} bytes).`);
@@ -127,7 +127,7 @@ export function parseAppImage(bytes: Uint8Array, start: number, problems: EspIma
       return image;
     }
     image.segments.push({ loadAddress, dataOffset: pos + 8, length });
-    checksum ^= xorOfBytes(bytes, pos + 8, pos + 8 + length);
+    checksum = dataChecksum(bytes.subarray(pos + 8, pos + 8 + length), checksum);
     pos += 8 + length;
   }
   // Checksum sits where (offset from image start) % 16 == 15.
@@ -158,23 +158,6 @@ export function parseAppImage(bytes: Uint8Array, start: number, problems: EspIma
   const first = image.segments[0];
   image.hasAppDescriptor = Boolean(first && first.length >= 4 && readU32(bytes, first.dataOffset) === APP_DESC_MAGIC);
   return image;
-}
-
-/** XOR of bytes[from, to), four bytes at a time where aligned (a megabyte in about a millisecond, cold). */
-function xorOfBytes(bytes: Uint8Array, from: number, to: number): number {
-  let x = 0;
-  let i = from;
-  while (i < to && (bytes.byteOffset + i) % 4 !== 0) x ^= bytes[i++];
-  const words = Math.floor((to - i) / 4);
-  if (words > 0) {
-    const view = new Uint32Array(bytes.buffer, bytes.byteOffset + i, words);
-    let w = 0;
-    for (let k = 0; k < words; k++) w ^= view[k];
-    x ^= (w ^ (w >>> 8) ^ (w >>> 16) ^ (w >>> 24)) & 0xff;
-    i += words * 4;
-  }
-  while (i < to) x ^= bytes[i++];
-  return x;
 }
 
 function allEqual(bytes: Uint8Array, from: number, to: number, value: number): boolean {

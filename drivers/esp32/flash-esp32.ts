@@ -165,15 +165,16 @@ function validate(job: Job): EspImageSummary {
   return summary;
 }
 
-const BANNER = /boot:(0x[0-9a-fA-F]+)(?:[^]*?(waiting for download))?/;
 /** The ROM's last banner line in download mode: the strapping pins are read, GPIO0 may go. */
 const DOWNLOAD_WAIT = /waiting for download/;
+/** The boot mode the ROM reports, and whether it then waits for download. */
+const BANNER = new RegExp(`boot:(0x[0-9a-fA-F]+)(?:[^]*?(${DOWNLOAD_WAIT.source}))?`);
 
 /** Plays one reset sequence; a port lost in the middle is reopened and the sequence played again. */
 async function resetWithReopen(job: Job, strategy: ResetStrategy): Promise<void> {
   for (let reopened = 0; ; reopened++) {
     try {
-      return await runResetSequence(job.link, strategy, job.clock, job.options.signal, (maxMs) => job.loader.channel.waitForText(DOWNLOAD_WAIT, maxMs));
+      return await runResetSequence(job.link, strategy, job.clock, job.options.signal, () => job.loader.channel.watchText(DOWNLOAD_WAIT));
     } catch (error) {
       const reopen = job.options.reopen;
       if (!reopen || reopened >= REOPEN_ATTEMPTS || !isDisconnected(error)) throw error;
@@ -432,7 +433,12 @@ async function writeImage(job: Job, chip: EspChipSpec, offset: number, deflated:
     const uncompressedEstimate = compressed ? Math.ceil((chunkBytes * image.length) / payload.length) : blockSize;
     const sent = writeBlock(job, block, seq, blocks, offset, timeoutPerMb(t, t.eraseWritePerMbMs, uncompressedEstimate));
     // While this block is on the wire, frame the next one: the chip's ack finds it ready.
-    if (seq + 1 < blocks) next = frameDataBlock(dataOp, seq + 1, chunkAt(seq + 1));
+    try {
+      if (seq + 1 < blocks) next = frameDataBlock(dataOp, seq + 1, chunkAt(seq + 1));
+    } catch (error) {
+      await sent.catch(() => {}); // never leave a send running unwatched
+      throw error;
+    }
     await sent;
     const done = Math.min(image.length, Math.round(((seq + 1) * image.length) / blocks));
     const rate = meter.add(done);

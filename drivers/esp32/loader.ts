@@ -123,7 +123,7 @@ export class LoaderChannel {
   private readonly trace?: LoaderOptions['trace'];
   private readonly stageOf: () => Stage;
   private ohaiSeen = false;
-  private readonly textWatchers = new Set<(text: string) => void>();
+  private readonly textWatchers = new Set<{ text(more: string): void; closed(): void }>();
 
   constructor(link: ByteLink, options: LoaderOptions = {}) {
     this.link = link;
@@ -144,7 +144,7 @@ export class LoaderChannel {
         this.noiseSinceMark += bytes.length;
         const text = latin1(bytes);
         this.noise = (this.noise + text).slice(-NOISE_KEEP);
-        for (const watch of this.textWatchers) watch(text);
+        for (const watcher of [...this.textWatchers]) watcher.text(text);
         this.wake();
       },
       onInvalidEscape: () => this.wake(),
@@ -157,6 +157,7 @@ export class LoaderChannel {
       }),
       link.onClose((error) => {
         this.closedError = disconnectedError(link.path, this.stage, `closed while ${this.stage}${error ? ` (${error.message})` : ''}`, error);
+        for (const watcher of [...this.textWatchers]) watcher.closed();
         this.wakeWithError(this.closedError);
       }),
     );
@@ -357,30 +358,27 @@ export class LoaderChannel {
   }
 
   /**
-   * Resolves true as soon as out-of-packet text arriving from now on matches `pattern` (a ROM
-   * banner), false once `maxMs` passed without it; rejects only on cancel.
+   * Watches out-of-packet text arriving from now on (a ROM banner): `seen` resolves once it matches
+   * `pattern`, or once the port closes (nothing more will come); `stop` ends the watch.
    */
-  waitForText(pattern: RegExp, maxMs: number): Promise<boolean> {
-    return new Promise((resolve, reject) => {
-      let seen = '';
-      let stopTimer = () => {};
-      const finish = (result: boolean | Error) => {
-        this.textWatchers.delete(watch);
-        stopTimer();
-        this.signal?.removeEventListener('abort', onAbort);
-        if (result instanceof Error) reject(result);
-        else resolve(result);
-      };
-      const watch = (text: string) => {
-        seen = (seen + text).slice(-NOISE_KEEP);
-        if (pattern.test(seen)) finish(true);
-      };
-      const onAbort = () => finish(cancelledError(this.stage));
-      if (this.signal?.aborted) return reject(cancelledError(this.stage));
-      this.textWatchers.add(watch);
-      this.signal?.addEventListener('abort', onAbort, { once: true });
-      stopTimer = this.clock.setTimer(() => finish(false), maxMs);
-    });
+  watchText(pattern: RegExp): TextWatch {
+    let text = '';
+    let done = () => {};
+    const seen = new Promise<void>((resolve) => (done = resolve));
+    const watcher = {
+      text: (more: string) => {
+        text = (text + more).slice(-NOISE_KEEP);
+        if (pattern.test(text)) stop();
+      },
+      closed: () => stop(),
+    };
+    const stop = () => {
+      this.textWatchers.delete(watcher);
+      done();
+    };
+    if (this.closedError) stop();
+    else this.textWatchers.add(watcher);
+    return { seen, stop };
   }
 
   /** The next OHAI counts (MEM_END is about to start the stub). */
@@ -551,8 +549,9 @@ export abstract class EspLoader {
     return { stubRunning: allZero };
   }
 
-  async readReg(address: number, timeoutMs?: number): Promise<number> {
-    const r = await this.command(Op.READ_REG, words(address), { timeoutMs });
+  /** `mayBeRefused`: a loader that rejects READ_REG (Secure Download Mode) in either reply form throws ESP_UNSUPPORTED at once. */
+  async readReg(address: number, timeoutMs?: number, options: { mayBeRefused?: boolean } = {}): Promise<number> {
+    const r = await this.command(Op.READ_REG, words(address), { timeoutMs, mayBeUnsupported: options.mayBeRefused });
     return r.value;
   }
 
@@ -755,6 +754,12 @@ export class EspStubLoader extends EspLoader {
 /** The loader that answered SYNC on `channel`: the ROM's, or a stub still running from an earlier session. */
 export function loaderOn(channel: LoaderChannel, stubRunning: boolean): EspLoader {
   return stubRunning ? new EspStubLoader(channel) : new EspRomLoader(channel);
+}
+
+/** A watch on the text a board prints between packets (LoaderChannel.watchText). */
+export interface TextWatch {
+  readonly seen: Promise<void>;
+  stop(): void;
 }
 
 /** A command already checksummed and SLIP-framed, ready for the wire. */

@@ -7,9 +7,9 @@
  * Timings after esptool's reset.py (v5.3.1).
  */
 import { type ByteLink, type ControlSignals, isPortGoneError } from '../common/byte-link';
-import { FlashdeckError } from '../common/errors';
+import { FlashdeckError, cancelledError } from '../common/errors';
 import { type DriverClock, wallClock } from '../common/clock';
-import { disconnectedError } from './loader';
+import { type TextWatch, disconnectedError } from './loader';
 
 export type ResetStrategy =
   /** DTR/RTS set one at a time, 50 ms boot delay. */
@@ -72,8 +72,8 @@ export class NoControlLinesError extends FlashdeckError {
   }
 }
 
-/** Resolves when the ROM has said it waits for download, or after `maxMs` (the loader channel's waitForText). */
-export type BootWatch = (maxMs: number) => Promise<unknown>;
+/** Starts watching for the ROM's "waiting for download" (the loader channel's watchText). */
+export type BootWatch = () => TextWatch;
 
 /**
  * Plays one reset sequence. Throws NoControlLinesError if the port has no control lines,
@@ -87,7 +87,7 @@ export async function runResetSequence(link: ByteLink, strategy: ResetStrategy, 
       continue;
     }
     if ('bootMs' in step) {
-      await (bootWatch ? bootWatch(step.bootMs) : clock.sleep(step.bootMs, signal, 'connecting'));
+      await bootWait(step.bootMs, clock, signal, bootWatch);
       continue;
     }
     try {
@@ -98,6 +98,25 @@ export async function runResetSequence(link: ByteLink, strategy: ResetStrategy, 
       throw new NoControlLinesError(link.path, error);
     }
   }
+}
+
+/** The boot wait: its full time, or less when the watch sees the banner first. */
+async function bootWait(ms: number, clock: DriverClock, signal: AbortSignal | undefined, bootWatch: BootWatch | undefined): Promise<void> {
+  if (!bootWatch) return clock.sleep(ms, signal, 'connecting');
+  const watch = bootWatch();
+  const timer = new AbortController();
+  const onAbort = () => timer.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const sleeping = clock.sleep(ms, timer.signal, 'connecting');
+  try {
+    await Promise.race([sleeping, watch.seen]);
+  } finally {
+    watch.stop();
+    signal?.removeEventListener('abort', onAbort);
+    timer.abort();
+    sleeping.catch(() => {}); // cut short by the banner
+  }
+  if (signal?.aborted) throw cancelledError('connecting');
 }
 
 /**

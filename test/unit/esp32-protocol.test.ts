@@ -10,6 +10,16 @@ describe('ESP loader packets', () => {
     expect(dataChecksum(Uint8Array.from([1, 2, 4]))).toBe(0xef ^ 7);
   });
 
+  it('checksum reads four bytes at a time but equals the byte-by-byte XOR at every alignment and length', () => {
+    const bytes = Uint8Array.from({ length: 4099 }, (_, i) => (i * 131 + 7) & 0xff);
+    for (const from of [0, 1, 2, 3, 5]) {
+      for (const length of [0, 1, 3, 4, 7, 64, 4093]) {
+        const data = bytes.subarray(from, from + length);
+        expect(dataChecksum(data, 0x5a), `from ${from}, ${length} bytes`).toBe(data.reduce((c, b) => c ^ b, 0x5a));
+      }
+    }
+  });
+
   it('encodes READ_REG 0x40001000 like esptool', () => {
     expect(Buffer.from(encodeCommand(Op.READ_REG, words(0x40001000))).toString('hex')).toBe('000a04000000000000100040');
   });
