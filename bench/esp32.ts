@@ -10,11 +10,11 @@
  * 2. The user's whole cycle for a 40 KiB TinyGo-style image at 921600 (reset, sync, write,
  *    verify, reset) with datasheet flash timings, erasing only what is written vs. the whole chip first.
  *
- * For Flashdeck's runs, a breakdown by stage: wall time = wire + flash wait + other (turnarounds,
- * host and chip work, the reset pulse). Flash wait is what the simulated flash made the host wait
- * for: commands queued behind flash work of earlier ones (the stub writes after acknowledging), and
- * replies held back by their own command's flash work (the ROM's erase in FLASH_BEGIN, the flash
- * read behind SPI_FLASH_MD5). Both are also reported apart.
+ * For Flashdeck's runs, a breakdown by stage: wall time = wire + flash wait + replies held + other
+ * (turnarounds, host and chip work, the reset pulse). Flash wait: complete commands queued behind
+ * earlier flash work (the stub writes after acknowledging), as counted since this bench began.
+ * Replies held: replies waiting for their own command's flash work (the flash read behind
+ * SPI_FLASH_MD5, the ROM's erase in FLASH_BEGIN), counted since the simulator began to.
  *
  * Figures go to stdout as ratios and to bench/results/esp32.json with units.
  */
@@ -45,11 +45,9 @@ interface Run {
   wireSeconds: number;
   wallSeconds: number;
   wireEfficiency: number;
-  /** Seconds the simulated flash made the host wait: flashQueuedSeconds + flashHeldSeconds. */
+  /** Seconds complete commands waited in the chip's queue behind earlier commands' flash work (the flash wait). */
   flashBoundSeconds: number;
-  /** Seconds complete commands waited in the chip's queue behind earlier commands' flash work. */
-  flashQueuedSeconds: number;
-  /** Seconds replies waited for their own command's flash work (erase before the reply, MD5's flash read). */
+  /** Seconds replies waited for their own command's flash work (MD5's flash read, the ROM's erase before it answers). */
   flashHeldSeconds: number;
   /** Wall time minus wire time minus flash-bound waiting: reset, turnarounds, host work. */
   otherOverheadSeconds: number;
@@ -65,7 +63,8 @@ interface Phase {
   wallSeconds: number;
   wireSeconds: number;
   flashWaitSeconds: number;
-  /** Wall minus wire minus flash wait: turnarounds, host and chip work, fixed delays. */
+  flashHeldSeconds: number;
+  /** Wall minus wire, flash wait and replies held: turnarounds, host and chip work, fixed delays. */
   otherSeconds: number;
   commands: number;
 }
@@ -83,31 +82,33 @@ const PHASES: Record<string, string> = {
   resetting: 'reset',
 };
 
-/** Seconds the simulated flash made the host wait so far (queued behind flash work, or a reply held by it). */
-const flashWaitSeconds = (sim: Esp32Sim) => (sim.device.busyWaitMs + sim.device.flashHeldMs) / 1000;
+const flashWaitSeconds = (sim: Esp32Sim) => sim.device.busyWaitMs / 1000;
+const flashHeldSeconds = (sim: Esp32Sim) => sim.device.flashHeldMs / 1000;
 
 /** Collects phases from a run's progress events and the simulator's own counters. */
 function phaseRecorder(sim: Esp32Sim) {
   const phases: Phase[] = [];
-  let open: { phase: string; t: number; wire: number; busy: number; commands: number } | null = null;
+  let open: { phase: string; t: number; wire: number; busy: number; held: number; commands: number } | null = null;
   const close = () => {
     if (!open) return;
     const wall = (performance.now() - open.t) / 1000;
     const wire = sim.device.wireSeconds() - open.wire;
     const busy = flashWaitSeconds(sim) - open.busy;
+    const held = flashHeldSeconds(sim) - open.held;
     const commands = sim.device.commandLog.length - open.commands;
     const same = phases.find((p) => p.phase === open!.phase);
-    const into = same ?? { phase: open.phase, wallSeconds: 0, wireSeconds: 0, flashWaitSeconds: 0, otherSeconds: 0, commands: 0 };
+    const into = same ?? { phase: open.phase, wallSeconds: 0, wireSeconds: 0, flashWaitSeconds: 0, flashHeldSeconds: 0, otherSeconds: 0, commands: 0 };
     into.wallSeconds += wall;
     into.wireSeconds += wire;
     into.flashWaitSeconds += busy;
-    into.otherSeconds += wall - wire - busy;
+    into.flashHeldSeconds += held;
+    into.otherSeconds += wall - wire - busy - held;
     into.commands += commands;
     if (!same) phases.push(into);
   };
   const start = (phase: string) => {
     close();
-    open = { phase, t: performance.now(), wire: sim.device.wireSeconds(), busy: flashWaitSeconds(sim), commands: sim.device.commandLog.length };
+    open = { phase, t: performance.now(), wire: sim.device.wireSeconds(), busy: flashWaitSeconds(sim), held: flashHeldSeconds(sim), commands: sim.device.commandLog.length };
   };
   start('open port');
   return {
@@ -123,16 +124,17 @@ function phaseRecorder(sim: Esp32Sim) {
         wallSeconds: round(p.wallSeconds),
         wireSeconds: round(p.wireSeconds),
         flashWaitSeconds: round(p.flashWaitSeconds),
+        flashHeldSeconds: round(p.flashHeldSeconds),
         otherSeconds: round(p.otherSeconds),
       }));
     },
   };
 }
 
-/** Line time over wall time once everything the simulated flash made the host wait for is set aside. */
+/** Line time over wall time with the flash wait (commands queued behind flash work) set aside. */
 const excludingFlashWait = (r: Run) => round(r.wireSeconds / (r.wallSeconds - r.flashBoundSeconds));
-/** The same with only commands queued behind flash work set aside (the figure before replies held by their own flash work were counted). */
-const excludingQueuedFlashWork = (r: Run) => round(r.wireSeconds / (r.wallSeconds - r.flashQueuedSeconds));
+/** The same with the replies held by their own flash work set aside too: everything the simulated flash made the host wait for. */
+const excludingFlashWork = (r: Run) => round(r.wireSeconds / (r.wallSeconds - r.flashBoundSeconds - r.flashHeldSeconds));
 
 async function throughput(client: Run['client'], chip: BenchChip, image: Uint8Array, baud: number): Promise<Run> {
   // In-process binding: exact pacing at the baud and DTR/RTS, so both clients reset the board themselves.
@@ -186,9 +188,8 @@ async function throughput(client: Run['client'], chip: BenchChip, image: Uint8Ar
       wallSeconds: round(wallSeconds),
       wireEfficiency: round(wireSeconds / wallSeconds),
       flashBoundSeconds: round(flashWaitSeconds(sim)),
-      flashQueuedSeconds: round(sim.device.busyWaitMs / 1000),
-      flashHeldSeconds: round(sim.device.flashHeldMs / 1000),
-      otherOverheadSeconds: round(wallSeconds - wireSeconds - flashWaitSeconds(sim)),
+      flashHeldSeconds: round(flashHeldSeconds(sim)),
+      otherOverheadSeconds: round(wallSeconds - wireSeconds - flashWaitSeconds(sim) - flashHeldSeconds(sim)),
       effectiveBytesPerSecond: Math.round(image.length / wallSeconds),
       md5: digest,
       breakdown,
@@ -232,16 +233,16 @@ async function main(): Promise<void> {
       const run = await throughput(client, chip, images[chip], baud);
       runs.push(run);
       console.log(
-        `${client.padEnd(10)} ${chip.padEnd(7)} @${String(baud).padStart(6)}: wall ${run.wallSeconds.toFixed(2)} s, wire ${run.wireBytes} B = ${run.wireSeconds.toFixed(2)} s → wire efficiency ${run.wireEfficiency.toFixed(3)} (waiting for simulated flash ${run.flashBoundSeconds.toFixed(2)} s = queued ${run.flashQueuedSeconds.toFixed(2)} + replies held ${run.flashHeldSeconds.toFixed(2)}, other ${run.otherOverheadSeconds.toFixed(2)} s), effective ${(run.effectiveBytesPerSecond / 1024).toFixed(1)} KiB/s = ${((run.effectiveBytesPerSecond * 10) / baud).toFixed(2)} × the raw line rate`,
+        `${client.padEnd(10)} ${chip.padEnd(7)} @${String(baud).padStart(6)}: wall ${run.wallSeconds.toFixed(2)} s, wire ${run.wireBytes} B = ${run.wireSeconds.toFixed(2)} s → wire efficiency ${run.wireEfficiency.toFixed(3)} (waiting for simulated flash ${run.flashBoundSeconds.toFixed(2)} s, replies held by their own flash work ${run.flashHeldSeconds.toFixed(2)} s, other ${run.otherOverheadSeconds.toFixed(2)} s), effective ${(run.effectiveBytesPerSecond / 1024).toFixed(1)} KiB/s = ${((run.effectiveBytesPerSecond * 10) / baud).toFixed(2)} × the raw line rate`,
       );
       for (const p of run.breakdown ?? []) {
         console.log(
-          `    ${p.phase.padEnd(42)} ${p.wallSeconds.toFixed(3)} s = wire ${p.wireSeconds.toFixed(3)} + flash wait ${p.flashWaitSeconds.toFixed(3)} + other ${p.otherSeconds.toFixed(3)} (${p.commands} commands${p.commands ? `, ${((p.otherSeconds / p.commands) * 1000).toFixed(1)} ms other each` : ''})`,
+          `    ${p.phase.padEnd(42)} ${p.wallSeconds.toFixed(3)} s = wire ${p.wireSeconds.toFixed(3)} + flash wait ${p.flashWaitSeconds.toFixed(3)} + replies held ${p.flashHeldSeconds.toFixed(3)} + other ${p.otherSeconds.toFixed(3)} (${p.commands} commands${p.commands ? `, ${((p.otherSeconds / p.commands) * 1000).toFixed(1)} ms other each` : ''})`,
         );
       }
       if (run.breakdown) {
         console.log(
-          `    wire efficiency excluding flash wait ${excludingFlashWait(run).toFixed(3)} (excluding only commands queued behind flash work, as counted before: ${excludingQueuedFlashWork(run).toFixed(3)})`,
+          `    wire efficiency excluding flash wait ${excludingFlashWait(run).toFixed(3)}; excluding the replies held by their own flash work too ${excludingFlashWork(run).toFixed(3)}`,
         );
       }
     }
@@ -264,7 +265,7 @@ async function main(): Promise<void> {
   const minEfficiency = Math.min(...ourRuns.map((r) => r.wireEfficiency));
   const minRatio = Math.min(...cases.map(([chip, baud]) => ratio(chip, baud)));
   const minExcludingFlashWait = Math.min(...ourRuns.map(excludingFlashWait));
-  const minExcludingQueued = Math.min(...ourRuns.map(excludingQueuedFlashWork));
+  const minExcludingFlashWork = Math.min(...ourRuns.map(excludingFlashWork));
   const goals = {
     wireEfficiencyAtLeast0_90: {
       value: minEfficiency,
@@ -278,11 +279,11 @@ async function main(): Promise<void> {
       pass: minExcludingFlashWait >= 0.95,
       byRun: Object.fromEntries(ourRuns.map((r) => [`${r.chip}@${r.baud}`, excludingFlashWait(r)])),
     },
-    wireEfficiencyExcludingQueuedFlashWorkOnlyAtLeast0_95: {
-      value: minExcludingQueued,
+    wireEfficiencyExcludingFlashWorkAtLeast0_95: {
+      value: minExcludingFlashWork,
       unit: 'ratio',
-      pass: minExcludingQueued >= 0.95,
-      byRun: Object.fromEntries(ourRuns.map((r) => [`${r.chip}@${r.baud}`, excludingQueuedFlashWork(r)])),
+      pass: minExcludingFlashWork >= 0.95,
+      byRun: Object.fromEntries(ourRuns.map((r) => [`${r.chip}@${r.baud}`, excludingFlashWork(r)])),
     },
     ratioVsEsptoolJsAtLeast1: { value: minRatio, unit: 'ratio', pass: minRatio >= 1 },
     cycle40KiBAtMost1_5s: { value: partial.wallSeconds, unit: 's', pass: partial.wallSeconds <= 1.5 },
@@ -308,9 +309,8 @@ async function main(): Promise<void> {
       wallTime: { value: r.wallSeconds, unit: 's' },
       wireEfficiency: { value: r.wireEfficiency, unit: 'ratio' },
       wireEfficiencyExcludingFlashWait: { value: excludingFlashWait(r), unit: 'ratio' },
-      wireEfficiencyExcludingQueuedFlashWork: { value: excludingQueuedFlashWork(r), unit: 'ratio' },
+      wireEfficiencyExcludingFlashWork: { value: excludingFlashWork(r), unit: 'ratio' },
       flashBoundWait: { value: r.flashBoundSeconds, unit: 's' },
-      flashQueuedWait: { value: r.flashQueuedSeconds, unit: 's' },
       flashHeldReplies: { value: r.flashHeldSeconds, unit: 's' },
       otherOverhead: { value: r.otherOverheadSeconds, unit: 's' },
       effectiveThroughput: { value: r.effectiveBytesPerSecond, unit: 'B/s' },
@@ -323,6 +323,7 @@ async function main(): Promise<void> {
               wall: { value: p.wallSeconds, unit: 's' },
               wire: { value: p.wireSeconds, unit: 's' },
               flashWait: { value: p.flashWaitSeconds, unit: 's' },
+              flashHeld: { value: p.flashHeldSeconds, unit: 's' },
               other: { value: p.otherSeconds, unit: 's' },
               commands: p.commands,
             })),
