@@ -12,9 +12,9 @@ import { type DriverClock, wallClock } from '../common/clock';
 import { type TextWatch, disconnectedError } from './loader';
 
 export type ResetStrategy =
-  /** DTR/RTS set one at a time, 50 ms boot delay. */
+  /** DTR/RTS set one at a time, a boot wait of 50 ms at most (it ends at the ROM banner). */
   | 'classic'
-  /** As classic with the 550 ms delay for boards with a large EN capacitor. */
+  /** As classic with a boot wait of up to 550 ms, for boards with a large EN capacitor. */
   | 'classic-slow'
   /** Both lines in one call per step (no glitch between them), 50 ms. */
   | 'tight'
