@@ -2,8 +2,9 @@
  * The contract's value lists as plain constants, without zod: contract.ts builds its schemas from
  * them and re-exports them, and the renderer imports them from here so its bundle does not carry
  * the schema library (about 100 kB). Nothing else lives here, except the few pure readings of a
- * heap sample both sides must agree on (below).
+ * heap sample and a board's title, which both sides must agree on (below).
  */
+import type { Board } from './contract';
 
 /**
  * TinyGo build options the app offers (reference 6): the one list the schema, the build runner and
@@ -244,4 +245,9 @@ export const SIMULATED_BOARD_BUTTONS: Record<SimulatedBoardKind, readonly Simula
 /** The keys of a value-to-label map as a non-empty tuple, for z.enum. */
 export function keysOf<T extends Record<string, string>>(labels: T): [keyof T & string, ...(keyof T & string)[]] {
   return Object.keys(labels) as [keyof T & string, ...(keyof T & string)[]];
+}
+
+/** A board's title in the window and in main's sentences: the user's name, else the guess ("CP210x bridge — likely ESP32"), else the port. */
+export function boardTitle(board: Pick<Board, 'name' | 'path' | 'guess'>): string {
+  return board.name ?? board.guess.label ?? board.path;
 }
