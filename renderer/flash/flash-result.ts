@@ -103,7 +103,7 @@ export function describeFlashResult(fileName: string, outcome: FlashOutcome): Fl
     };
   }
   const check = VERIFICATIONS[outcome.verifiedBy];
-  const where = d.address ? ` at ${d.address}` : d.range ? ` to ${d.range.replace('-', '–')}` : '';
+  const where = d.address ? ` at ${d.address}` : d.range ? ` to ${d.range}` : '';
   const onto = d.chip ? ` on the ${d.chip}${d.revision ? ` (${d.revision})` : ''}` : d.drive ? ' through the bootloader drive' : d.protocol ? ` by ${d.protocol}` : '';
   const wrote = size ? `wrote ${size} of ${fileName}${where}${onto}` : `flashed ${fileName}${where}${onto}`;
   const back = d.appPort && outcome.verifiedBy !== 're-enumerated' ? `, and the board came back on ${d.appPort}` : d.appPort ? ` on ${d.appPort}` : '';

@@ -35,12 +35,13 @@ describe('flash result', () => {
     const view = describeFlashResult('blink.hex', {
       bytesWritten: 40_960,
       verifiedBy: 're-enumerated',
-      details: { drive: '/media/FTHR840BOOT', range: '0x26000-0x30000', appPort: '/dev/ttyACM0', driveVanishedDuringWrite: 'false' },
+      details: { drive: '/media/FTHR840BOOT', range: '0x26000–0x30000', appPort: '/dev/ttyACM0', driveVanishedDuringWrite: 'false' },
     });
     expect(view.sentence).toBe(
       'Flashed and verified by the board coming back: wrote 40.0 KiB of blink.hex to 0x26000–0x30000 through the bootloader drive; the board came back as its app on /dev/ttyACM0.',
     );
     expect(view.facts.map((f) => f.label)).toEqual(['Written range', 'Bootloader drive', 'Port of the app', 'Drive vanished during the copy']);
+    expect(view.facts.find((f) => f.label === 'Written range')?.value).toBe('0x26000–0x30000');
     expect(view.facts.find((f) => f.label === 'Drive vanished during the copy')?.value).toBe('no');
   });
 
