@@ -314,7 +314,7 @@ async function speedUp(job: Job, chip: EspChipSpec): Promise<number> {
   let baud = await switchBaud(job, chip, job.wantBaud);
   const rom = job.loader;
   if (job.options.useStub === false || !(rom instanceof EspRomLoader)) return baud;
-  job.enter('uploading-stub', 'Uploading the flasher stub…');
+  job.enter('uploading-stub', 'Loading the flasher stub…');
   const stub = await runStub(rom, job.options.stub ?? stubFor(chip.name), (done, total) =>
     job.report({ stage: 'uploading-stub', bytesDone: done, bytesTotal: total, bytesPerSecond: 0, etaSeconds: null }),
   );

@@ -174,7 +174,7 @@ describe('TinyGo builds from the app (stand-in tinygo, simulated ESP32 on a pty)
     await page.getByRole('tab', { name: 'Programs' }).click();
     await page.getByLabel('Program path').fill(slow);
     await page.getByRole('button', { name: 'Build and flash' }).click();
-    await page.getByRole('button', { name: /Show the raw log \(1 lines\)/ }).click();
+    await page.getByRole('button', { name: /Show the build log \(1 lines\)/ }).click();
     const log = page.getByTestId('build-log');
     await log.filter({ hasText: '$ ' }).waitFor();
     networkDown = true;
