@@ -35,6 +35,15 @@ export const BUILD_LOG_KEPT_LINES = 5000;
  */
 export const BUDGET_KINDS = ['flash', 'ram', 'heap'] as const;
 export type BudgetKind = (typeof BUDGET_KINDS)[number];
+/**
+ * Each budget in the user's words: `name` in the breach sentences ("Over the flash budget: …"),
+ * `label` and `help` in the Budgets form ("Flash at most (bytes)").
+ */
+export const BUDGET_WORDS: Record<BudgetKind, { name: string; label: string; help: string }> = {
+  flash: { name: 'flash', label: 'Flash at most', help: 'bytes of flash a build may use' },
+  ram: { name: 'static RAM', label: 'Static RAM at most', help: 'bytes of .data + .bss (incl. the C stack)' },
+  heap: { name: 'minimum free heap', label: 'Free heap at least', help: 'bytes free at the lowest point while it runs (from heap telemetry)' },
+};
 
 /** Export formats of the size history. */
 export const HISTORY_EXPORT_FORMATS = ['csv', 'json'] as const;
