@@ -2,8 +2,9 @@
  * The contract's value lists as plain constants, without zod: contract.ts builds its schemas from
  * them and re-exports them, and the renderer imports them from here so its bundle does not carry
  * the schema library (about 100 kB). Nothing else lives here, except the few pure readings of a
- * heap sample both sides must agree on (below).
+ * heap sample and a board's title, which both sides must agree on (below).
  */
+import type { Board } from './contract';
 
 /**
  * TinyGo build options the app offers (reference 6): the one list the schema, the build runner and
@@ -34,6 +35,15 @@ export const BUILD_LOG_KEPT_LINES = 5000;
  */
 export const BUDGET_KINDS = ['flash', 'ram', 'heap'] as const;
 export type BudgetKind = (typeof BUDGET_KINDS)[number];
+/**
+ * Each budget in the user's words: `name` in the breach sentences ("Over the flash budget: …"),
+ * `label` and `help` in the Budgets form ("Flash at most (bytes)").
+ */
+export const BUDGET_WORDS: Record<BudgetKind, { name: string; label: string; help: string }> = {
+  flash: { name: 'flash', label: 'Flash at most', help: 'bytes of flash a build may use' },
+  ram: { name: 'static RAM', label: 'Static RAM at most', help: 'bytes of .data + .bss (incl. the C stack)' },
+  heap: { name: 'minimum free heap', label: 'Free heap at least', help: 'bytes free at the lowest point while it runs (from heap telemetry)' },
+};
 
 /** Export formats of the size history. */
 export const HISTORY_EXPORT_FORMATS = ['csv', 'json'] as const;
@@ -244,4 +254,9 @@ export const SIMULATED_BOARD_BUTTONS: Record<SimulatedBoardKind, readonly Simula
 /** The keys of a value-to-label map as a non-empty tuple, for z.enum. */
 export function keysOf<T extends Record<string, string>>(labels: T): [keyof T & string, ...(keyof T & string)[]] {
   return Object.keys(labels) as [keyof T & string, ...(keyof T & string)[]];
+}
+
+/** A board's title in the window and in main's sentences: the user's name, else the guess ("CP210x bridge — likely ESP32"), else the port. */
+export function boardTitle(board: Pick<Board, 'name' | 'path' | 'guess'>): string {
+  return board.name ?? board.guess.label ?? board.path;
 }

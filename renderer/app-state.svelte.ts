@@ -140,6 +140,5 @@ export function onEachConnection(catchUp: () => Promise<unknown>): void {
   });
 }
 
-export function boardTitle(board: Board): string {
-  return board.name ?? board.guess.label ?? board.path;
-}
+/** The one rule lives in contract-values.ts, where main's sentences use it too. */
+export { boardTitle } from '../electron/contract-values';

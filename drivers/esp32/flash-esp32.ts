@@ -315,7 +315,7 @@ async function speedUp(job: Job, chip: EspChipSpec): Promise<number> {
   let baud = await switchBaud(job, chip, job.wantBaud);
   const rom = job.loader;
   if (job.options.useStub === false || !(rom instanceof EspRomLoader)) return baud;
-  job.enter('uploading-stub', 'Uploading the flasher stub…');
+  job.enter('uploading-stub', 'Loading the flasher stub…');
   const stub = await runStub(rom, job.options.stub ?? stubFor(chip.name), (done, total) =>
     job.report({ stage: 'uploading-stub', bytesDone: done, bytesTotal: total, bytesPerSecond: 0, etaSeconds: null }),
   );
@@ -367,7 +367,7 @@ async function attachFlash(job: Job, chip: EspChipSpec): Promise<{ flashId: Flas
       hint: 'Failed to communicate with the flash chip: check the board power supply (try a powered hub), and that GPIO 6-11 are not wired to anything.',
     });
   }
-  if (flashId.sizeBytes === null) job.say(`Unknown flash size code in flash id ${hex(flashId.raw, 6)}; assuming 4 MB.`);
+  if (flashId.sizeBytes === null) job.say(`Unknown flash size code in flash id ${hex(flashId.raw, 6)}; assuming 4 MiB.`);
   const flashSize = flashId.sizeBytes ?? 4 * 1024 * 1024;
   await job.loader.spiSetParams(flashSize);
   return { flashId, flashSize };
@@ -375,7 +375,7 @@ async function attachFlash(job: Job, chip: EspChipSpec): Promise<{ flashId: Flas
 
 /** Step: erase the whole chip (only when asked). */
 async function eraseAll(job: Job, chip: EspChipSpec, flashSize: number): Promise<void> {
-  job.enter('erasing', `Erasing the whole ${flashSize / 1048576} MB flash (this takes a while)…`);
+  job.enter('erasing', `Erasing the whole ${flashSize / 1048576} MiB flash (this takes a while)…`);
   await job.loader.eraseFlash(chip, flashSize);
 }
 
@@ -549,7 +549,7 @@ export async function flashEsp32(link: ByteLink, image: Uint8Array, options: Fla
         mac: facts.mac,
         crystal: `${facts.crystalMhz} MHz`,
         flashId: hex(flashId.raw, 6),
-        flashSize: `${flashSize / 1048576} MB`,
+        flashSize: `${flashSize / 1048576} MiB`,
         address: hex(offset),
         md5: digest,
         baud: String(baud),

@@ -239,7 +239,7 @@ export async function flashUf2(options: FlashUf2Options): Promise<FlashOutcome> 
         boardId: drive.boardId ?? 'unknown',
         softDevice: drive.softDeviceText ?? 'unknown',
         appPort: port.path,
-        range: `${hex32(start)}-${hex32(end)}`,
+        range: `${hex32(start)}–${hex32(end)}`,
         driveVanishedDuringWrite: String(result.vanished),
       },
     };

@@ -4,8 +4,10 @@
  * into a bug report. The Flash tab and Flash all both use it.
  */
 import type { FlashOutcomeDto as FlashOutcome } from '../../electron/contract';
-import type { VerificationMethod } from '../../electron/contract-values';
+import { IMAGE_KINDS, type ImageKind, type VerificationMethod } from '../../electron/contract-values';
+import { bytes } from '../history/history-model';
 import { formatBytes } from '../lib/bytes';
+import { imageKindLabel } from '../lib/words';
 
 export interface FlashResultView {
   /** "Flashed and verified by MD5: …" — or, for a copy nobody confirmed, what is and is not known. */
@@ -61,15 +63,33 @@ const FACT_LABELS: Record<string, string> = {
   reset: 'Reset',
   tool: 'Tool',
   note: 'Note',
+  port: 'Port',
+  compressed: 'Compressed (bytes sent → on the wire)',
 };
 const HIDDEN_FACTS = new Set(['log']);
+
+/** A byte count from a driver ("40960") as exact bytes ("40,960 B"); anything else as it came. */
+const byteCount = (value: string) => (/^\d+$/.test(value) ? bytes(Number(value)) : value);
+const LOADERS: Record<string, string> = { rom: 'ROM loader', stub: 'flasher stub' };
+const YES_NO: Record<string, string> = { true: 'yes', false: 'no' };
+
+/** How the window writes a driver's raw value; the driver `details` keep the raw one (tests and the CLI read them). */
+const FACT_VALUES: Record<string, (value: string) => string> = {
+  imageKind: (value) => (value in IMAGE_KINDS ? imageKindLabel(value as ImageKind) : value),
+  loader: (value) => LOADERS[value] ?? value,
+  imageBytes: byteCount,
+  wireBytes: byteCount,
+  compressed: (value) => value.split('→').map(byteCount).join(' → '),
+  driveVanishedDuringWrite: (value) => YES_NO[value] ?? value,
+};
+const factValue = (key: string, value: string) => FACT_VALUES[key]?.(value) ?? value;
 
 export function describeFlashResult(fileName: string, outcome: FlashOutcome): FlashResultView {
   const d = outcome.details;
   const facts = [
     ...Object.keys(FACT_LABELS)
       .filter((key) => d[key] !== undefined)
-      .map((key) => ({ label: FACT_LABELS[key], value: d[key] })),
+      .map((key) => ({ label: FACT_LABELS[key], value: factValue(key, d[key]) })),
     ...Object.keys(d)
       .filter((key) => !(key in FACT_LABELS) && !HIDDEN_FACTS.has(key))
       .map((key) => ({ label: key, value: d[key] })),
@@ -83,7 +103,7 @@ export function describeFlashResult(fileName: string, outcome: FlashOutcome): Fl
     };
   }
   const check = VERIFICATIONS[outcome.verifiedBy];
-  const where = d.address ? ` at ${d.address}` : d.range ? ` to ${d.range.replace('-', '–')}` : '';
+  const where = d.address ? ` at ${d.address}` : d.range ? ` to ${d.range}` : '';
   const onto = d.chip ? ` on the ${d.chip}${d.revision ? ` (${d.revision})` : ''}` : d.drive ? ' through the bootloader drive' : d.protocol ? ` by ${d.protocol}` : '';
   const wrote = size ? `wrote ${size} of ${fileName}${where}${onto}` : `flashed ${fileName}${where}${onto}`;
   const back = d.appPort && outcome.verifiedBy !== 're-enumerated' ? `, and the board came back on ${d.appPort}` : d.appPort ? ` on ${d.appPort}` : '';

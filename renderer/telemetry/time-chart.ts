@@ -51,7 +51,7 @@ export class TimeChart {
     private readonly onZoom: (clock: 'device' | 'host', range: XRange | null) => void,
   ) {
     const width = Math.max(300, element.clientWidth);
-    const format = spec.format ?? ((v: number) => v.toLocaleString());
+    const format = spec.format ?? ((v: number) => v.toLocaleString('en-US'));
     const markers = spec.markers;
     this.plot = new uPlot(
       {

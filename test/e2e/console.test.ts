@@ -114,7 +114,7 @@ describe('Console and Telemetry tabs (npm run serve, Chromium)', () => {
     await page.locator('input[type=file]').setInputFiles({ name: 'commands.txt', mimeType: 'text/plain', buffer: Buffer.from('from a file\nsecond line\n') });
     await expect.poll(modelLines).toContain('echo: second line');
     expect(await modelLines()).toContain('echo: from a file');
-    await expect(page.getByTestId('console-notice').textContent()).resolves.toBe('Sent commands.txt (24 bytes).');
+    await expect(page.getByTestId('console-notice').textContent()).resolves.toBe('Sent commands.txt (24 B).');
   });
 
   it('changes baud (common and custom) and framing, remembers them for the board, and explains a reset without control lines', async () => {

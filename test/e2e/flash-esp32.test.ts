@@ -59,7 +59,9 @@ describe('flashing an ESP32 from the Flash tab (serve mode, simulated board on a
     );
     await expect(result.innerText()).resolves.not.toMatch(/wireBytes|imageKind|loader:|Chip revision/);
     await result.locator('summary', { hasText: 'Details' }).click();
-    await expect(result.getByTestId('flash-result-details').innerText()).resolves.toMatch(/Chip revision\s+v[\d.]+[\s\S]*Bytes on the wire \(compressed\)\s+\d+/);
+    await expect(result.getByTestId('flash-result-details').innerText()).resolves.toMatch(
+      /Chip revision\s+v[\d.]+[\s\S]*Bytes on the wire \(compressed\)\s+\d{1,3}(,\d{3})* B\n[\s\S]*Loader\s+(flasher stub|ROM loader)\nImage kind\s+ESP32 app image/,
+    );
     expect(Buffer.from(sim.flash.read(0x1000, image.length)).equals(Buffer.from(image))).toBe(true);
     // Nothing before the image was touched: erase only what is written.
     expect(sim.flash.read(0, 0x1000).every((byte) => byte === 0xff)).toBe(true);

@@ -32,7 +32,7 @@ describe('ESP32 flashing over a real pty (socat)', () => {
 
     expect(sameBytes(rig.sim.flash.read(0x1000, image.length), image)).toBe(true);
     expect(outcome).toMatchObject({ bytesWritten: image.length, verifiedBy: 'md5' });
-    expect(outcome.details).toMatchObject({ chip: 'ESP32', address: '0x00001000', md5: md5(image), loader: 'stub', baud: '921600', flashSize: '4 MB' });
+    expect(outcome.details).toMatchObject({ chip: 'ESP32', address: '0x00001000', md5: md5(image), loader: 'stub', baud: '921600', flashSize: '4 MiB' });
     // Only the sectors written were erased: data elsewhere survives, the byte before 0x1000 too.
     expect([...rig.sim.flash.read(0x20000, 4)]).toEqual([1, 2, 3, 4]);
     expect(rig.sim.flash.sectorsErased + rig.sim.flash.blocksErased * 16).toBe(Math.ceil(image.length / 4096));

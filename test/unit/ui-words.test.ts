@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import {
+  BUDGET_WORDS,
   CONSOLE_FLOW_CONTROLS,
   CONSOLE_TIMESTAMPS,
   FLASH_METHODS,
@@ -234,6 +235,9 @@ describe('labels in sentence case (docs/ui-words.md)', () => {
         .filter(([, text]) => isTitleCase(text))
         .map(([key, text]) => `${map}.${key} "${text}"`),
     );
+    for (const [kind, words] of Object.entries(BUDGET_WORDS)) {
+      for (const text of [words.name, words.label, words.help]) if (isTitleCase(text)) titled.push(`BUDGET_WORDS.${kind} "${text}"`);
+    }
     for (const shortcut of SHORTCUTS) if (isTitleCase(shortcut.label)) titled.push(`SHORTCUTS ${shortcut.key} "${shortcut.label}"`);
     expect(titled).toEqual([]);
   });

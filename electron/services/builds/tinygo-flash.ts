@@ -70,7 +70,7 @@ export function runTinygoFlash(request: TinygoFlashRequest): Promise<FlashOutcom
           code: 'TINYGO_NOT_RUNNABLE',
           stage: 'flashing',
           message: `Could not run ${request.tinygoPath}: ${error.message}`,
-          hint: 'Check the TinyGo path in Settings.',
+          hint: 'Check the TinyGo executable in Settings.',
         }),
       );
     });

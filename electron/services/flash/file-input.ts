@@ -43,12 +43,15 @@ export async function loadFileRef(ref: FileRef): Promise<LoadedFile> {
   try {
     bytes = new Uint8Array(await readFile(ref.path));
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
     throw new FlashdeckError(
       {
         code: 'FILE_UNREADABLE',
         stage: 'reading',
-        message: `Cannot read ${ref.path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`,
+        message: `Cannot read ${ref.path}: ${(code && READ_FAILURES[code]) ?? 'the system refused to read it'}.`,
         hint: 'Check that you may read the file and that it is a firmware image on a local disk, then drop it again.',
+        // The system's own words with the errno code, for a bug report: behind Details, not in the sentence.
+        details: [error instanceof Error ? error.message : String(error)],
       },
       { cause: error },
     );
@@ -56,6 +59,17 @@ export async function loadFileRef(ref: FileRef): Promise<LoadedFile> {
   if (bytes.length > MAX_IMAGE_BYTES) throw tooLarge(ref.path, bytes.length);
   return { name: basename(ref.path), bytes, path: ref.path };
 }
+
+/** Why a read failed, in words, for the errno codes a dropped file meets. */
+const READ_FAILURES: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a folder',
+  EBUSY: 'another program holds it',
+  EIO: 'the disk reported a read error',
+  ETIMEDOUT: 'the disk did not answer in time',
+};
 
 function tooLarge(name: string, size: number): FlashdeckError {
   return new FlashdeckError({

@@ -4,6 +4,7 @@
  * minimum. Used by the history rows, the build's result and log, and heap telemetry.
  */
 import type { BudgetBreach, BudgetKind, Budgets } from '../../contract';
+import { BUDGET_WORDS } from '../../contract-values';
 
 export interface BudgetedUse {
   flash: number | null;
@@ -26,13 +27,11 @@ export function budgetBreaches(budgets: Budgets, use: BudgetedUse): BudgetBreach
   return breaches.map((breach) => ({ ...breach, message: describeBreach(breach) }));
 }
 
-const BUDGET_NAMES: Record<BudgetKind, string> = { flash: 'flash', ram: 'static RAM', heap: 'minimum free heap' };
-
 /** One sentence per breach, for the build log and the window ("Over the flash budget: 98,304 B used of 90,000 B (+8,304 B)."). */
 function describeBreach(breach: Omit<BudgetBreach, 'message'>): string {
   const n = (bytes: number) => `${bytes.toLocaleString('en-US')} B`;
   if (breach.kind === 'heap') {
-    return `Below the ${BUDGET_NAMES.heap} budget: ${n(breach.actualBytes)} free at the lowest, budget ${n(breach.limitBytes)} (${n(breach.overBytes)} short).`;
+    return `Below the ${BUDGET_WORDS.heap.name} budget: ${n(breach.actualBytes)} free at the lowest, budget ${n(breach.limitBytes)} (${n(breach.overBytes)} short).`;
   }
-  return `Over the ${BUDGET_NAMES[breach.kind]} budget: ${n(breach.actualBytes)} used of ${n(breach.limitBytes)} (+${n(breach.overBytes)}).`;
+  return `Over the ${BUDGET_WORDS[breach.kind].name} budget: ${n(breach.actualBytes)} used of ${n(breach.limitBytes)} (+${n(breach.overBytes)}).`;
 }

@@ -58,6 +58,17 @@ export interface PortSessionOptions {
   pathExists?: (path: string) => boolean;
 }
 
+/** Why the console cannot send, one phrase per state (the state's own name stays out of the window). */
+const NOT_CONNECTED: Record<ConsoleState, string> = {
+  closed: 'The console is closed.',
+  opening: 'The console is still opening.',
+  connected: 'The console is not connected.',
+  'waiting-for-board': 'The console is waiting for the board.',
+  reconnecting: 'The console is reconnecting.',
+  'paused-for-flash': 'The console is paused while the board is being flashed.',
+  error: 'The console stopped after an error.',
+};
+
 export class PortSession {
   /** Changes only when a serial-less board re-enumerates under a new id (see PortSessions). */
   boardId: string;
@@ -261,7 +272,7 @@ export class PortSession {
       throw new FlashdeckError({
         code: 'CONSOLE_NOT_CONNECTED',
         stage,
-        message: this.state === 'paused-for-flash' ? 'The console is paused while the board is being flashed.' : `The console is not connected (${this.state}).`,
+        message: NOT_CONNECTED[this.state],
         hint: this.state === 'paused-for-flash' ? 'It resumes by itself when flashing ends.' : 'Open the console, or wait until the board is back.',
       });
     }

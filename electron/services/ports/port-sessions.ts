@@ -9,6 +9,7 @@
  */
 import type { BindingInterface } from '@serialport/bindings-interface';
 import type { ConsoleSettings, ConsoleStatus } from '../../contract';
+import { boardTitle } from '../../contract-values';
 import type { EventHub } from '../../dispatcher';
 import { FlashdeckError } from '../../../drivers/common/errors';
 import type { ConsoleSettingsStore } from '../store/console-settings-store';
@@ -210,7 +211,7 @@ export class PortSessions {
         throw new FlashdeckError({
           code: 'PORT_IN_USE',
           stage: 'console',
-          message: `${path} is already open in Flashdeck as another board (${otherBoard.name ?? otherId}).`,
+          message: `${path} is already open in Flashdeck as another board (${boardTitle(otherBoard)}).`,
           hint: 'Close that console first.',
         });
       }

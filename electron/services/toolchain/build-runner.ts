@@ -369,7 +369,7 @@ async function runBuildWith(request: BuildRequest, extraArgs: string[]): Promise
         code: 'TINYGO_NOT_RUNNABLE',
         stage: 'build',
         message: `Could not start ${request.tinygoPath}: ${outcome.spawnError.message}`,
-        hint: 'Check Settings → Toolchain: the TinyGo path must point at the tinygo executable.',
+        hint: 'Check the TinyGo executable in Settings: it must name the tinygo program itself.',
       },
     };
   }

@@ -309,7 +309,7 @@ export class TargetService {
           code: 'TINYGO_NOT_RUNNABLE',
           stage: 'targets',
           message: `Could not run ${this.options.tinygoPath}: ${(error as Error).message}`,
-          hint: 'Check the TinyGo path in Settings.',
+          hint: 'Check the TinyGo executable in Settings.',
         },
         { cause: error },
       );
@@ -323,7 +323,7 @@ export class TargetService {
       code: unknownTarget ? 'UNKNOWN_TARGET' : 'TINYGO_QUERY_FAILED',
       stage: 'targets',
       message: `TinyGo could not ${what}${said ? `: ${said}` : '.'}`,
-      hint: unknownTarget ? 'This TinyGo version does not know that target; pick one from the list or update TinyGo.' : 'Check Settings → Toolchain for problems, then retry.',
+      hint: unknownTarget ? 'This TinyGo version does not know that target; pick one from the list or update TinyGo.' : 'Check the TinyGo executable in Settings, then retry.',
     });
   }
 }

@@ -210,7 +210,7 @@ export async function locateTinygo(ctx: LocatorContext, settingsPath?: string | 
   });
 }
 
-/** Why the TinyGo path in Settings cannot be used: another program's name, or no executable there. */
+/** Why the TinyGo executable in Settings cannot be used: another program's name, or no executable there. */
 async function settingInvalid(ctx: LocatorContext, chosen: string): Promise<FlashdeckError> {
   const wrongName = !isNamedTinygo(ctx, chosen) && (await ctx.fs.isExecutableFile(chosen));
   const expected = executableNames(ctx)[0];
@@ -218,8 +218,8 @@ async function settingInvalid(ctx: LocatorContext, chosen: string): Promise<Flas
     code: 'TINYGO_SETTING_INVALID',
     stage: 'toolchain',
     message: wrongName
-      ? `The TinyGo path set in Settings names ${pathApi(ctx.platform).basename(chosen)}, not ${expected}: Flashdeck only runs the TinyGo compiler from this setting (${chosen}).`
-      : `The TinyGo path set in Settings is not an executable file: ${chosen}`,
+      ? `The TinyGo executable set in Settings names ${pathApi(ctx.platform).basename(chosen)}, not ${expected}: Flashdeck only runs the TinyGo compiler from this setting (${chosen}).`
+      : `The TinyGo executable set in Settings is not an executable file: ${chosen}`,
     hint: `Choose the ${expected} executable (…/tinygo/bin/${expected}) or the TinyGo installation folder in Settings, or clear the field to detect it automatically.`,
   });
 }

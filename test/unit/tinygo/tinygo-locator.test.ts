@@ -221,7 +221,7 @@ describe('Settings path variants', () => {
     const linux = context('linux', { PATH: '/usr/bin' }, ['/bin/rm', '/usr/bin/tinygo']);
     const refused = await locateTinygo(linux, '/bin/rm').catch((error) => error);
     expect(refused).toMatchObject({ code: 'TINYGO_SETTING_INVALID', stage: 'toolchain' });
-    expect(refused.message).toBe('The TinyGo path set in Settings names rm, not tinygo: Flashdeck only runs the TinyGo compiler from this setting (/bin/rm).');
+    expect(refused.message).toBe('The TinyGo executable set in Settings names rm, not tinygo: Flashdeck only runs the TinyGo compiler from this setting (/bin/rm).');
     expect(refused.hint).toMatch(/Choose the tinygo executable/);
     const health = await toolchainHealth({ settingsPath: '/bin/rm', ctx: linux, run });
     expect(health).toMatchObject({ ok: false, tinygoPath: null, problems: [{ code: 'TINYGO_SETTING_INVALID' }] });
