@@ -15,7 +15,7 @@ import type { SimulatedBench } from '../../electron/services/ports/simulated-ben
 import { SIMULATED_PATH_PREFIX } from '../../electron/services/ports/simulated-bench';
 import { SIMULATED_BOARD_BUTTONS, SIMULATED_BUTTONS, type SimulatedButton } from '../../electron/contract-values';
 import { SimBinding } from '../common/sim-binding';
-import { startEsp32Sim, type Esp32Sim } from '../esp32/start-sim';
+import { startEsp32Sim, type Esp32Sim, type StartEsp32SimOptions } from '../esp32/start-sim';
 import { SIM_CHIPS } from '../esp32/chip-profiles';
 import { buildEspImage, firmwareLikeBytes } from '../esp32/esp-image-builder';
 import { HEAP_TELEMETRY_STRINGS } from '../esp32/app-model';
@@ -52,7 +52,12 @@ export const MAX_SIMULATED_BOARDS = 8;
 
 type Board = { kind: 'esp32'; sim: Esp32Sim } | { kind: 'nrf52-uf2'; board: SimulatedUf2Board };
 
-export function createInProcessBench(): SimulatedBench {
+export interface InProcessBenchOptions {
+  /** Timing of the simulated ESP32s (tests: how long their port takes to open). */
+  esp32?: Pick<StartEsp32SimOptions, 'enRiseDelayMs' | 'openMs'>;
+}
+
+export function createInProcessBench(options: InProcessBenchOptions = {}): SimulatedBench {
   const binding = new SimBinding();
   const boards = new Map<string, Board>();
   let counter = 0;
@@ -94,6 +99,7 @@ export function createInProcessBench(): SimulatedBench {
         return { path: portPath, target: 'feather-nrf52840' };
       }
       const sim = await startEsp32Sim({
+        ...options.esp32,
         chip: 'esp32',
         transport: 'binding',
         binding,

@@ -21,6 +21,8 @@ export interface SimPortOptions {
    * platform's binding words it (Windows reports no code, only a message such as "Opening COM3: Access denied").
    */
   openError?: string | { message: string; code?: string };
+  /** How long the OS takes to open the port (a USB-serial adapter: milliseconds); what the board sends meanwhile is lost. */
+  openMs?: number;
 }
 
 class CanceledError extends Error {
@@ -133,7 +135,12 @@ export class SimBinding implements BindingInterface<SimPortBinding> {
       if (typeof failure !== 'string') throw Object.assign(new Error(failure.message), failure.code ? { code: failure.code } : {});
       throw Object.assign(new Error(`Error: ${failure}, cannot open ${options.path}`), { code: failure });
     }
-    if (entry.open) throw Object.assign(new Error(`Error Resource temporarily unavailable Cannot lock port`), { code: 'EBUSY' });
+    const busy = () => Object.assign(new Error(`Error Resource temporarily unavailable Cannot lock port`), { code: 'EBUSY' });
+    if (entry.open) throw busy();
+    if (entry.options.openMs) {
+      await new Promise((resolve) => setTimeout(resolve, entry.options.openMs));
+      if (entry.open) throw busy();
+    }
     const port = new SimPortBinding(entry, {
       dataBits: 8,
       lock: true,

@@ -36,6 +36,8 @@ export interface StartEsp32SimOptions extends Esp32SimOptions {
   info?: SimPortOptions['info'];
   /** binding: fail open() with this errno ('EBUSY', 'EACCES'). */
   openError?: string;
+  /** binding: how long opening the port takes (SimPortOptions.openMs). */
+  openMs?: number;
 }
 
 export interface Esp32Sim {
@@ -100,6 +102,7 @@ export async function startEsp32Sim(options: StartEsp32SimOptions): Promise<Esp3
     toDeviceFaults: options.toDeviceFaults,
     toHostFaults: options.toHostFaults,
     openError: options.openError,
+    openMs: options.openMs,
     info:
       options.info ??
       (options.usbJtag ? { vendorId: '303a', productId: '1001', manufacturer: 'Espressif' } : { vendorId: '10c4', productId: 'ea60', manufacturer: 'Silicon Labs' }),
