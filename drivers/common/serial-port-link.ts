@@ -20,6 +20,17 @@ export interface SerialLinkOptions {
 /** Line settings besides the baud rate (the console lets the user pick them), in node-serialport's terms. */
 export type Framing = Partial<Pick<OpenOptions, 'dataBits' | 'parity' | 'stopBits' | 'rtscts' | 'xon' | 'xoff'>>;
 
+/** Whether `framing` is what a port opened without one has: 8 data bits, no parity, 1 stop bit, no flow control. */
+export function isPlainFraming(framing: Framing): boolean {
+  return (framing.dataBits ?? 8) === 8 && (framing.parity ?? 'none') === 'none' && (framing.stopBits ?? 1) === 1 && !framing.rtscts && !framing.xon && !framing.xoff;
+}
+
+/**
+ * How far a port's stream reads ahead: the console reads in bulk (1 MB/s without loss), and a
+ * flash job's port may be handed to the console when the job ends, so both open with it.
+ */
+export const PORT_READ_AHEAD_BYTES = 256 * 1024;
+
 export interface OpenLinkOptions extends SerialLinkOptions {
   baudRate?: number;
   framing?: Framing;

@@ -68,6 +68,8 @@ export interface FlashEsp32Options {
   onProgress?: (p: FlashProgress) => void;
   /** The chip the loader reported, as soon as it is known (before anything is written): `chip` is its name ("ESP32"), `description` adds the revision. */
   onChipDetected?: (detected: { chip: string; description: string }) => void;
+  /** The verified board is about to restart into its new firmware: what the link receives from now on is its boot. */
+  onRestarting?: () => void;
   clock?: DriverClock;
   timeouts?: Partial<EspTimeouts>;
   /** Hex dump of all traffic. */
@@ -475,7 +477,11 @@ async function writeAndVerify(job: Job, chip: EspChipSpec, offset: number, defla
 async function restart(job: Job, chip: EspChipSpec): Promise<string> {
   if ((job.options.after ?? 'hard-reset') !== 'hard-reset') return 'stayed in loader';
   job.enter('resetting');
+  const loaderBaud = job.link.baudRate;
   try {
+    // The restarted chip talks at the ROM's rate; a port that cannot go back only garbles the banner: the write is verified.
+    if (job.link.baudRate !== job.romBaud) await job.loader.setHostBaud(job.romBaud).catch(() => {});
+    job.options.onRestarting?.();
     await runResetSequence(job.link, job.usbJtag ? 'hard-usb' : 'hard', job.clock, job.options.signal);
     return 'hard reset';
   } catch (error) {
@@ -483,9 +489,12 @@ async function restart(job: Job, chip: EspChipSpec): Promise<string> {
     if (isDisconnected(error)) return 'hard reset (the board re-enumerated)';
     if (!(error instanceof NoControlLinesError)) throw error;
   }
-  // No reset line: ask the loader to jump to the new firmware instead (esptool's soft reset).
+  // No reset line: ask the loader (at its own rate) to jump to the new firmware instead (esptool's soft reset).
   try {
-    await job.loader.runUserCode(chip);
+    if (job.link.baudRate !== loaderBaud) await job.loader.setHostBaud(loaderBaud);
+    await job.loader.runUserCode(chip); // answered before the jump
+    job.options.onRestarting?.();
+    await job.loader.setHostBaud(job.romBaud).catch(() => {});
     job.say('This port cannot reset the board; the loader started the new firmware instead. Press EN (RESET) if it does not run.');
     return 'soft reset (run user code)';
   } catch {

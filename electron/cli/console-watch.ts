@@ -15,8 +15,10 @@ export interface ConsoleWatchHandlers {
   panic?(report: PanicReport): void;
   /** The port failed for good (the session is in its error state). */
   failed(error: ErrorInfo): void;
-  /** Waiting for the board, reconnecting, paused for a flash: for the user to see. */
+  /** Waiting for the board, reconnecting: for the user to see. */
   note?(text: string): void;
+  /** The session paused for a flash job, after passing on all it had read: whatever comes next, the new firmware printed. */
+  pausedForFlash?(): void;
 }
 
 export interface ConsoleWatch {
@@ -44,6 +46,7 @@ export async function watchConsole(services: AppServices, board: Board, baudRate
       if (event.state === 'error')
         handlers.failed(event.error ?? { code: 'PORT_OPEN_FAILED', stage: 'console', message: `${board.path} failed.`, hint: 'Check the cable and try again.' });
       else if (event.state === 'waiting-for-board' || event.state === 'reconnecting') handlers.note?.(event.detail ?? `${board.path}: ${event.state.replace(/-/g, ' ')}…`);
+      else if (event.state === 'paused-for-flash') handlers.pausedForFlash?.();
     }
   });
   // The app's console on this port (same machine) pauses while the command reads it.

@@ -156,10 +156,12 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       await local.release();
       throw error;
     });
+    if (!borrowed) return local;
+    // No hand-over here: the app's console wants the port back, through the broker, when the job ends.
     return {
       path: local.path,
       release: async (expect) => {
-        await borrowed?.release();
+        await borrowed.release();
         await local.release(expect);
       },
     };

@@ -2,7 +2,7 @@
  * `flashdeck test`: hardware in the loop, as `probe-rs run` and `espflash flash --monitor` do it.
  * Builds the program if given one, flashes it (the driver resets the board into it), then reads the
  * console until a panic, a --fail line, a --pass line, or --timeout, and exits with that verdict.
- * Console output from before the flash finished never counts (the old firmware may print PASS too).
+ * Console output from before the flash paused the console never counts (the old firmware may print PASS too).
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
@@ -96,6 +96,10 @@ export const testCommand = defineCommand({
       },
       failed: (error) => judging && decide({ kind: 'error', error }),
       note: (text) => out.note(text),
+      // The console may have the port back before the flash job ends (with the boot in it): judge from the pause on.
+      pausedForFlash: () => {
+        if (argument) judging = true;
+      },
     });
     let result: Parameters<typeof decide>[0];
     let flashError: ErrorInfo | null = null;

@@ -1,5 +1,6 @@
 /** ESP32-family boards: our ROM-protocol driver (drivers/esp32) over the board's serial port. */
 import type { ImageSummary } from '../../contract';
+import type { ByteLink } from '../../../drivers/common/byte-link';
 import { OFFSET_HINT, chipMismatchMessage, defaultOffset, flashEsp32, inspectEspImage, isChipProblem, isUsbJtag, type EspImageSummary } from '../../../drivers/esp32';
 import { openPortForFlashing } from './open-port';
 import { openReturningBoard } from './reopen-port';
@@ -65,8 +66,10 @@ export const espFlasher: FamilyFlasher = {
       port = await openReturningBoard({ board: run.board, lastPath, portWatch: run.portWatch, open, signal: run.signal });
       return port.link;
     };
+    const boot = new BootCapture();
+    let handedOver = false;
     try {
-      return await flashEsp32(port.link, run.bytes, {
+      const outcome = await flashEsp32(port.link, run.bytes, {
         offset: offset ?? undefined,
         summary,
         baud: run.espFlashBaud,
@@ -77,10 +80,14 @@ export const espFlasher: FamilyFlasher = {
         signal: run.signal,
         onProgress: run.onProgress,
         onChipDetected: run.onChipDetected,
+        onRestarting: () => boot.start(port.link),
         reopen,
       });
+      if (boot.portOpen && run.handOver) handedOver = run.handOver(port, boot.received());
+      return outcome;
     } finally {
-      await port.close();
+      boot.stop();
+      if (!handedOver) await port.close();
     }
   },
 
@@ -88,3 +95,33 @@ export const espFlasher: FamilyFlasher = {
     return board.vendorId && board.productId ? [`${board.vendorId}:${board.productId}`] : [];
   },
 };
+
+/**
+ * What the board sends from its restart until the job ends (its ROM banner, the program's first
+ * lines), and whether the port is still open then: the console continues from these bytes.
+ */
+class BootCapture {
+  private chunks: Uint8Array[] = [];
+  private listening: (() => void)[] = [];
+  private open = false;
+
+  /** From now on (again, if called twice: a second restart starts a new boot). */
+  start(link: ByteLink): void {
+    this.stop();
+    this.chunks = [];
+    this.open = true;
+    this.listening = [link.onData((bytes) => this.chunks.push(bytes.slice())), link.onClose(() => (this.open = false))];
+  }
+
+  get portOpen(): boolean {
+    return this.open;
+  }
+
+  received(): Uint8Array {
+    return Buffer.concat(this.chunks);
+  }
+
+  stop(): void {
+    for (const off of this.listening.splice(0)) off();
+  }
+}

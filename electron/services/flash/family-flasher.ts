@@ -7,6 +7,7 @@ import type { Board, ImageSummary } from '../../contract';
 import type { BoardModel } from '../../../drivers/common/board-catalogue';
 import type { FlashOutcome, FlashProgress } from '../../../drivers/common/flash-job';
 import type { PortWatch } from '../../../drivers/common/port-watch';
+import type { OpenedLink } from '../../../drivers/common/serial-port-link';
 
 export interface FlashInput {
   board: Board;
@@ -31,6 +32,11 @@ export interface FlashRun extends FlashInput {
   onChipDetected?: (detected: { chip: string; description: string }) => void;
   /** node-serialport binding for the port: the OS one unless a test passes a simulator's. */
   binding?: BindingInterface;
+  /**
+   * For a job that ends with its port open and the board restarted: offers the port to the
+   * console with what the board printed since the restart. True if taken: the job does not close it.
+   */
+  handOver?: (opened: OpenedLink, received: Uint8Array) => boolean;
 }
 
 export interface FamilyFlasher {

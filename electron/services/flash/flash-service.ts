@@ -15,7 +15,7 @@ import type { FlashLog } from '../store/flash-log';
 import { artifactSha256 } from '../store/artifact-hash';
 import type { SettingsStore } from '../store/settings-store';
 import { loadFileRef, type LoadedFile } from './file-input';
-import type { FamilyFlasher, FlashInput } from './family-flasher';
+import type { FamilyFlasher, FlashInput, FlashRun } from './family-flasher';
 import type { PortLease } from '../ports/port-lease';
 import { textFileProblem } from './text-file';
 import { IMAGE_KINDS, takesAddress } from '../../contract-values';
@@ -36,6 +36,14 @@ export interface FlashServiceOptions {
   now?: () => number;
   /** Where what cannot reach the window goes (the app's log). */
   log?: (line: string) => void;
+}
+
+/** What a running job gets from the service: the leased port's path, cancellation, progress, the console to hand the port to. */
+interface JobContext {
+  path: string;
+  signal: AbortSignal;
+  onProgress: ProgressListener;
+  handOver: NonNullable<FlashRun['handOver']>;
 }
 
 interface Job {
@@ -100,11 +108,12 @@ export class FlashService {
     };
     const onChipDetected = (detected: { chip: string; description: string }) => this.noteChip(boardId, detected);
     this.launch(
-      this.run(job, what, ({ path, signal, onProgress }) =>
+      this.run(job, what, ({ path, signal, onProgress, handOver }) =>
         flasher!.flash({
           ...input,
           ...flags,
           path,
+          handOver,
           espFlashBaud: options.espFlashBaud ?? settings.get().espFlashBaud,
           portWatch: registry.portWatch,
           signal,
@@ -225,7 +234,7 @@ export class FlashService {
   private async run(
     job: Job,
     what: { fileName: string; method: string; bytes: number; flashBytes: number | null; path: string; returnIds: string[]; artifactSha256: string | null },
-    execute: (context: { path: string; signal: AbortSignal; onProgress: ProgressListener }) => Promise<FlashOutcome>,
+    execute: (context: JobContext) => Promise<FlashOutcome>,
   ): Promise<void> {
     const { hub, flashLog } = this.options;
     const now = this.options.now ?? Date.now;
@@ -242,7 +251,13 @@ export class FlashService {
       const emitProgress = throttleProgress((progress) => hub.emit('flash.progress', { jobId: job.id, boardId: job.boardId, fileName, progress }));
       emitProgress({ stage: 'connecting', bytesDone: 0, bytesTotal: what.bytes, bytesPerSecond: 0, etaSeconds: null });
       lease = this.options.leasePort ? await this.options.leasePort(job.boardId, `Flashing ${fileName}`) : { path: what.path, release: async () => {} };
-      outcome = await execute({ path: lease.path, signal: job.controller.signal, onProgress: emitProgress });
+      const leased = lease;
+      outcome = await execute({
+        path: leased.path,
+        signal: job.controller.signal,
+        onProgress: emitProgress,
+        handOver: (opened, received) => leased.handOver?.(opened, received) ?? false,
+      });
     } catch (error) {
       failure = error;
     } finally {

@@ -5,14 +5,14 @@
  */
 import type { BindingInterface } from '@serialport/bindings-interface';
 import type { Board } from '../../contract';
-import { openSerialLink, type OpenedLink } from '../../../drivers/common/serial-port-link';
+import { PORT_READ_AHEAD_BYTES, openSerialLink, type OpenedLink } from '../../../drivers/common/serial-port-link';
 import { PortError } from '../../../drivers/common/port-errors';
 import { explainOpenError } from '../ports/port-open-errors';
 
 /** `binding`: node-serialport's binding, the OS one unless a test passes a simulator's. */
 export async function openPortForFlashing(path: string, board: Board, baudRate = 115200, binding?: BindingInterface): Promise<OpenedLink> {
   try {
-    return await openSerialLink(path, { baudRate, binding });
+    return await openSerialLink(path, { baudRate, binding, highWaterMark: PORT_READ_AHEAD_BYTES });
   } catch (error) {
     if (!(error instanceof PortError)) throw error;
     throw explainOpenError(

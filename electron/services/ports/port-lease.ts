@@ -1,12 +1,21 @@
 /**
  * A port lent to a flash job: the session has closed it; `release` hands it back once (a second
- * call is a no-op) and waits, at most `timeoutMs`, for the board to be reopened.
+ * call is a no-op) and waits, at most `timeoutMs`, for the board to be reopened. A job that ends
+ * with the port still open may hand it over instead (`handOver`): the console reads on from there.
  */
+import type { OpenedLink } from '../../../drivers/common/serial-port-link';
+
 export interface PortLease {
   /** The path the driver opens (the session has closed it). */
   path: string;
   /** Hands the port back: the session waits for the board (same path, same identity or one of `usbIds`) and reopens it. */
   release(options?: { expectReturn?: ReturnExpectation }): Promise<void>;
+  /**
+   * Gives the console the job's open port, with the bytes the board sent since it restarted, so
+   * nothing it prints falls between a close and a reopen. True if taken (the lease is then
+   * released); false if the console wants its own open (closed meanwhile, other line settings).
+   */
+  handOver?(opened: OpenedLink, received: Uint8Array): boolean;
 }
 
 export interface ReturnExpectation {
@@ -17,8 +26,16 @@ export interface ReturnExpectation {
   timeoutMs?: number;
 }
 
-/** `giveBack` reopens the board; the lease waits for it no longer than the expectation's (or `defaultTimeoutMs`) time. */
-export function createLease(path: string, defaultTimeoutMs: number, giveBack: (expect: ReturnExpectation | undefined) => Promise<void> | undefined): PortLease {
+/**
+ * `giveBack` reopens the board; the lease waits for it no longer than the expectation's (or
+ * `defaultTimeoutMs`) time. `adopt` takes a port handed over, or refuses it.
+ */
+export function createLease(
+  path: string,
+  defaultTimeoutMs: number,
+  giveBack: (expect: ReturnExpectation | undefined) => Promise<void> | undefined,
+  adopt: (opened: OpenedLink, received: Uint8Array) => boolean,
+): PortLease {
   let released = false;
   return {
     path,
@@ -35,6 +52,11 @@ export function createLease(path: string, defaultTimeoutMs: number, giveBack: (e
       } finally {
         clearTimeout(timer);
       }
+    },
+    handOver(opened, received) {
+      if (released || !adopt(opened, received)) return false;
+      released = true;
+      return true;
     },
   };
 }

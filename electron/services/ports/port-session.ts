@@ -13,7 +13,7 @@ import { isSimulatedPath } from './simulated-bench';
 import type { BindingInterface } from '@serialport/bindings-interface';
 import type { Board, ConsoleSettings, ConsoleState, ErrorInfoDto } from '../../contract';
 import type { ByteLink, ControlSignals } from '../../../drivers/common/byte-link';
-import { openSerialLink, type OpenedLink } from '../../../drivers/common/serial-port-link';
+import { PORT_READ_AHEAD_BYTES, isPlainFraming, openSerialLink, type Framing, type OpenedLink } from '../../../drivers/common/serial-port-link';
 import { PortError, isPortGone } from '../../../drivers/common/port-errors';
 import { FlashdeckError, toErrorInfo } from '../../../drivers/common/errors';
 import type { PortWatch } from '../../../drivers/common/port-watch';
@@ -251,11 +251,16 @@ export class PortSession {
     this.refreshIdentity();
     this.log.note(`paused for flashing: ${reason}`);
     this.setState('paused-for-flash', { detail: reason });
-    return createLease(this.identity.path, this.options.releaseTimeoutMs ?? 15_000, (expect) => {
-      this.leased = false;
-      if (this.closedByUser) return undefined;
-      return this.reconnectDetached({ usbIds: expect?.usbIds, path: expect?.path, afterLease: true });
-    });
+    return createLease(
+      this.identity.path,
+      this.options.releaseTimeoutMs ?? 15_000,
+      (expect) => {
+        this.leased = false;
+        if (this.closedByUser) return undefined;
+        return this.reconnectDetached({ usbIds: expect?.usbIds, path: expect?.path, afterLease: true });
+      },
+      (opened, received) => this.adopt(opened, received),
+    );
   }
 
   setElf(path: string | null): void {
@@ -316,19 +321,11 @@ export class PortSession {
   }
 
   private async openPortNow(path: string): Promise<void> {
-    const { settings } = this;
     const opened = await openSerialLink(path, {
       binding: this.options.binding,
-      baudRate: settings.baudRate,
-      framing: {
-        dataBits: settings.dataBits,
-        parity: settings.parity,
-        stopBits: settings.stopBits,
-        rtscts: settings.flowControl === 'rtscts',
-        xon: settings.flowControl === 'xonxoff',
-        xoff: settings.flowControl === 'xonxoff',
-      },
-      highWaterMark: 256 * 1024,
+      baudRate: this.settings.baudRate,
+      framing: framingOf(this.settings),
+      highWaterMark: PORT_READ_AHEAD_BYTES,
       // The link also closes the port once its device node is gone (drivers that never fail the read).
       pathExists: this.options.pathExists,
       errorContext: { stage: 'opening-port' },
@@ -337,18 +334,56 @@ export class PortSession {
       await opened.close();
       return;
     }
+    this.attach(opened);
+    // Opening a tty asserts DTR and RTS; restore what the user chose (pseudo-terminals refuse: fine).
+    if (!this.chosenSignals.dtr || !this.chosenSignals.rts) await opened.link.setSignals(this.chosenSignals).catch(() => {});
+    this.log.note(`connected on ${path}`);
+    this.setState('connected');
+  }
+
+  /** Reads from `opened` from now on: its bytes go to the dispatch, its close to reconnecting. */
+  private attach(opened: OpenedLink): void {
     this.opened = opened;
-    this.identity = { ...this.identity, path };
-    const { link } = opened;
-    link.onData((bytes) => this.dispatch.receive(bytes));
-    link.onClose((error) => {
+    this.identity = { ...this.identity, path: opened.link.path };
+    opened.link.onData((bytes) => this.dispatch.receive(bytes));
+    opened.link.onClose((error) => {
       if (this.opened !== opened) return;
       this.opened = null;
       this.lost(error);
     });
-    // Opening a tty asserts DTR and RTS; restore what the user chose (pseudo-terminals refuse: fine).
-    if (!this.chosenSignals.dtr || !this.chosenSignals.rts) await link.setSignals(this.chosenSignals).catch(() => {});
-    this.log.note(`connected on ${path}`);
+  }
+
+  /**
+   * A flash job's port, still open after the board restarted: read on from it, `received` first
+   * (what the board printed since its reset), so the console shows the boot from its first line.
+   * Line settings other than the flasher's (8N1, no flow control) are set only by an open, and a
+   * console closed meanwhile wants no port: both refuse, and the lease's release reopens as before.
+   */
+  private adopt(opened: OpenedLink, received: Uint8Array): boolean {
+    if (this.closedByUser || !this.leased || !isPlainFraming(framingOf(this.settings))) return false;
+    this.leased = false;
+    // Synchronously, before any await: the job stops reading as this returns, and a byte may follow at once.
+    if (received.length) this.dispatch.receive(received);
+    this.attach(opened);
+    void this.settleAdopted(opened);
+    return true;
+  }
+
+  /** The console's baud and control lines on an adopted port; a port that refuses them is reopened. */
+  private async settleAdopted(opened: OpenedLink): Promise<void> {
+    const { link } = opened;
+    try {
+      if (link.baudRate !== this.settings.baudRate) await link.setBaudRate(this.settings.baudRate);
+    } catch (error) {
+      this.log.note(`could not set ${this.settings.baudRate} baud on the port kept open after flashing: ${error instanceof Error ? error.message : String(error)}`);
+      if (this.opened === opened) await this.closePort();
+      void this.reconnectDetached({ afterLease: true });
+      return;
+    }
+    const chosen = this.chosenSignals;
+    if (link.signals.dtr !== chosen.dtr || link.signals.rts !== chosen.rts) await link.setSignals(chosen).catch(() => {});
+    if (this.opened !== opened) return;
+    this.log.note(`connected on ${link.path} (the port the flash job kept open)`);
     this.setState('connected');
   }
 
@@ -385,4 +420,16 @@ export class PortSession {
       abort.signal,
     ).catch((error: unknown) => this.setState('error', { error: toErrorInfo(error, 'reconnecting') }));
   }
+}
+
+/** The console's line settings in node-serialport's terms. */
+function framingOf(settings: ConsoleSettings): Framing {
+  return {
+    dataBits: settings.dataBits,
+    parity: settings.parity,
+    stopBits: settings.stopBits,
+    rtscts: settings.flowControl === 'rtscts',
+    xon: settings.flowControl === 'xonxoff',
+    xoff: settings.flowControl === 'xonxoff',
+  };
 }

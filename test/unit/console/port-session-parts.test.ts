@@ -56,13 +56,50 @@ describe('console line dispatch', () => {
 describe('a port lease', () => {
   it('hands the port back once, and waits for the board no longer than asked', async () => {
     let givenBack = 0;
-    const lease = createLease('/dev/ttyACM0', 60_000, () => {
-      givenBack++;
-      return new Promise<void>(() => {}); // the board never returns
-    });
+    const lease = createLease(
+      '/dev/ttyACM0',
+      60_000,
+      () => {
+        givenBack++;
+        return new Promise<void>(() => {}); // the board never returns
+      },
+      () => false,
+    );
     // Resolves although the board never returns (else the test would hang).
     await lease.release({ expectReturn: { timeoutMs: 50 } });
     await lease.release();
     expect(givenBack).toBe(1);
+  });
+
+  it('is released by a hand-over the console takes, and not by one it refuses', async () => {
+    const port = { link: {} as never, close: async () => {} };
+    let givenBack = 0;
+    let accept = false;
+    const adopted: Uint8Array[] = [];
+    const make = () =>
+      createLease(
+        '/dev/ttyUSB0',
+        60_000,
+        () => {
+          givenBack++;
+          return undefined;
+        },
+        (_opened, received) => {
+          if (accept) adopted.push(received);
+          return accept;
+        },
+      );
+    const refused = make();
+    expect(refused.handOver!(port, new Uint8Array([1]))).toBe(false);
+    await refused.release();
+    expect(givenBack).toBe(1); // the console reopens as after any flash
+
+    accept = true;
+    const taken = make();
+    expect(taken.handOver!(port, new Uint8Array([2]))).toBe(true);
+    expect(taken.handOver!(port, new Uint8Array([3]))).toBe(false); // once
+    await taken.release();
+    expect(givenBack).toBe(1); // nothing to give back: the console has the port
+    expect(adopted).toEqual([new Uint8Array([2])]);
   });
 });
