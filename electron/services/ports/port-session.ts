@@ -380,8 +380,11 @@ export class PortSession {
       void this.reconnectDetached({ afterLease: true });
       return;
     }
-    const chosen = this.chosenSignals;
-    if (link.signals.dtr !== chosen.dtr || link.signals.rts !== chosen.rts) await link.setSignals(chosen).catch(() => {});
+    // The reset left both lines low; set what the user chose one line at a time, never passing through RTS without
+    // DTR (EN low on the ESP auto-reset circuit: a second reset), as a set() of both may on Windows, RTS first.
+    const { dtr, rts } = this.chosenSignals;
+    const order: Partial<ControlSignals>[] = dtr ? [{ dtr }, { rts }] : [{ rts }, { dtr }];
+    for (const step of order) await link.setSignals(step).catch(() => {});
     if (this.opened !== opened) return;
     this.log.note(`connected on ${link.path} (the port the flash job kept open)`);
     this.setState('connected');
