@@ -192,7 +192,8 @@ export const flashRecordSchema = z.object({
   startedAt: z.number(),
   durationMs: z.number(),
   ok: z.boolean(),
-  method: z.string(),
+  /** Null when not known (an attempt recorded without one, or by another Flashdeck version). */
+  method: flashMethodSchema.nullable(),
   fileName: z.string(),
   /** The file's size. */
   bytes: z.number(),

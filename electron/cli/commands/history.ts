@@ -56,7 +56,7 @@ export const historyCommand = defineCommand({
               flashes.map((entry) => [
                 new Date(entry.startedAt).toISOString().replace('T', ' ').slice(0, 19),
                 entry.fileName,
-                entry.method,
+                entry.method ?? 'unknown',
                 String(entry.bytes),
                 entry.ok ? `ok (${entry.verifiedBy ?? 'verified'})` : `failed: ${entry.errorCode ?? 'unknown'}`,
                 `${(entry.durationMs / 1000).toFixed(1)} s`,

@@ -18,7 +18,7 @@ import { loadFileRef, type LoadedFile } from './file-input';
 import type { FamilyFlasher, FlashInput, FlashRun } from './family-flasher';
 import type { PortLease } from '../ports/port-lease';
 import { textFileProblem } from './text-file';
-import { IMAGE_KINDS, takesAddress } from '../../contract-values';
+import { IMAGE_KINDS, takesAddress, type FlashMethod } from '../../contract-values';
 
 /** Given by the console's port sessions: closes the port for the driver and reopens it after. */
 export type { PortLease };
@@ -99,7 +99,7 @@ export class FlashService {
     const flags = { force: Boolean(options.force), eraseAll: Boolean(options.eraseAll) };
     const what = {
       fileName: input.fileName,
-      method: summary.method ?? 'unknown',
+      method: summary.method,
       bytes: input.bytes.length,
       flashBytes: summary.writes?.bytes ?? input.bytes.length,
       artifactSha256: artifactSha256(loaded.bytes),
@@ -199,7 +199,7 @@ export class FlashService {
   startExternal(
     boardId: string,
     label: string,
-    method: string,
+    method: FlashMethod,
     execute: (context: { path: string; signal: AbortSignal; onProgress: ProgressListener }) => Promise<FlashOutcome>,
     /** SHA-256 of the build's artifact the tool writes (same program, flags and toolchain), when known. */
     artifactSha256: string | null = null,
@@ -233,7 +233,7 @@ export class FlashService {
    */
   private async run(
     job: Job,
-    what: { fileName: string; method: string; bytes: number; flashBytes: number | null; path: string; returnIds: string[]; artifactSha256: string | null },
+    what: { fileName: string; method: FlashMethod | null; bytes: number; flashBytes: number | null; path: string; returnIds: string[]; artifactSha256: string | null },
     execute: (context: JobContext) => Promise<FlashOutcome>,
   ): Promise<void> {
     const { hub, flashLog } = this.options;

@@ -1,12 +1,13 @@
 /** Every flash attempt per board, successful or not: the "nothing lost" record of what was written. */
 import type { FlashRecord } from '../../contract';
-import { VERIFICATION_METHODS, type VerificationMethod } from '../../contract-values';
+import { FLASH_METHODS, VERIFICATION_METHODS, keysOf, type FlashMethod, type VerificationMethod } from '../../contract-values';
 import type { Db } from './database';
 
 export interface FlashAttempt {
   boardId: string;
   startedAt: number;
-  method: string;
+  /** Null when no method was known (the column keeps NO_METHOD). */
+  method: FlashMethod | null;
   fileName: string;
   bytes: number;
   /** Bytes of flash the image occupies (its data, not the file: a HEX or UF2 file is larger); null when not known. */
@@ -48,7 +49,7 @@ export class FlashLog {
       .run({
         boardId: attempt.boardId,
         startedAt: attempt.startedAt,
-        method: attempt.method,
+        method: attempt.method ?? NO_METHOD,
         fileName: attempt.fileName,
         bytes: attempt.bytes,
         flashBytes: attempt.flashBytes ?? null,
@@ -97,7 +98,7 @@ export class FlashLog {
       )
       .all(boardId, limit) as (Omit<FlashRecord, 'ok'> & { ok: number })[];
     // A check this version does not know (a record written by a newer Flashdeck) reads as unknown, not as a broken history.
-    return rows.map((row) => ({ ...row, ok: row.ok === 1, verifiedBy: knownVerification(row.verifiedBy) }));
+    return rows.map((row) => ({ ...row, ok: row.ok === 1, method: knownMethod(row.method), verifiedBy: knownVerification(row.verifiedBy) }));
   }
 }
 
@@ -123,7 +124,13 @@ function isProcessAlive(pid: number): boolean {
   }
 }
 
-const KNOWN_VERIFICATIONS: ReadonlySet<string> = new Set(VERIFICATION_METHODS);
-function knownVerification(value: string | null): VerificationMethod | null {
-  return value !== null && KNOWN_VERIFICATIONS.has(value) ? (value as VerificationMethod) : null;
+/** What the method column holds for an attempt no method was known for. */
+const NO_METHOD = 'unknown';
+
+/** A stored word read back as one of `values`, or null: an older (or newer) Flashdeck may have written another. */
+function oneOf<T extends string>(values: readonly T[]): (value: string | null) => T | null {
+  const known: ReadonlySet<string> = new Set(values);
+  return (value) => (value !== null && known.has(value) ? (value as T) : null);
 }
+const knownVerification = oneOf<VerificationMethod>(VERIFICATION_METHODS);
+const knownMethod = oneOf<FlashMethod>(keysOf(FLASH_METHODS));

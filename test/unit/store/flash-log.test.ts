@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../../../electron/services/store/database';
-import { FlashLog, INTERRUPTED } from '../../../electron/services/store/flash-log';
+import { FlashLog, INTERRUPTED, type FlashAttempt } from '../../../electron/services/store/flash-log';
 
-const attempt = { boardId: 'b1', startedAt: 1_000, method: 'esp-serial', fileName: 'app.bin', bytes: 4096 };
+const attempt: FlashAttempt = { boardId: 'b1', startedAt: 1_000, method: 'esp-serial', fileName: 'app.bin', bytes: 4096 };
 
 describe('flash log', () => {
   it('keeps an attempt from its start; a finished one shows its outcome, a running one is not listed yet', () => {
@@ -28,6 +28,17 @@ describe('flash log', () => {
       { startedAt: 2_000, verifiedBy: null },
       { startedAt: 1_000, verifiedBy: 'crc32' },
     ]);
+  });
+
+  it("keeps the method as one of the contract's, and reads one it does not know (older records said 'unknown') as none", () => {
+    const db = openDatabase(':memory:');
+    const log = new FlashLog(db);
+    log.record({ ...attempt, method: null, durationMs: 10, ok: false, errorCode: 'X' });
+    const other = log.begin({ ...attempt, startedAt: 2_000, method: 'uf2' });
+    log.finish(other, { durationMs: 10, ok: true, verifiedBy: 're-enumerated' });
+    log.record({ ...attempt, startedAt: 3_000, durationMs: 10, ok: true, verifiedBy: 'md5' });
+    db.prepare('UPDATE flashes SET method = ? WHERE started_at = 3000').run('jtag-probe');
+    expect(log.recent('b1').map((entry) => entry.method)).toEqual([null, 'uf2', null]);
   });
 
   it('marks an attempt whose process died unfinished as interrupted when the log is opened again, and leaves a live process its job', () => {
