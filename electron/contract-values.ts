@@ -204,6 +204,25 @@ export const VERIFICATION_METHODS = [
 ] as const;
 export type VerificationMethod = (typeof VERIFICATION_METHODS)[number];
 
+/** What a build diagnostic is about (electron/services/toolchain/diagnostics.ts sorts them by it). */
+export const DIAGNOSTIC_KINDS = [
+  'compile',
+  'import',
+  'link-overflow',
+  'undefined-symbol',
+  'link',
+  'flash-tool',
+  'go-version',
+  'go-missing',
+  'toolchain',
+  'target',
+  'other',
+] as const;
+export type DiagnosticKind = (typeof DIAGNOSTIC_KINDS)[number];
+/** How bad a diagnostic or an image problem is. */
+export const SEVERITIES = ['error', 'warning'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
 /** What a dropped file is, and how the window names it. */
 export const IMAGE_KINDS = {
   'tinygo-app': 'ESP32 app image',

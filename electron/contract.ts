@@ -15,6 +15,7 @@ import {
   CONSOLE_PARITIES,
   CONSOLE_STOP_BITS,
   CONSOLE_TIMESTAMPS,
+  DIAGNOSTIC_KINDS,
   FLASH_METHODS,
   IMAGE_KINDS,
   STAGES,
@@ -31,6 +32,7 @@ import {
   PANIC_STRATEGIES,
   SCHEDULERS,
   SERIAL_KINDS,
+  SEVERITIES,
   THEMES,
   VERIFICATION_METHODS,
 } from './contract-values';
@@ -141,7 +143,7 @@ export type AppInfo = z.infer<typeof appInfoSchema>;
 export const fileRefSchema = z.union([z.object({ path: z.string().min(1).max(4096) }).strict(), z.object({ name: z.string().min(1).max(255), dataBase64: base64 }).strict()]);
 export type FileRef = z.infer<typeof fileRefSchema>;
 
-export const imageProblemSchema = z.object({ code: errorCodeSchema, severity: z.enum(['error', 'warning']), message: z.string() });
+export const imageProblemSchema = z.object({ code: errorCodeSchema, severity: z.enum(SEVERITIES), message: z.string() });
 export type ImageProblem = z.infer<typeof imageProblemSchema>;
 
 /** What Flashdeck makes of a dropped file for a given board, before anything is written. */
@@ -372,8 +374,8 @@ export const sizeTableSchema = z.object({
 });
 
 export const diagnosticSchema = z.object({
-  severity: z.string(),
-  kind: z.string(),
+  severity: z.enum(SEVERITIES),
+  kind: z.enum(DIAGNOSTIC_KINDS),
   message: z.string(),
   file: z.string().optional(),
   line: z.number().optional(),

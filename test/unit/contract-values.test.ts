@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { FlashdeckError } from '../../drivers/common/errors';
-import { errorInfoSchema, flashProgressSchema, imageSummarySchema } from '../../electron/contract';
+import { diagnosticSchema, errorInfoSchema, flashProgressSchema, flashRecordSchema, imageSummarySchema } from '../../electron/contract';
 import { FLASH_METHODS, IMAGE_KINDS, STAGES } from '../../electron/contract-values';
 import { flashMethodLabel, imageKindLabel, stageLabel, whileStage } from '../../renderer/lib/words';
 
@@ -38,6 +38,30 @@ describe('contract value lists', () => {
     expect(imageSummarySchema.safeParse({ ...summary, kind: 'ihex' }).success).toBe(false);
     expect(imageSummarySchema.safeParse({ ...summary, method: 'usb-drive' }).success).toBe(false);
     expect(imageSummarySchema.safeParse({ ...summary, method: null }).success).toBe(true);
+  });
+
+  it("a build diagnostic's kind and severity, and a flash record's method, are list values too", () => {
+    const overflow = { severity: 'error', kind: 'link-overflow', message: "region 'RAM': overflowed by 12 bytes", region: 'RAM', overflowBytes: 12 };
+    expect(diagnosticSchema.safeParse(overflow).success).toBe(true);
+    expect(diagnosticSchema.safeParse({ ...overflow, kind: 'overflow' }).success).toBe(false);
+    expect(diagnosticSchema.safeParse({ ...overflow, severity: 'fatal' }).success).toBe(false);
+    const record = {
+      id: 1,
+      startedAt: 0,
+      durationMs: 1,
+      ok: true,
+      method: 'esp-serial',
+      fileName: 'a.bin',
+      bytes: 1,
+      flashBytes: 1,
+      verifiedBy: 'md5',
+      errorCode: null,
+      errorMessage: null,
+      artifactSha256: null,
+    };
+    expect(flashRecordSchema.safeParse(record).success).toBe(true);
+    expect(flashRecordSchema.safeParse({ ...record, method: null }).success).toBe(true);
+    expect(flashRecordSchema.safeParse({ ...record, method: 'unknown' }).success).toBe(false);
   });
 
   it('every value has words the window shows, in sentence case', () => {

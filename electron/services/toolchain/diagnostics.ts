@@ -10,11 +10,12 @@
  * with the largest figure (as TinyGo reports it), marked as a lower bound when the linker stopped at
  * its error limit.
  */
+import type { DiagnosticKind, Severity } from '../../contract-values';
 
-export type DiagnosticKind = 'compile' | 'import' | 'link-overflow' | 'undefined-symbol' | 'link' | 'flash-tool' | 'go-version' | 'go-missing' | 'toolchain' | 'target' | 'other';
+export type { DiagnosticKind };
 
 export interface Diagnostic {
-  severity: 'error' | 'warning';
+  severity: Severity;
   kind: DiagnosticKind;
   /** The message without position and without `error: ` prefixes. */
   message: string;
