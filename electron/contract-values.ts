@@ -187,6 +187,10 @@ export const FLASH_METHODS = {
 } as const;
 export type FlashMethod = keyof typeof FLASH_METHODS;
 
+/** The file a board's build produces for flashing (TinyGo's -o extension). */
+export const OUTPUT_FORMATS = ['bin', 'uf2', 'hex', 'zip'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
 /**
  * How a driver checked what it wrote (the flash log keeps these strings as they are; the window
  * words each in renderer/flash/flash-result.ts). `copied`: nothing confirmed the copy arrived.

@@ -29,6 +29,7 @@ import {
   MAX_EXPERIMENT_VARIANTS,
   MAX_LINKER_VARIABLES,
   OPT_LEVELS,
+  OUTPUT_FORMATS,
   PANIC_STRATEGIES,
   SCHEDULERS,
   SERIAL_KINDS,
@@ -109,8 +110,8 @@ export const boardModelSchema = z.object({
   name: z.string(),
   family: boardFamilySchema,
   chip: z.string(),
-  flashMethod: z.string(),
-  outputFormat: z.string(),
+  flashMethod: flashMethodSchema,
+  outputFormat: z.enum(OUTPUT_FORMATS),
   led: z.string().nullable(),
 });
 export type BoardModelDto = z.infer<typeof boardModelSchema>;

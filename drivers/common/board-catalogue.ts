@@ -3,7 +3,7 @@
  * application and bootloader mode, and its LED. Sources: shared/reference/tinygo-cli.md §8 and
  * nrf52-flashing.md §3, §5.3. A new board is one entry here; a new family is a driver folder too.
  */
-import type { FlashMethod } from '../../electron/contract-values';
+import type { FlashMethod, OutputFormat } from '../../electron/contract-values';
 
 export type BoardFamily = 'esp32' | 'nrf52';
 export type Chip = 'ESP32' | 'ESP32-S2' | 'ESP32-S3' | 'ESP32-C3' | 'ESP32-C6' | 'nRF52840' | 'nRF52833' | 'nRF52832';
@@ -20,7 +20,7 @@ export const CHIP_RAM_BYTES: Readonly<Record<Chip, number>> = {
 };
 /** How Flashdeck puts an image on the board: one of FLASH_METHODS (electron/contract-values.ts). */
 export type { FlashMethod } from '../../electron/contract-values';
-export type OutputFormat = 'bin' | 'uf2' | 'hex' | 'zip';
+export type { OutputFormat };
 
 /** "vvvv:pppp", lower-case hex. */
 export type UsbId = string;
