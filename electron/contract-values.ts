@@ -187,6 +187,10 @@ export const FLASH_METHODS = {
 } as const;
 export type FlashMethod = keyof typeof FLASH_METHODS;
 
+/** A build job's state, with the words the build panel shows for it. */
+export const BUILD_STATES = { queued: 'Queued', running: 'Building', done: 'Done', failed: 'Failed', cancelled: 'Cancelled' } as const;
+export type BuildState = keyof typeof BUILD_STATES;
+
 /** The file a board's build produces for flashing (TinyGo's -o extension). */
 export const OUTPUT_FORMATS = ['bin', 'uf2', 'hex', 'zip'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];

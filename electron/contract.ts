@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { isErrorCode, type ErrorCode } from '../drivers/common/error-codes';
 import {
   BUDGET_KINDS,
+  BUILD_STATES,
   CONSOLE_DATA_BITS,
   CONSOLE_FLOW_CONTROLS,
   CONSOLE_PARITIES,
@@ -645,7 +646,7 @@ const buildStateSchema = z.object({
   buildId: z.string(),
   boardId,
   program: z.string(),
-  state: z.enum(['queued', 'running', 'done', 'failed', 'cancelled']),
+  state: z.enum(keysOf(BUILD_STATES)),
   position: z.number().int(),
 });
 

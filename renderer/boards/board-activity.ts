@@ -4,6 +4,7 @@
  * and build jobs, console status), so the two can never disagree. Pure, no DOM.
  */
 import type { Board, ConsoleStatus, EventPayload } from '../../electron/contract';
+import type { BuildState } from '../../electron/contract-values';
 import { stageLabel } from '../lib/words';
 
 type FlashProgress = EventPayload<'flash.progress'>['progress'];
@@ -11,7 +12,7 @@ type FlashProgress = EventPayload<'flash.progress'>['progress'];
 /** The parts of a board's flash and build jobs the activity depends on. */
 export interface BoardLive {
   flash?: { running: boolean; progress: FlashProgress | null } | null;
-  build?: { state: 'queued' | 'running' | 'done' | 'failed' | 'cancelled'; position: number; program: string } | null;
+  build?: { state: BuildState; position: number; program: string } | null;
   console?: Pick<ConsoleStatus, 'state'> | null;
 }
 

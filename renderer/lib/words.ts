@@ -2,7 +2,7 @@
  * The contract's values in the user's words, for every view that shows them: where a job is
  * ("Writing the image"), what a file is ("Intel HEX"), how it is flashed ("UF2 drive").
  */
-import { FLASH_METHODS, IMAGE_KINDS, STAGES, type FlashMethod, type ImageKind, type Stage } from '../../electron/contract-values';
+import { BUILD_STATES, FLASH_METHODS, IMAGE_KINDS, STAGES, type BuildState, type FlashMethod, type ImageKind, type Stage } from '../../electron/contract-values';
 
 /** First letter upper-case: the one sentence-case rule for labels. */
 export function capitalised(text: string): string {
@@ -28,8 +28,7 @@ export function flashMethodLabel(method: FlashMethod | null): string {
 }
 
 /** A build's state as its badge says it ("Queued (#2 in line)", "Building", "Done"). */
-const BUILD_STATES = { queued: 'Queued', running: 'Building', done: 'Done', failed: 'Failed', cancelled: 'Cancelled' } as const;
-export function buildStateLabel(state: keyof typeof BUILD_STATES, position = 0): string {
+export function buildStateLabel(state: BuildState, position = 0): string {
   return BUILD_STATES[state] + (state === 'queued' && position > 0 ? ` (#${position} in line)` : '');
 }
 

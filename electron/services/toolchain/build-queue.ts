@@ -4,8 +4,9 @@
  * cancelled through the AbortSignal its job receives.
  */
 import { cancelledError } from '../../../drivers/common/errors';
+import type { BuildState } from '../../contract-values';
 
-export type QueuedJobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+export type QueuedJobState = BuildState;
 
 export interface QueuedJob<T> {
   id: string;
