@@ -20,9 +20,10 @@ export interface SerialLinkOptions {
 /** Line settings besides the baud rate (the console lets the user pick them), in node-serialport's terms. */
 export type Framing = Partial<Pick<OpenOptions, 'dataBits' | 'parity' | 'stopBits' | 'rtscts' | 'xon' | 'xoff'>>;
 
-/** Whether `framing` is what a port opened without one has: 8 data bits, no parity, 1 stop bit, no flow control. */
-export function isPlainFraming(framing: Framing): boolean {
-  return (framing.dataBits ?? 8) === 8 && (framing.parity ?? 'none') === 'none' && (framing.stopBits ?? 1) === 1 && !framing.rtscts && !framing.xon && !framing.xoff;
+/** Whether two framings set the line the same way (a field left out is node-serialport's default: 8N1, no flow control). */
+export function sameFraming(a: Framing, b: Framing): boolean {
+  const settled = (f: Framing) => [f.dataBits ?? 8, f.parity ?? 'none', f.stopBits ?? 1, Boolean(f.rtscts), Boolean(f.xon), Boolean(f.xoff)].join();
+  return settled(a) === settled(b);
 }
 
 /**
@@ -44,6 +45,8 @@ export interface OpenLinkOptions extends SerialLinkOptions {
 
 export interface OpenedLink {
   link: ByteLink;
+  /** The line settings it was opened with (set only by an open). */
+  framing: Framing;
   close(): Promise<void>;
 }
 
@@ -74,6 +77,7 @@ export async function openSerialLink(path: string, options: OpenLinkOptions = {}
   await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(portError(err, context)) : resolve())));
   return {
     link: linkFromSerialPort(port, options),
+    framing: { ...options.framing },
     close: () => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())),
   };
 }

@@ -46,7 +46,11 @@ export async function watchConsole(services: AppServices, board: Board, baudRate
       if (event.state === 'error')
         handlers.failed(event.error ?? { code: 'PORT_OPEN_FAILED', stage: 'console', message: `${board.path} failed.`, hint: 'Check the cable and try again.' });
       else if (event.state === 'waiting-for-board' || event.state === 'reconnecting') handlers.note?.(event.detail ?? `${board.path}: ${event.state.replace(/-/g, ' ')}…`);
-      else if (event.state === 'paused-for-flash') handlers.pausedForFlash?.();
+      else if (event.state === 'paused-for-flash') {
+        // The old firmware's unfinished line must not run into the new firmware's first one.
+        splitter.reset();
+        handlers.pausedForFlash?.();
+      }
     }
   });
   // The app's console on this port (same machine) pauses while the command reads it.

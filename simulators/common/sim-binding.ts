@@ -129,7 +129,8 @@ export class SimBinding implements BindingInterface<SimPortBinding> {
 
   async open(options: OpenOptions): Promise<SimPortBinding> {
     const entry = this.ports.get(options.path);
-    if (!entry) throw Object.assign(new Error(`Error: No such file or directory, cannot open ${options.path}`), { code: 'ENOENT' });
+    const gone = () => Object.assign(new Error(`Error: No such file or directory, cannot open ${options.path}`), { code: 'ENOENT' });
+    if (!entry) throw gone();
     if (entry.options.openError) {
       const failure = entry.options.openError;
       if (typeof failure !== 'string') throw Object.assign(new Error(failure.message), failure.code ? { code: failure.code } : {});
@@ -139,6 +140,7 @@ export class SimBinding implements BindingInterface<SimPortBinding> {
     if (entry.open) throw busy();
     if (entry.options.openMs) {
       await new Promise((resolve) => setTimeout(resolve, entry.options.openMs));
+      if (this.ports.get(options.path) !== entry) throw gone(); // unplugged meanwhile
       if (entry.open) throw busy();
     }
     const port = new SimPortBinding(entry, {

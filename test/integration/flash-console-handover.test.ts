@@ -77,6 +77,11 @@ describe('the console after a flash', () => {
     expect(seen.states.slice(seen.states.indexOf('paused-for-flash'))).toEqual(['paused-for-flash', 'connected']);
     const status = await call('console.status', { boardId: board.id });
     expect(status).toMatchObject({ state: 'connected', settings: { baudRate: 115200 } });
+    // The reset left DTR and RTS low; once the chip had spoken (its strapping latched) the user's lines came back.
+    await expect.poll(async () => ((await call('console.status', { boardId: board.id })) as { signals: unknown }).signals).toEqual({ dtr: true, rts: true });
+    // And the board kept running the program (no second reset into the loader): its uptime goes on.
+    await expect.poll(() => seen.afterPause, { timeout: 5000 }).toMatch(/uptime_ms:1000,/);
+    expect(seen.afterPause!.match(/^ets Jun/gm)).toHaveLength(1);
   });
 
   it('reopens a console set to other line settings than the flasher used (7E1), and the program still shows', async () => {

@@ -67,13 +67,14 @@ export const espFlasher: FamilyFlasher = {
       return port.link;
     };
     const boot = new BootCapture();
+    const usbJtag = isUsbJtag(run.board.vendorId, run.board.productId);
     let handedOver = false;
     try {
       const outcome = await flashEsp32(port.link, run.bytes, {
         offset: offset ?? undefined,
         summary,
         baud: run.espFlashBaud,
-        usbJtag: isUsbJtag(run.board.vendorId, run.board.productId),
+        usbJtag,
         allowChipMismatch: run.force,
         eraseAll: run.eraseAll,
         fileName: run.fileName,
@@ -83,7 +84,8 @@ export const espFlasher: FamilyFlasher = {
         onRestarting: () => boot.start(port.link),
         reopen,
       });
-      if (boot.portOpen && run.handOver) handedOver = run.handOver(port, boot.received());
+      // A chip on its own USB re-enumerates as it restarts: that port is dying, and the console finds the new one.
+      if (!usbJtag && boot.portOpen && run.handOver) handedOver = run.handOver(port, boot.received());
       return outcome;
     } finally {
       boot.stop();

@@ -13,7 +13,7 @@ import { isSimulatedPath } from './simulated-bench';
 import type { BindingInterface } from '@serialport/bindings-interface';
 import type { Board, ConsoleSettings, ConsoleState, ErrorInfoDto } from '../../contract';
 import type { ByteLink, ControlSignals } from '../../../drivers/common/byte-link';
-import { PORT_READ_AHEAD_BYTES, isPlainFraming, openSerialLink, type Framing, type OpenedLink } from '../../../drivers/common/serial-port-link';
+import { PORT_READ_AHEAD_BYTES, openSerialLink, sameFraming, type Framing, type OpenedLink } from '../../../drivers/common/serial-port-link';
 import { PortError, isPortGone } from '../../../drivers/common/port-errors';
 import { FlashdeckError, toErrorInfo } from '../../../drivers/common/errors';
 import type { PortWatch } from '../../../drivers/common/port-watch';
@@ -209,12 +209,7 @@ export class PortSession {
     const before = this.settings;
     this.settings = { ...before, ...settings };
     if (!this.opened) return;
-    const framingChanged =
-      before.dataBits !== this.settings.dataBits ||
-      before.parity !== this.settings.parity ||
-      before.stopBits !== this.settings.stopBits ||
-      before.flowControl !== this.settings.flowControl;
-    if (framingChanged) {
+    if (!sameFraming(framingOf(before), framingOf(this.settings))) {
       await this.closePort();
       try {
         await this.openPort(this.identity.path);
@@ -356,36 +351,41 @@ export class PortSession {
   /**
    * A flash job's port, still open after the board restarted: read on from it, `received` first
    * (what the board printed since its reset), so the console shows the boot from its first line.
-   * Line settings other than the flasher's (8N1, no flow control) are set only by an open, and a
-   * console closed meanwhile wants no port: both refuse, and the lease's release reopens as before.
+   * Line settings other than the port's are set only by an open, and a console closed meanwhile
+   * wants no port: both refuse, and the lease's release reopens as before.
    */
   private adopt(opened: OpenedLink, received: Uint8Array): boolean {
-    if (this.closedByUser || !this.leased || !isPlainFraming(framingOf(this.settings))) return false;
+    if (this.closedByUser || !this.leased || !sameFraming(opened.framing, framingOf(this.settings))) return false;
     this.leased = false;
     // Synchronously, before any await: the job stops reading as this returns, and a byte may follow at once.
     if (received.length) this.dispatch.receive(received);
     this.attach(opened);
-    void this.settleAdopted(opened);
+    void this.settleAdopted(opened, received.length > 0);
     return true;
   }
 
-  /** The console's baud and control lines on an adopted port; a port that refuses them is reopened. */
-  private async settleAdopted(opened: OpenedLink): Promise<void> {
+  /** The console's baud and control lines on an adopted port; a port that refuses its baud is reopened. */
+  private async settleAdopted(opened: OpenedLink, booted: boolean): Promise<void> {
     const { link } = opened;
+    const stillOurs = () => this.opened === opened && !this.closedByUser && !this.leased;
     try {
       if (link.baudRate !== this.settings.baudRate) await link.setBaudRate(this.settings.baudRate);
     } catch (error) {
+      if (!stillOurs()) return; // closed, unplugged or lent again meanwhile: that path owns the port now
       this.log.note(`could not set ${this.settings.baudRate} baud on the port kept open after flashing: ${error instanceof Error ? error.message : String(error)}`);
-      if (this.opened === opened) await this.closePort();
+      await this.closePort();
       void this.reconnectDetached({ afterLease: true });
       return;
     }
-    // The reset left both lines low; set what the user chose one line at a time, never passing through RTS without
-    // DTR (EN low on the ESP auto-reset circuit: a second reset), as a set() of both may on Windows, RTS first.
+    // The reset left both lines low, and the chip samples its strapping pins as EN rises: DTR raised then would hold
+    // GPIO0 low and start the ROM loader. Wait until the chip has spoken (or the longest boot), then restore the
+    // user's lines one at a time, DTR first: a set() of both is RTS first on Windows, which would pull EN low.
+    if (!booted) await firstBytes(link, STRAPPING_LATCHED_MS);
+    if (!stillOurs()) return;
     const { dtr, rts } = this.chosenSignals;
     const order: Partial<ControlSignals>[] = dtr ? [{ dtr }, { rts }] : [{ rts }, { dtr }];
     for (const step of order) await link.setSignals(step).catch(() => {});
-    if (this.opened !== opened) return;
+    if (!stillOurs()) return;
     this.log.note(`connected on ${link.path} (the port the flash job kept open)`);
     this.setState('connected');
   }
@@ -435,4 +435,22 @@ function framingOf(settings: ConsoleSettings): Framing {
     xon: settings.flowControl === 'xonxoff',
     xoff: settings.flowControl === 'xonxoff',
   };
+}
+
+/** The longest boot wait of any reset sequence (drivers/esp32/reset.ts): by then the strapping pins are latched. */
+const STRAPPING_LATCHED_MS = 600;
+
+/** Resolves when `link` receives its next bytes or closes, or after `ms`. */
+function firstBytes(link: ByteLink, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      offData();
+      offClose();
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    const offData = link.onData(done);
+    const offClose = link.onClose(done);
+  });
 }

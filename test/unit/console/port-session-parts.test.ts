@@ -72,7 +72,7 @@ describe('a port lease', () => {
   });
 
   it('is released by a hand-over the console takes, and not by one it refuses', async () => {
-    const port = { link: {} as never, close: async () => {} };
+    const port = { link: {} as never, framing: {}, close: async () => {} };
     let givenBack = 0;
     let accept = false;
     const adopted: Uint8Array[] = [];
