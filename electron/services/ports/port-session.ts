@@ -377,17 +377,16 @@ export class PortSession {
       void this.reconnectDetached({ afterLease: true });
       return;
     }
+    this.log.note(`connected on ${link.path} (the port the flash job kept open)`);
+    this.setState('connected');
     // The reset left both lines low, and the chip samples its strapping pins as EN rises: DTR raised then would hold
-    // GPIO0 low and start the ROM loader. Wait until the chip has spoken (or the longest boot), then restore the
+    // GPIO0 low and start the ROM loader. Wait until the chip has spoken (or longer than any boot), then restore the
     // user's lines one at a time, DTR first: a set() of both is RTS first on Windows, which would pull EN low.
     if (!booted) await firstBytes(link, STRAPPING_LATCHED_MS);
     if (!stillOurs()) return;
     const { dtr, rts } = this.chosenSignals;
     const order: Partial<ControlSignals>[] = dtr ? [{ dtr }, { rts }] : [{ rts }, { dtr }];
-    for (const step of order) await link.setSignals(step).catch(() => {});
-    if (!stillOurs()) return;
-    this.log.note(`connected on ${link.path} (the port the flash job kept open)`);
-    this.setState('connected');
+    for (const step of order) if (stillOurs()) await link.setSignals(step).catch(() => {});
   }
 
   private async closePort(): Promise<void> {
@@ -437,7 +436,7 @@ function framingOf(settings: ConsoleSettings): Framing {
   };
 }
 
-/** The longest boot wait of any reset sequence (drivers/esp32/reset.ts): by then the strapping pins are latched. */
+/** Longer than any ESP takes from EN rising to sampling its strapping pins (the slowest reset sequence allows 550 ms). */
 const STRAPPING_LATCHED_MS = 600;
 
 /** Resolves when `link` receives its next bytes or closes, or after `ms`. */
