@@ -54,7 +54,7 @@ type Board = { kind: 'esp32'; sim: Esp32Sim } | { kind: 'nrf52-uf2'; board: Simu
 
 export interface InProcessBenchOptions {
   /** Timing of the simulated ESP32s (tests: how long their port takes to open). */
-  esp32?: Pick<StartEsp32SimOptions, 'enRiseDelayMs' | 'openMs'>;
+  esp32?: Pick<StartEsp32SimOptions, 'openMs'>;
 }
 
 export function createInProcessBench(options: InProcessBenchOptions = {}): SimulatedBench {

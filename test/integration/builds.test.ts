@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createAppServices, type AppServices } from '../../electron/services/app-services';
-import { createDispatcher } from '../../electron/dispatcher';
+import { requestCaller } from './request-caller';
 import type { EventName } from '../../electron/contract';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -34,12 +34,7 @@ async function setUp(toolInstalled: boolean) {
   });
   const events: { name: EventName; payload: any }[] = [];
   services.hub.subscribe((name, payload) => events.push({ name, payload }));
-  const dispatch = createDispatcher(services.handlers);
-  const call = async (name: string, args: unknown) => {
-    const reply = await dispatch(name, args);
-    if (!reply.ok) throw Object.assign(new Error(reply.error.message), reply.error);
-    return reply.value as any;
-  };
+  const call = requestCaller(services.handlers);
   await call('settings.update', { tinygoPath: STAND_IN });
   const [board] = await call('boards.list', {});
   await call('boards.update', { boardId: board.id, target: 'pca10040' });

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAppServices, type AppServices } from '../../electron/services/app-services';
-import { createDispatcher } from '../../electron/dispatcher';
+import { requestCaller } from './request-caller';
 import type { EventPayload } from '../../electron/contract';
 import { createInProcessBench } from '../../simulators/bench/in-process-bench';
 
@@ -31,12 +31,7 @@ async function setUp() {
     log: () => {},
   });
   cleanups.push(() => services.close());
-  const dispatch = createDispatcher(services.handlers);
-  const call = async (name: string, args: unknown) => {
-    const reply = await dispatch(name, args);
-    if (!reply.ok) throw Object.assign(new Error(reply.error.message), reply.error);
-    return reply.value;
-  };
+  const call = requestCaller(services.handlers);
   return { services, call };
 }
 

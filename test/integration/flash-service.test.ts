@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createAppServices, type AppServices } from '../../electron/services/app-services';
-import { createDispatcher } from '../../electron/dispatcher';
+import { requestCaller } from './request-caller';
 import { findPortHolders } from '../../electron/services/ports/port-open-errors';
 import { startEsp32Sim, type Esp32Sim } from '../../simulators/esp32/start-sim';
 import { tinygoStyleImage } from '../../simulators/esp32/esp-image-builder';
@@ -22,12 +22,7 @@ async function setUp(): Promise<{ services: AppServices; sim: Esp32Sim; call: (n
   cleanups.push(() => sim.close());
   const services = await createAppServices({ dataDir, mode: 'serve', version: 'test', programsDir: join(root, 'resources', 'programs'), lister: async () => [], log: () => {} });
   cleanups.push(() => services.close());
-  const dispatch = createDispatcher(services.handlers);
-  const call = async (name: string, args: unknown) => {
-    const reply = await dispatch(name, args);
-    if (!reply.ok) throw Object.assign(new Error(reply.error.message), reply.error);
-    return reply.value;
-  };
+  const call = requestCaller(services.handlers);
   const finished = () =>
     new Promise<any>((done) => {
       const stop = services.hub.subscribe((name, payload) => {

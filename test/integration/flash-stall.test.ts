@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
 import type { ByteLink } from '../../drivers/common/byte-link';
 import { createAppServices } from '../../electron/services/app-services';
-import { createDispatcher } from '../../electron/dispatcher';
+import { requestCaller } from './request-caller';
 import type { EventName, EventPayload } from '../../electron/contract';
 import { flashEsp32 } from '../../drivers/esp32/flash-esp32';
 import { FlashdeckError } from '../../drivers/common/errors';
@@ -33,12 +33,7 @@ describe('a line that freezes mid-flash', () => {
     cleanups.push(() => sim.close());
     const services = await createAppServices({ dataDir, mode: 'serve', version: 'test', programsDir: join(root, 'resources', 'programs'), lister: async () => [], log: () => {} });
     cleanups.push(() => services.close());
-    const dispatch = createDispatcher(services.handlers);
-    const call = async (name: string, args: unknown): Promise<any> => {
-      const reply = await dispatch(name, args);
-      if (!reply.ok) throw Object.assign(new Error(reply.error.message), reply.error);
-      return reply.value;
-    };
+    const call = requestCaller(services.handlers);
     const next = <E extends EventName>(name: E, match: (payload: EventPayload<E>) => boolean = () => true) =>
       new Promise<EventPayload<E>>((done) => {
         const stop = services.hub.subscribe((event, payload) => {

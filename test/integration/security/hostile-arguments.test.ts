@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createAppServices, type AppServices } from '../../../electron/services/app-services';
-import { createDispatcher } from '../../../electron/dispatcher';
+import { requestCaller } from '../request-caller';
 import type { EventName } from '../../../electron/contract';
 import { runTool } from '../../../electron/services/toolchain/tool-runner';
 import { openInEditor } from '../../../electron/services/editor-launcher';
@@ -107,12 +107,7 @@ describe.skipIf(process.platform === 'win32')('nothing is spawned through a shel
     });
     const events: { name: EventName; payload: any }[] = [];
     services.hub.subscribe((name, payload) => events.push({ name, payload }));
-    const dispatch = createDispatcher(services.handlers);
-    const call = async (name: string, args: unknown) => {
-      const reply = await dispatch(name, args);
-      if (!reply.ok) throw Object.assign(new Error(reply.error.message), reply.error);
-      return reply.value as any;
-    };
+    const call = requestCaller(services.handlers);
 
     await call('settings.update', { tinygoPath: tinygo });
     expect(await call('toolchain.health', { refresh: true })).toMatchObject({ ok: true, tinygoPath: tinygo, version: '0.33.0' });
